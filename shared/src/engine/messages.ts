@@ -1,0 +1,119 @@
+/**
+ * The wire protocol: one union of messages and the one decoder that turns untrusted text from a link
+ * (WebRTC data channel, Socket.IO, in-memory) into a typed message or a typed rejection. Nothing else
+ * parses wire data. Signatures are checked later (asynchronously, once per event) by the node.
+ */
+import { z } from 'zod';
+import { MAX_EVENT_BYTES, MODES, PROTOCOL_VERSION, type SignedEvent } from './event.ts';
+import { accept, reject, type Rejection, type Result } from './rejections.ts';
+import { canonicalJson } from './encoding.ts';
+
+/** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** For each author, the highest sequence number held without a gap before it. */
+export type VersionVector = Record<string, number>;
+
+export interface Ack {
+  readonly author: string;
+  readonly seq: number;
+  /** The authority's position of this event in the room's one total order. */
+  readonly order: number;
+}
+
+export type WireMessage =
+  | { readonly t: 'hello'; readonly v: number; readonly room: string; readonly peer: string; readonly vv: VersionVector }
+  | { readonly t: 'vv'; readonly vv: VersionVector; readonly reply: boolean }
+  | { readonly t: 'events'; readonly events: readonly SignedEvent[] }
+  | { readonly t: 'ack'; readonly acks: readonly Ack[] };
+
+const hexKey = z.string().regex(/^[0-9a-f]{64}$/);
+const hexSig = z.string().regex(/^[0-9a-f]{128}$/);
+const seqNumber = z.number().int().min(1).max(2 ** 31);
+/** Caps how many authors one summary may name, so a summary cannot be used to exhaust memory. */
+const MAX_AUTHORS = 100_000;
+const versionVector = z.record(hexKey, z.number().int().min(0).max(2 ** 31)).refine(
+  (vv) => Object.keys(vv).length <= MAX_AUTHORS,
+  'too many authors',
+);
+
+const eventShape = z
+  .object({
+    v: z.number().int().min(1),
+    room: z.string().min(1).max(64),
+    author: hexKey,
+    seq: seqNumber,
+    lamport: z.number().int().min(0).max(2 ** 48),
+    kind: z.string().regex(/^[a-z][a-z0-9_.-]{0,31}$/),
+    body: z.unknown(),
+    sig: hexSig,
+  })
+  .strict();
+
+/** Bodies of the kinds this version understands. Unknown kinds are kept and forwarded as they are. */
+const bodySchemas: Record<string, z.ZodType> = {
+  chat: z.object({ text: z.string().min(1).max(2000), name: z.string().max(64) }).strict(),
+  mode: z.object({ mode: z.enum(MODES as [string, ...string[]]), epoch: seqNumber }).strict(),
+};
+
+const messageShape = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('hello'), v: z.number().int().min(1), room: z.string().min(1).max(64), peer: hexKey, vv: versionVector }).strict(),
+  z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean() }).strict(),
+  z.object({ t: z.literal('events'), events: z.array(z.unknown()).max(10_000) }).strict(),
+  z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
+]);
+
+/** A decoded message. For `events`, the events that failed validation are reported beside the valid ones. */
+export interface Decoded {
+  readonly message: WireMessage;
+  readonly rejectedEvents: readonly Rejection[];
+}
+
+function describe(error: z.ZodError): string {
+  const first = error.issues[0];
+  return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
+}
+
+export function decodeEvent(raw: unknown): Result<SignedEvent> {
+  const shape = eventShape.safeParse(raw);
+  if (!shape.success) return reject('schema', `event ${describe(shape.error)}`);
+  const event = shape.data as SignedEvent;
+  if (event.v !== PROTOCOL_VERSION) return reject('unsupported_version', `event version ${event.v}`);
+  const bodySchema = bodySchemas[event.kind];
+  if (bodySchema) {
+    const body = bodySchema.safeParse(event.body);
+    if (!body.success) return reject('schema', `${event.kind} body ${describe(body.error)}`);
+  }
+  if (canonicalJson(event).length > MAX_EVENT_BYTES) return reject('oversized', `event over ${MAX_EVENT_BYTES} bytes`);
+  return accept(event);
+}
+
+export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): Result<Decoded> {
+  if (typeof raw !== 'string') return reject('malformed', `expected text, got ${typeof raw}`);
+  if (raw.length > maxBytes) return reject('oversized', `message of ${raw.length} bytes over ${maxBytes}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return reject('malformed', 'not JSON');
+  }
+  const shape = messageShape.safeParse(parsed);
+  if (!shape.success) return reject('schema', describe(shape.error));
+  const message = shape.data;
+  if (message.t === 'hello' && message.v !== PROTOCOL_VERSION) {
+    return reject('unsupported_version', `peer speaks version ${message.v}, this build ${PROTOCOL_VERSION}`);
+  }
+  if (message.t !== 'events') return accept({ message: message as WireMessage, rejectedEvents: [] });
+  const events: SignedEvent[] = [];
+  const rejectedEvents: Rejection[] = [];
+  for (const raw of message.events) {
+    const decoded = decodeEvent(raw);
+    if (decoded.ok) events.push(decoded.value);
+    else rejectedEvents.push(decoded);
+  }
+  return accept({ message: { t: 'events', events }, rejectedEvents });
+}
+
+export function encodeMessage(message: WireMessage): string {
+  return JSON.stringify(message);
+}

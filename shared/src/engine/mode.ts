@@ -1,0 +1,43 @@
+/**
+ * The three architectures as one policy table. The mode only changes who talks to whom and who
+ * orders; never the data. Every routing decision of the node reads this table and nothing else.
+ */
+import type { Mode } from './event.ts';
+
+/**
+ * What a link is, seen from this node:
+ * - `direct`: a WebRTC data channel to another peer;
+ * - `relay`: a peer reached through the server's relay (no direct link);
+ * - `server`: a peer's link to the server (the authority);
+ * - `client`: the server's link to one peer.
+ */
+export type LinkKind = 'direct' | 'relay' | 'server' | 'client';
+
+/** Which events a link carries in a mode: all of them, only control events (the mode), or none. */
+export type Carriage = 'all' | 'control' | 'none';
+
+export const MODE_POLICY: Readonly<Record<Mode, Readonly<Record<LinkKind, Carriage>>>> = {
+  // One link per client, to the server, which orders, persists and broadcasts. No peer traffic.
+  'client-server': { direct: 'none', relay: 'none', server: 'all', client: 'all' },
+  // The server only introduces peers and hears of the mode; data spreads by gossip over WebRTC.
+  p2p: { direct: 'all', relay: 'none', server: 'control', client: 'control' },
+  // Data peer to peer, through the server's relay where no direct link exists; control stays central.
+  hybrid: { direct: 'all', relay: 'all', server: 'control', client: 'control' },
+};
+
+/** The mode a room has before its admin ever switches it. */
+export const INITIAL_MODE: Mode = 'p2p';
+
+export function carriage(mode: Mode, kind: LinkKind): Carriage {
+  return MODE_POLICY[mode][kind];
+}
+
+/** Whether peers should hold WebRTC links to each other in this mode. */
+export function wantsDirectLinks(mode: Mode): boolean {
+  return MODE_POLICY[mode].direct !== 'none';
+}
+
+/** Whether pairs of peers without a direct link talk through the server's relay in this mode. */
+export function wantsRelayLinks(mode: Mode): boolean {
+  return MODE_POLICY[mode].relay !== 'none';
+}

@@ -1,0 +1,564 @@
+/**
+ * The protocol engine: one room's node, sans-IO. The driver feeds it inputs with the current time and
+ * performs the outputs it returns; `nextWakeup()` says when to call back with a `tick`. It never reads a
+ * clock, a random source or a socket, so the same code runs in the browser, on the server, in tests
+ * over an in-memory network and in the simulator.
+ *
+ * Rules it keeps:
+ * - every event is decoded by `decodeMessage`, then its signature is checked once (a `verify` output
+ *   answered by a `verified` input), before it enters the store;
+ * - new events are pushed along the links the mode's policy allows (push gossip), and version-vector
+ *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
+ * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
+ */
+import { isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type Mode, type ModeBody, type SignedEvent, type UnsignedEvent } from './event.ts';
+import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
+import { carriage, INITIAL_MODE, type Carriage, type LinkKind } from './mode.ts';
+import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
+import { EventStore, type StoredEvent } from './store.ts';
+import { toHex } from './encoding.ts';
+import { shuffled } from '../net/rng.ts';
+import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
+
+export interface NodeConfig {
+  /** Time between anti-entropy rounds. Shorter repairs gaps sooner; each round costs one summary per partner. */
+  readonly antiEntropyIntervalMs: number;
+  /** Bytes of events per message; below the data channel limit so a batch never fails to send. */
+  readonly maxBatchBytes: number;
+  /** Direct links a new event is pushed to. Higher spreads faster and sends more duplicates. */
+  readonly pushFanout: number;
+}
+
+export const DEFAULT_NODE_CONFIG: NodeConfig = {
+  antiEntropyIntervalMs: 1000,
+  maxBatchBytes: MAX_MESSAGE_BYTES - 32 * 1024,
+  pushFanout: 6,
+};
+
+export type Role = 'peer' | 'server';
+
+export interface NodeComponents {
+  readonly room: string;
+  readonly role: Role;
+  /** This node's own key: peers author events with it; the server identifies itself with it. */
+  readonly signer: Signer;
+  readonly rng: Rng;
+  /** The room admin's public key, when already known (else a `setAdmin` input gives it). */
+  readonly admin?: string;
+  /** Highest sequence number this identity ever used (persisted by the driver), so a reload never reuses one. */
+  readonly lastSeq?: number;
+  readonly config?: Partial<NodeConfig>;
+}
+
+export type Input =
+  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind }
+  /** The same link changed kind, e.g. a relayed pair got its direct WebRTC channel. */
+  | { readonly type: 'linkKind'; readonly link: string; readonly kind: LinkKind }
+  | { readonly type: 'linkDown'; readonly link: string }
+  | { readonly type: 'message'; readonly link: string; readonly data: string }
+  | { readonly type: 'verified'; readonly results: readonly { readonly id: string; readonly ok: boolean }[] }
+  | { readonly type: 'write'; readonly kind: string; readonly body: unknown }
+  | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
+  | { readonly type: 'setAdmin'; readonly admin: string }
+  /** Events from this node's own durable storage: trusted, not re-verified. */
+  | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
+  | { readonly type: 'tick' };
+
+export type Output =
+  | { readonly type: 'send'; readonly link: string; readonly data: string; readonly message: WireMessage }
+  | { readonly type: 'verify'; readonly requests: readonly VerifyRequest[] }
+  /** Events that just entered the state (to persist, then render). `orders` only on the server. */
+  | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
+  | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }
+  | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number };
+
+interface LinkState {
+  kind: LinkKind;
+  /** The remote's last reported version vector: what it is known to hold. */
+  reported: VersionVector;
+  peer?: string;
+}
+
+interface TrafficCounter {
+  messages: number;
+  bytes: number;
+}
+
+export interface NodeStats {
+  readonly rejections: RejectionCounts;
+  readonly duplicates: number;
+  readonly sent: Readonly<Record<LinkKind, TrafficCounter>>;
+  readonly received: Readonly<Record<LinkKind, TrafficCounter>>;
+}
+
+function emptyTraffic(): Record<LinkKind, TrafficCounter> {
+  return {
+    direct: { messages: 0, bytes: 0 },
+    relay: { messages: 0, bytes: 0 },
+    server: { messages: 0, bytes: 0 },
+    client: { messages: 0, bytes: 0 },
+  };
+}
+
+export class PeerlabNode {
+  readonly store = new EventStore();
+  readonly id: string;
+  readonly room: string;
+  readonly role: Role;
+  readonly #signer: Signer;
+  readonly #rng: Rng;
+  readonly #config: NodeConfig;
+  readonly #links = new Map<string, LinkState>();
+  readonly #verifying = new Map<string, { event: SignedEvent; link: string }>();
+  /** Server only: position of each event in the room's total order. Peers learn positions from acks. */
+  readonly #orders = new Map<string, number>();
+  readonly #pendingOwn = new Set<number>();
+  readonly #rejections = emptyRejectionCounts();
+  readonly #sent = emptyTraffic();
+  readonly #received = emptyTraffic();
+  #duplicates = 0;
+  #lastSeq: number;
+  #lastOrder = 0;
+  #admin: string | undefined;
+  #mode: Mode = INITIAL_MODE;
+  #epoch = 0;
+  #nextAntiEntropy: number | undefined;
+
+  constructor(components: NodeComponents) {
+    this.room = components.room;
+    this.role = components.role;
+    this.#signer = components.signer;
+    this.id = components.signer.publicKey;
+    this.#rng = components.rng;
+    this.#admin = components.admin;
+    this.#lastSeq = components.lastSeq ?? 0;
+    this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
+  }
+
+  get mode(): Mode {
+    return this.#mode;
+  }
+
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  get admin(): string | undefined {
+    return this.#admin;
+  }
+
+  /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary). */
+  get pendingCount(): number {
+    return this.#pendingOwn.size;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  orderOf(id: string): number | undefined {
+    return this.#orders.get(id);
+  }
+
+  links(): ReadonlyMap<string, { readonly kind: LinkKind; readonly peer?: string }> {
+    return this.#links;
+  }
+
+  stats(): NodeStats {
+    return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, sent: this.#sent, received: this.#received };
+  }
+
+  nextWakeup(): number | undefined {
+    return this.#nextAntiEntropy;
+  }
+
+  handle(input: Input, now: number): Output[] {
+    const out = new Outbox(this.#config.maxBatchBytes);
+    switch (input.type) {
+      case 'linkUp':
+        this.#links.set(input.link, { kind: input.kind, reported: {} });
+        this.#send(out, input.link, { t: 'hello', v: PROTOCOL_VERSION, room: this.room, peer: this.id, vv: this.#summaryFor(input.kind) });
+        break;
+      case 'linkKind': {
+        const link = this.#links.get(input.link);
+        if (link && link.kind !== input.kind) {
+          const before = this.#carriageOf(link.kind);
+          link.kind = input.kind;
+          if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
+        }
+        break;
+      }
+      case 'linkDown':
+        this.#links.delete(input.link);
+        break;
+      case 'message':
+        this.#receive(out, input.link, input.data);
+        break;
+      case 'verified':
+        this.#onVerified(out, input.results);
+        break;
+      case 'write':
+        this.#write(out, this.#signer, input.kind, input.body);
+        break;
+      case 'switchMode':
+        if (input.admin.publicKey !== this.#admin) {
+          out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can switch modes', 'local') });
+          break;
+        }
+        this.#write(out, input.admin, 'mode', { mode: input.mode, epoch: this.store.highestSeq(input.admin.publicKey) + 1 } satisfies ModeBody);
+        break;
+      case 'setAdmin':
+        this.#admin = input.admin;
+        break;
+      case 'restore':
+        this.#restore(out, input.events);
+        break;
+      case 'tick':
+        break;
+      default:
+        unreachableInput(input);
+    }
+    this.#runTimers(out, now);
+    return out.flush((link, data) => this.#count(this.#sent, link, data.length));
+  }
+
+  // ---- receiving ----
+
+  #receive(out: Outbox, linkId: string, data: string): void {
+    const link = this.#links.get(linkId);
+    if (!link) {
+      out.push({ type: 'rejected', link: linkId, rejection: reject('schema', `message on unknown link ${linkId}`, 'local') });
+      return;
+    }
+    this.#count(this.#received, linkId, data.length);
+    const decoded = decodeMessage(data);
+    if (!decoded.ok) {
+      this.#rejected(out, linkId, decoded);
+      return;
+    }
+    for (const rejection of decoded.value.rejectedEvents) this.#rejected(out, linkId, rejection);
+    const message = decoded.value.message;
+    switch (message.t) {
+      case 'hello':
+        if (message.room !== this.room) {
+          this.#rejected(out, linkId, reject('wrong_room', `hello for room ${message.room}`));
+          return;
+        }
+        link.peer = message.peer;
+        this.#onSummary(out, linkId, link, message.vv, false);
+        break;
+      case 'vv':
+        this.#onSummary(out, linkId, link, message.vv, message.reply);
+        break;
+      case 'events':
+        this.#onEvents(out, linkId, message.events);
+        break;
+      case 'ack':
+        this.#onAcks(message.acks);
+        break;
+      default:
+        unreachableInput(message);
+    }
+  }
+
+  #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean): void {
+    link.reported = vv;
+    this.#confirmOwn(vv[this.id] ?? 0);
+    const include = this.#authorFilter(link.kind);
+    const missing = this.store.missingFrom(vv, include);
+    if (missing.length > 0) out.events(linkId, missing);
+    if (reply) this.#sendSummary(out, linkId, false);
+  }
+
+  #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[]): void {
+    const requests: VerifyRequest[] = [];
+    const acks: Ack[] = [];
+    for (const event of events) {
+      const id = eventId(event);
+      if (this.store.has(id) || this.#verifying.has(id)) {
+        this.#duplicates++;
+        const order = this.#orders.get(id);
+        if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
+        continue;
+      }
+      const invalid = this.#checkBeforeSignature(event);
+      if (invalid) {
+        this.#rejected(out, linkId, invalid);
+        continue;
+      }
+      this.#verifying.set(id, { event, link: linkId });
+      requests.push({ id, publicKey: event.author, message: signingBytes(event), signature: event.sig });
+    }
+    if (acks.length > 0) this.#send(out, linkId, { t: 'ack', acks });
+    if (requests.length > 0) out.push({ type: 'verify', requests });
+  }
+
+  #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
+    if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
+    if (isControlKind(event.kind)) {
+      if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
+      const body = event.body as ModeBody;
+      if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
+    }
+    return undefined;
+  }
+
+  #onVerified(out: Outbox, results: readonly { id: string; ok: boolean }[]): void {
+    const added: StoredEvent[] = [];
+    const sources = new Map<string, string>();
+    for (const { id, ok } of results) {
+      const pending = this.#verifying.get(id);
+      if (!pending) continue;
+      this.#verifying.delete(id);
+      if (!ok) {
+        this.#rejected(out, pending.link, reject('bad_signature', `event ${id.slice(0, 8)} by ${pending.event.author.slice(0, 8)}`));
+        continue;
+      }
+      const stored = this.#admit(out, pending.event, id, pending.link);
+      if (stored) {
+        added.push(stored);
+        sources.set(id, pending.link);
+      }
+    }
+    this.#afterAdmit(out, added, sources, false);
+  }
+
+  /** Adds a verified event to the store; returns it when it is new state. */
+  #admit(out: Outbox, event: SignedEvent, id: string, sourceLink: string | undefined): StoredEvent | undefined {
+    const result = this.store.add(event, id);
+    switch (result.kind) {
+      case 'added':
+        return this.store.get(id);
+      case 'duplicate':
+        this.#duplicates++;
+        return undefined;
+      case 'equivocation':
+        this.#rejected(out, sourceLink, reject('equivocation', `two events for ${event.author.slice(0, 8)}#${event.seq}`));
+        // Spread the proof so every peer settles on the same canonical event.
+        if (result.becameCanonical) return this.store.get(id);
+        return undefined;
+      default:
+        return unreachableInput(result);
+    }
+  }
+
+  #afterAdmit(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, local: boolean): void {
+    if (added.length === 0) return;
+    const orders = this.role === 'server' ? added.map((stored) => this.#assignOrder(stored.id)) : undefined;
+    out.push(orders ? { type: 'accepted', events: added, local, orders } : { type: 'accepted', events: added, local });
+    if (orders) {
+      // The driver persists `accepted` before it sends anything, so an ack always follows durability.
+      const acksByLink = new Map<string, Ack[]>();
+      added.forEach((stored, i) => {
+        const link = sources.get(stored.id);
+        if (link === undefined) return;
+        const acks = acksByLink.get(link) ?? [];
+        acks.push({ author: stored.event.author, seq: stored.event.seq, order: orders[i]! });
+        acksByLink.set(link, acks);
+      });
+      for (const [link, acks] of acksByLink) this.#send(out, link, { t: 'ack', acks });
+    }
+    this.#push(out, added, sources);
+    this.#refreshMode(out, added);
+  }
+
+  #onAcks(acks: readonly Ack[]): void {
+    for (const ack of acks) {
+      const stored = this.store.canonicalAt(ack.author, ack.seq);
+      if (stored) this.#orders.set(stored.id, ack.order);
+      if (ack.author === this.id) this.#pendingOwn.delete(ack.seq);
+    }
+  }
+
+  // ---- writing ----
+
+  #write(out: Outbox, signer: Signer, kind: string, body: unknown): void {
+    const own = signer.publicKey === this.id;
+    const seq = own ? Math.max(this.#lastSeq, this.store.highestSeq(this.id)) + 1 : this.store.highestSeq(signer.publicKey) + 1;
+    const unsigned: UnsignedEvent = { v: PROTOCOL_VERSION, room: this.room, author: signer.publicKey, seq, lamport: this.store.maxLamport + 1, kind, body };
+    const event: SignedEvent = { ...unsigned, sig: toHex(signer.sign(signingBytes(unsigned))) };
+    const id = eventId(event);
+    if (own) {
+      this.#lastSeq = seq;
+      this.#pendingOwn.add(seq);
+    }
+    const stored = this.#admit(out, event, id, undefined);
+    if (stored) this.#afterAdmit(out, [stored], new Map(), true);
+  }
+
+  #restore(out: Outbox, events: readonly { event: SignedEvent; order?: number }[]): void {
+    const added: StoredEvent[] = [];
+    for (const { event, order } of events) {
+      const id = eventId(event);
+      if (this.store.add(event, id).kind !== 'added') continue;
+      if (order !== undefined) {
+        this.#orders.set(id, order);
+        this.#lastOrder = Math.max(this.#lastOrder, order);
+      }
+      if (event.author === this.id) this.#lastSeq = Math.max(this.#lastSeq, event.seq);
+      added.push(this.store.get(id)!);
+    }
+    this.#refreshMode(out, added);
+  }
+
+  #assignOrder(id: string): number {
+    const existing = this.#orders.get(id);
+    if (existing !== undefined) return existing;
+    this.#lastOrder++;
+    this.#orders.set(id, this.#lastOrder);
+    return this.#lastOrder;
+  }
+
+  // ---- spreading ----
+
+  /** Push gossip: each new event goes to the links allowed to carry it, except the one it came from. */
+  #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>): void {
+    for (const stored of added) {
+      const source = sources.get(stored.id);
+      const eligible: string[] = [];
+      for (const [linkId, link] of this.#links) {
+        if (linkId === source || !this.#carries(link.kind, stored.event)) continue;
+        if ((link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
+        eligible.push(linkId);
+      }
+      // The server broadcasts to all its clients; a peer's authority link always gets its writes.
+      const always = eligible.filter((id) => { const kind = this.#links.get(id)!.kind; return kind === 'client' || kind === 'server'; });
+      const peers = shuffled(this.#rng, eligible.filter((id) => !always.includes(id))).slice(0, this.#config.pushFanout);
+      for (const linkId of [...always, ...peers]) out.event(linkId, stored);
+    }
+  }
+
+  #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
+    if (this.#admin === undefined || !added.some((stored) => stored.event.kind === 'mode')) return;
+    const epoch = this.store.highestSeq(this.#admin);
+    const newest = this.store.canonicalAt(this.#admin, epoch);
+    if (!newest || newest.event.kind !== 'mode' || epoch <= this.#epoch) return;
+    const previous = this.#mode;
+    this.#epoch = epoch;
+    this.#mode = (newest.event.body as ModeBody).mode;
+    out.push({ type: 'mode', mode: this.#mode, epoch });
+    if (previous !== this.#mode) {
+      // Reconcile over every link the new mode uses, so e.g. the server becomes complete again.
+      for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
+    }
+  }
+
+  #runTimers(out: Outbox, now: number): void {
+    if (this.role !== 'peer') return;
+    if (this.#nextAntiEntropy === undefined) this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
+    if (now < this.#nextAntiEntropy) return;
+    this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
+    const partners = [...this.#links].filter(([, link]) => this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
+    const partner = shuffled(this.#rng, partners)[0];
+    if (partner !== undefined) this.#sendSummary(out, partner, true);
+  }
+
+  #sendSummary(out: Outbox, linkId: string, reply: boolean): void {
+    const link = this.#links.get(linkId);
+    if (!link || this.#carriageOf(link.kind) === 'none') return;
+    this.#send(out, linkId, { t: 'vv', vv: this.#summaryFor(link.kind), reply });
+  }
+
+  #summaryFor(kind: LinkKind): VersionVector {
+    return this.store.versionVector(this.#authorFilter(kind));
+  }
+
+  // ---- policy ----
+
+  #carriageOf(kind: LinkKind): Carriage {
+    return carriage(this.#mode, kind);
+  }
+
+  #carries(kind: LinkKind, event: SignedEvent): boolean {
+    const what = this.#carriageOf(kind);
+    return what === 'all' || (what === 'control' && isControlKind(event.kind));
+  }
+
+  /** Which authors a summary over this link covers: everyone, only the admin (control), or no one. */
+  #authorFilter(kind: LinkKind): (author: string) => boolean {
+    const what = this.#carriageOf(kind);
+    if (what === 'all') return () => true;
+    if (what === 'control') return (author) => author === this.#admin;
+    return () => false;
+  }
+
+  #confirmOwn(heldUpTo: number): void {
+    for (const seq of this.#pendingOwn) if (seq <= heldUpTo) this.#pendingOwn.delete(seq);
+  }
+
+  #send(out: Outbox, linkId: string, message: WireMessage): void {
+    out.message(linkId, message);
+  }
+
+  #rejected(out: Outbox, linkId: string | undefined, rejection: Rejection): void {
+    this.#rejections[rejection.reason]++;
+    out.push(linkId === undefined ? { type: 'rejected', rejection } : { type: 'rejected', link: linkId, rejection });
+  }
+
+  #count(counters: Record<LinkKind, TrafficCounter>, linkId: string, bytes: number): void {
+    const link = this.#links.get(linkId);
+    if (!link) return;
+    counters[link.kind].messages++;
+    counters[link.kind].bytes += bytes;
+  }
+}
+
+/**
+ * Collects one handle() call's outputs. Events bound for the same link are batched into as few
+ * `events` messages as the byte limit allows, and messages keep the order they were queued in.
+ */
+class Outbox {
+  readonly #maxBatchBytes: number;
+  readonly #items: (Output | { type: 'queued'; link: string; message?: WireMessage; events?: StoredEvent[] })[] = [];
+  readonly #openBatch = new Map<string, { events: StoredEvent[]; bytes: number }>();
+
+  constructor(maxBatchBytes: number) {
+    this.#maxBatchBytes = maxBatchBytes;
+  }
+
+  push(output: Output): void {
+    this.#items.push(output);
+  }
+
+  message(link: string, message: WireMessage): void {
+    this.#openBatch.delete(link);
+    this.#items.push({ type: 'queued', link, message });
+  }
+
+  event(link: string, stored: StoredEvent): void {
+    const open = this.#openBatch.get(link);
+    if (open && open.bytes + stored.size + 1 <= this.#maxBatchBytes && open.events.length > 0) {
+      if (!open.events.some((e) => e.id === stored.id)) {
+        open.events.push(stored);
+        open.bytes += stored.size + 1;
+      }
+      return;
+    }
+    const batch = { events: [stored], bytes: stored.size + 32 };
+    this.#openBatch.set(link, batch);
+    this.#items.push({ type: 'queued', link, events: batch.events });
+  }
+
+  events(link: string, stored: readonly StoredEvent[]): void {
+    for (const one of stored) this.event(link, one);
+  }
+
+  flush(onSend: (link: string, data: string) => void): Output[] {
+    const outputs: Output[] = [];
+    for (const item of this.#items) {
+      if (item.type !== 'queued') {
+        outputs.push(item);
+        continue;
+      }
+      const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
+      const data = encodeMessage(message);
+      onSend(item.link, data);
+      outputs.push({ type: 'send', link: item.link, data, message });
+    }
+    return outputs;
+  }
+}
+
+function unreachableInput(value: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,107 @@
+/**
+ * The Socket.IO boundary between browser peers and the signaling server: one typed event map for both
+ * ends (`Server<ClientToServerEvents, ServerToClientEvents>` / `Socket<ServerToClientEvents, ...>`), and
+ * one decoder for what a client sends. Engine messages ride inside as opaque text, decoded by the engine.
+ */
+import { z } from 'zod';
+import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
+import { MODES, type Mode } from '../engine/event.ts';
+import { accept, reject, type Result } from '../engine/rejections.ts';
+
+export interface Member {
+  /** The peer's public key, hex. */
+  readonly peer: string;
+  readonly name: string;
+  /** Protocol version the peer speaks. */
+  readonly version: number;
+}
+
+export interface JoinRequest {
+  readonly room: string;
+  readonly name: string;
+  readonly peer: string;
+  /** The admin key this browser would hold if it creates the room; ignored for an existing room. */
+  readonly adminKey: string;
+  readonly version: number;
+}
+
+export type JoinResponse =
+  | {
+      readonly ok: true;
+      readonly admin: string;
+      /** The server node's key: the identity behind the `server` link. */
+      readonly server: string;
+      readonly mode: Mode;
+      readonly epoch: number;
+      readonly members: readonly Member[];
+      /** True when this join created the room. */
+      readonly created: boolean;
+    }
+  | { readonly ok: false; readonly reason: string; readonly detail: string };
+
+export interface Addressed {
+  /** Recipient peer key. */
+  readonly to: string;
+  readonly data: string;
+}
+
+export interface FromPeer {
+  /** Sender peer key. */
+  readonly from: string;
+  readonly data: string;
+}
+
+export interface ClientToServerEvents {
+  join: (request: JoinRequest, ack: (response: JoinResponse) => void) => void;
+  /** An engine message for the server's node. */
+  peer: (data: string) => void;
+  /** WebRTC signaling (offer/answer/candidate as JSON text) for another member. */
+  signal: (message: Addressed) => void;
+  /** An engine message for another member, carried by the server when no direct link exists. */
+  relay: (message: Addressed) => void;
+}
+
+export interface ServerToClientEvents {
+  peer: (data: string) => void;
+  members: (members: readonly Member[]) => void;
+  signal: (message: FromPeer) => void;
+  relay: (message: FromPeer) => void;
+  /** The server refused something this client sent; it keeps the connection. */
+  refused: (refusal: { readonly reason: string; readonly detail: string }) => void;
+}
+
+export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const hexKey = z.string().regex(/^[0-9a-f]{64}$/);
+
+const joinSchema = z
+  .object({
+    room: z.string().regex(ROOM_PATTERN),
+    name: z.string().max(64),
+    peer: hexKey,
+    adminKey: hexKey,
+    version: z.number().int().min(1),
+  })
+  .strict();
+
+const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES) }).strict();
+
+/** Signaling payloads (SDP, ICE candidates) are small; anything larger is not a signal. */
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+
+export function decodeJoin(raw: unknown): Result<JoinRequest> {
+  const parsed = joinSchema.safeParse(raw);
+  return parsed.success ? accept(parsed.data) : reject('schema', `join: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+}
+
+export function decodeAddressed(raw: unknown, maxBytes: number): Result<Addressed> {
+  if (typeof raw === 'object' && raw !== null && typeof (raw as { data?: unknown }).data === 'string' && (raw as { data: string }).data.length > maxBytes) {
+    return reject('oversized', `payload over ${maxBytes} bytes`);
+  }
+  const parsed = addressedSchema.safeParse(raw);
+  return parsed.success ? accept(parsed.data) : reject('schema', `addressed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+}
+
+export function isMode(value: unknown): value is Mode {
+  return typeof value === 'string' && (MODES as readonly string[]).includes(value);
+}

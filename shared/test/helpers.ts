@@ -1,0 +1,82 @@
+/** Test fixtures: fast node:crypto signing and verification (tweetnacl stays the reference, tested apart). */
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { fromHex, keyPairFromSeed, PeerlabNode, seededRng, MemoryNetwork, type KeyPair, type LinkFaults, type Mode, type NodeComponents, type Signer, type VerifyRequest } from '../src/index.ts';
+
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+
+export function keyPairFor(label: string): KeyPair {
+  const seed = new Uint8Array(32);
+  const text = new TextEncoder().encode(label);
+  seed.set(text.subarray(0, 32));
+  return keyPairFromSeed(seed);
+}
+
+export function nodeSigner(pair: KeyPair): Signer {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, Buffer.from(fromHex(pair.secretKey).subarray(0, 32))]), format: 'der', type: 'pkcs8' });
+  return { publicKey: pair.publicKey, sign: (message) => new Uint8Array(sign(null, message, key)) };
+}
+
+const publicKeys = new Map<string, KeyObject>();
+export function nodeVerify(request: VerifyRequest): boolean {
+  let key = publicKeys.get(request.publicKey);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(request.publicKey, 'hex')]), format: 'der', type: 'spki' });
+    publicKeys.set(request.publicKey, key);
+  }
+  try {
+    return verify(null, request.message, key, Buffer.from(request.signature, 'hex'));
+  } catch {
+    return false;
+  }
+}
+
+export const ADMIN = keyPairFor('room admin');
+
+export function makeNode(label: string, overrides: Partial<NodeComponents> = {}): PeerlabNode {
+  return new PeerlabNode({
+    room: 'lab',
+    role: 'peer',
+    signer: nodeSigner(keyPairFor(label)),
+    rng: seededRng(label.length * 7919 + label.charCodeAt(0)),
+    admin: ADMIN.publicKey,
+    ...overrides,
+  });
+}
+
+export interface Room {
+  readonly net: MemoryNetwork;
+  readonly peers: string[];
+  write(peer: string, text: string): void;
+  switchMode(peer: string, mode: Mode): void;
+  digests(): string[];
+  converged(names?: readonly string[]): boolean;
+}
+
+/**
+ * A room of peers and one server node over the in-memory network. Links follow the mode like the real
+ * drivers do: peers are fully meshed with `direct` links (p2p, hybrid) and each has a `server` link.
+ */
+export function makeRoom(peerCount: number, seed: number, faults: LinkFaults): Room {
+  const net = new MemoryNetwork(seededRng(seed), nodeVerify, faults);
+  net.add('server', new PeerlabNode({ room: 'lab', role: 'server', signer: nodeSigner(keyPairFor('server')), rng: seededRng(seed + 1), admin: ADMIN.publicKey }));
+  const peers = Array.from({ length: peerCount }, (_, i) => `p${i}`);
+  for (const name of peers) {
+    net.add(name, new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor(name)), rng: seededRng(seed * 31 + name.length + Number(name.slice(1))), admin: ADMIN.publicKey }));
+    net.connect(name, 'server', 'server', 'client');
+  }
+  for (let i = 0; i < peers.length; i++) for (let j = i + 1; j < peers.length; j++) net.connect(peers[i]!, 'direct', peers[j]!, 'direct');
+  const admin = nodeSigner(ADMIN);
+  let counter = 0;
+  return {
+    net,
+    peers,
+    write: (peer, text) => void net.input(peer, { type: 'write', kind: 'chat', body: { text: `${text} #${counter++}`, name: peer } }),
+    switchMode: (peer, mode) => void net.input(peer, { type: 'switchMode', mode, admin }),
+    digests: () => peers.map((name) => net.nodes.get(name)!.store.digest()),
+    converged(names = peers) {
+      const digests = names.map((name) => net.nodes.get(name)!.store.digest());
+      return digests.every((digest) => digest === digests[0]);
+    },
+  };
+}
