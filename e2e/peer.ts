@@ -1,0 +1,88 @@
+/** One Peerlab peer view in a page, driven only through the automation contract's data-testids. */
+import { expect, type BrowserContext, type Page } from '@playwright/test';
+
+export type Mode = 'client-server' | 'p2p' | 'hybrid';
+
+export class PeerPage {
+  readonly errors: string[] = [];
+
+  constructor(readonly page: Page, readonly name: string) {
+    page.on('console', (message) => {
+      if (message.type() === 'error') this.errors.push(message.text());
+    });
+    page.on('pageerror', (error) => this.errors.push(`pageerror: ${error.message}`));
+  }
+
+  static async open(context: BrowserContext, baseUrl: string, room: string, name: string): Promise<PeerPage> {
+    const peer = new PeerPage(await context.newPage(), name);
+    await peer.page.goto(`${baseUrl}/?room=${room}&name=${name}`);
+    await expect(peer.page.getByTestId('server-status')).toHaveText('connected');
+    return peer;
+  }
+
+  testId(id: string) {
+    return this.page.getByTestId(id);
+  }
+
+  async write(text: string): Promise<void> {
+    await this.testId('chat-input').fill(text);
+    await this.testId('chat-send').click();
+    await expect(this.testId('chat-input')).toHaveValue('');
+  }
+
+  async switchMode(mode: Mode): Promise<void> {
+    await this.testId('mode-select').selectOption(mode);
+    await expect(this.testId('mode')).toHaveText(mode);
+  }
+
+  async digest(): Promise<string> {
+    return (await this.testId('state-digest').innerText()).trim();
+  }
+
+  async eventCount(): Promise<number> {
+    return Number((await this.testId('event-count').innerText()).trim());
+  }
+
+  async peerCount(): Promise<number> {
+    return Number((await this.testId('peer-count').innerText()).trim());
+  }
+
+  async identity(): Promise<string> {
+    return (await this.testId('identity').innerText()).trim();
+  }
+
+  async messages(): Promise<string[]> {
+    return this.testId('chat-message').allInnerTexts();
+  }
+
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await expect(this.testId('server-status')).toHaveText('connected');
+  }
+}
+
+/** Waits until every page shows the same digest and the same event count, at least `atLeast` events. */
+export async function expectConverged(peers: readonly PeerPage[], atLeast = 1, timeout = 20_000): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const digests = await Promise.all(peers.map((peer) => peer.digest()));
+        const counts = await Promise.all(peers.map((peer) => peer.eventCount()));
+        return new Set(digests).size === 1 && new Set(counts).size === 1 && counts[0]! >= atLeast;
+      },
+      { timeout, message: 'pages did not converge on one digest' },
+    )
+    .toBe(true);
+}
+
+/** Every page shows every text among its chat messages. */
+export async function expectAllMessages(peers: readonly PeerPage[], texts: readonly string[], timeout = 20_000): Promise<void> {
+  for (const peer of peers) {
+    await expect
+      .poll(async () => {
+        const shown = (await peer.messages()).join('\n');
+        return texts.filter((text) => !shown.includes(text));
+      }, { timeout, message: `${peer.name} is missing messages` })
+      .toEqual([]);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The overlay: which peers a node keeps direct links to. Bounded degree, as in gossipsub: each node
+ * aims for `target` links, tops up when it falls below `low`, sheds down to `target` above `high`,
+ * and picks partners uniformly at random among the members it knows, so the mesh stays an expander
+ * (small diameter, no hubs) whatever the room's size. A room smaller than `target + 1` is a full mesh
+ * simply because every member is wanted.
+ */
+import { shuffled } from '../net/rng.ts';
+import type { Rng } from '../net/ports.ts';
+
+export interface OverlayConfig {
+  /** Links a node aims for (gossipsub's D). Higher spreads faster and costs more duplicates. */
+  readonly target: number;
+  /** Below this, connect to new random members (D_low): slack so churn does not cause constant rewiring. */
+  readonly low: number;
+  /** Above this, drop random links (D_high): incoming links are accepted up to here. */
+  readonly high: number;
+}
+
+/** gossipsub's defaults (D=6, D_low=4, D_high=12): fan-out 6 reaches 10^5 nodes in ~7 hops. */
+export const DEFAULT_OVERLAY: OverlayConfig = { target: 6, low: 4, high: 12 };
+
+export interface OverlayPlan {
+  readonly connect: readonly string[];
+  readonly disconnect: readonly string[];
+}
+
+export interface OverlayState {
+  readonly self: string;
+  /** Members known from the server's list or from peer exchange. */
+  readonly members: Iterable<string>;
+  /** Peers with an open direct link. */
+  readonly linked: ReadonlySet<string>;
+  /** Peers a link is being made to (counted as links, so a slow handshake is not doubled). */
+  readonly connecting: ReadonlySet<string>;
+}
+
+export function planOverlay(state: OverlayState, rng: Rng, config: OverlayConfig = DEFAULT_OVERLAY): OverlayPlan {
+  const degree = state.linked.size + state.connecting.size;
+  if (degree < config.low || (degree < config.target && state.connecting.size === 0)) {
+    const candidates = [...new Set(state.members)].filter((peer) => peer !== state.self && !state.linked.has(peer) && !state.connecting.has(peer)).sort();
+    return { connect: shuffled(rng, candidates).slice(0, config.target - degree), disconnect: [] };
+  }
+  if (state.linked.size > config.high) {
+    return { connect: [], disconnect: shuffled(rng, [...state.linked].sort()).slice(0, state.linked.size - config.target) };
+  }
+  return { connect: [], disconnect: [] };
+}
+
+/** Whether to accept a link another peer opens to us. */
+export function acceptsIncoming(linkedCount: number, config: OverlayConfig = DEFAULT_OVERLAY): boolean {
+  return linkedCount < config.high;
+}
