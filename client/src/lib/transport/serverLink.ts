@@ -1,0 +1,111 @@
+/**
+ * The Socket.IO link to the signaling server: join (and re-join after every reconnect), the engine's
+ * `server` link, WebRTC signaling and the relay. It only moves text; the session decides what it means.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { PROTOCOL_VERSION, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ServerToClientEvents } from '@peerlab/shared';
+
+export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
+
+export type JoinAccepted = Extract<JoinResponse, { ok: true }>;
+
+/** How long to wait for the join acknowledgement before asking again. */
+const JOIN_TIMEOUT_MS = 5000;
+
+export interface ServerLinkOptions {
+  /** Server origin; the page's own by default (the server serves the client). */
+  readonly url?: string;
+  readonly room: string;
+  readonly name: string;
+  readonly peer: string;
+  readonly adminKey: string;
+}
+
+export interface ServerLinkHandlers {
+  status(status: ServerStatus, detail?: string): void;
+  joined(response: JoinAccepted): void;
+  /** The join was refused (bad room name, version...): the link stays connected but unusable. */
+  joinRefused(reason: string, detail: string): void;
+  /** The engine link is gone (disconnect); socket.io reconnects and re-joins by itself. */
+  down(): void;
+  peer(data: string): void;
+  members(members: readonly Member[]): void;
+  signal(message: FromPeer): void;
+  relay(message: FromPeer): void;
+  refused(reason: string, detail: string): void;
+}
+
+export class ServerLink {
+  readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  readonly #options: ServerLinkOptions;
+  readonly #on: ServerLinkHandlers;
+  #joined = false;
+  #closed = false;
+
+  constructor(options: ServerLinkOptions, handlers: ServerLinkHandlers) {
+    this.#options = options;
+    this.#on = handlers;
+    // forceNew: the lab view opens one connection per simulated peer in the same tab.
+    const socketOptions = { forceNew: true, transports: ['websocket', 'polling'] };
+    this.#socket = options.url ? io(options.url, socketOptions) : io(socketOptions);
+    this.#socket.on('connect', () => this.#join());
+    this.#socket.on('connect_error', (error) => this.#on.status('disconnected', `no answer (${error.message}), retrying`));
+    this.#socket.on('disconnect', (reason) => {
+      const wasJoined = this.#joined;
+      this.#joined = false;
+      this.#on.status('disconnected', `connection lost (${reason}), reconnecting`);
+      if (wasJoined) this.#on.down();
+    });
+    this.#socket.on('peer', (data) => {
+      if (this.#joined) this.#on.peer(data);
+    });
+    this.#socket.on('members', (members) => this.#on.members(members));
+    this.#socket.on('signal', (message) => this.#on.signal(message));
+    this.#socket.on('relay', (message) => this.#on.relay(message));
+    this.#socket.on('refused', ({ reason, detail }) => this.#on.refused(reason, detail));
+    this.#on.status('connecting');
+  }
+
+  get joined(): boolean {
+    return this.#joined;
+  }
+
+  sendPeer(data: string): void {
+    if (this.#joined) this.#socket.emit('peer', data);
+  }
+
+  signal(to: string, data: string): void {
+    if (this.#joined) this.#socket.emit('signal', { to, data });
+  }
+
+  relay(to: string, data: string): void {
+    if (this.#joined) this.#socket.emit('relay', { to, data });
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#joined = false;
+    this.#socket.disconnect();
+  }
+
+  #join(): void {
+    if (this.#closed) return;
+    this.#on.status('connecting');
+    const { room, name, peer, adminKey } = this.#options;
+    this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', { room, name, peer, adminKey, version: PROTOCOL_VERSION }, (error, response) => {
+      if (this.#closed || !this.#socket.connected) return;
+      if (error) {
+        this.#join(); // no answer in time: ask again on the same connection
+        return;
+      }
+      if (!response.ok) {
+        this.#on.status('disconnected', `join refused: ${response.reason} (${response.detail})`);
+        this.#on.joinRefused(response.reason, response.detail);
+        return;
+      }
+      this.#joined = true;
+      this.#on.status('connected');
+      this.#on.joined(response);
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { mount } from 'svelte';
+import './app.css';
+import { iceServersFrom, routeFrom } from './lib/config.ts';
+import PeerView from './views/PeerView.svelte';
+import PresentView from './views/PresentView.svelte';
+import LabView from './views/LabView.svelte';
+
+const target = document.getElementById('app')!;
+const route = routeFrom(location);
+const iceServers = iceServersFrom(location);
+
+switch (route.view) {
+  case 'present':
+    mount(PresentView, { target, props: { room: route.room } });
+    break;
+  case 'lab':
+    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers } });
+    break;
+  case 'peer':
+    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers } });
+    break;
+  default:
+    route satisfies never;
+}

@@ -1,0 +1,2 @@
+/** Svelte compiler options; TypeScript in components needs no preprocessor with Svelte 5. */
+export default {};

@@ -1,0 +1,116 @@
+/**
+ * Durable storage: one SQLite file (better-sqlite3), WAL, synchronous = FULL, so a committed
+ * transaction survives `kill -9` and power loss. Holds the server key pair, rooms and events.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { generateKeyPair, parseKeyPair, type KeyPair, type Mode, type SignedEvent } from '@peerlab/shared';
+
+export interface RoomRow {
+  readonly room: string;
+  readonly admin: string;
+  readonly createdAt: number;
+}
+
+export interface EventRow {
+  readonly order: number;
+  readonly id: string;
+  readonly event: SignedEvent;
+  /** The room's mode when the server accepted the event. */
+  readonly mode: Mode;
+}
+
+export interface NewEvent {
+  readonly order: number;
+  readonly id: string;
+  readonly event: SignedEvent;
+  readonly mode: Mode;
+}
+
+export class PeerlabDatabase {
+  readonly #db: Database.Database;
+  readonly #insertEvent: Database.Statement;
+  readonly #insertEvents: (room: string, events: readonly NewEvent[]) => void;
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, admin TEXT NOT NULL, created_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (
+        room TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        json TEXT NOT NULL,
+        PRIMARY KEY (room, ord),
+        UNIQUE (room, id)
+      );
+    `);
+    this.#insertEvent = this.#db.prepare(
+      'INSERT INTO events (room, ord, id, author, seq, kind, mode, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertEvents = this.#db.transaction((room: string, events: readonly NewEvent[]) => {
+      for (const e of events) {
+        this.#insertEvent.run(room, e.order, e.id, e.event.author, e.event.seq, e.event.kind, e.mode, JSON.stringify(e.event));
+      }
+    });
+  }
+
+  /** The server's own identity, made once and kept. */
+  serverKeyPair(): KeyPair {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get('server_key') as { value: string } | undefined;
+    const existing = parseKeyPair(row?.value);
+    if (existing) return existing;
+    const pair = generateKeyPair();
+    this.#db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('server_key', pair.secretKey);
+    return pair;
+  }
+
+  getRoom(room: string): RoomRow | undefined {
+    const row = this.#db.prepare('SELECT room, admin, created_at AS createdAt FROM rooms WHERE room = ?').get(room) as RoomRow | undefined;
+    return row;
+  }
+
+  /** Creates the room unless it exists; returns the stored row and whether this call created it. */
+  createRoom(room: string, admin: string, now: number): { row: RoomRow; created: boolean } {
+    const result = this.#db.prepare('INSERT OR IGNORE INTO rooms (room, admin, created_at) VALUES (?, ?, ?)').run(room, admin, now);
+    return { row: this.getRoom(room)!, created: result.changes === 1 };
+  }
+
+  roomCount(): number {
+    return (this.#db.prepare('SELECT COUNT(*) AS n FROM rooms').get() as { n: number }).n;
+  }
+
+  /** A room's events in the server's order. */
+  loadEvents(room: string): EventRow[] {
+    const rows = this.#db.prepare('SELECT ord, id, mode, json FROM events WHERE room = ? ORDER BY ord').all(room) as {
+      ord: number;
+      id: string;
+      mode: Mode;
+      json: string;
+    }[];
+    return rows.map((row) => ({ order: row.ord, id: row.id, mode: row.mode, event: JSON.parse(row.json) as SignedEvent }));
+  }
+
+  /** Group commit: all of one batch's events in one transaction (one fsync). */
+  insertEvents(room: string, events: readonly NewEvent[]): void {
+    if (events.length > 0) this.#insertEvents(room, events);
+  }
+
+  hasEvent(room: string, id: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM events WHERE room = ? AND id = ?').get(room, id) !== undefined;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

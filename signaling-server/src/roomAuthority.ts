@@ -1,0 +1,216 @@
+/**
+ * One room's central authority: a server-role PeerlabNode and the driver that feeds it.
+ *
+ * Inputs are queued and drained together in a `setImmediate` (everything that arrived in the same
+ * tick forms one batch). Per batch the driver:
+ *   1. persists ALL `accepted` events with their orders in ONE SQLite transaction (group commit);
+ *   2. only then performs the `send` outputs, in order — so an ack never precedes durability;
+ *   3. hands `verify` requests to the native verifier as one batch and feeds the answers back later;
+ *   4. counts `rejected` outputs by reason and logs `mode` changes.
+ * Nothing in here may throw into the event loop: one room's failure never crashes the process.
+ */
+import {
+  MODES,
+  PeerlabNode,
+  seededRng,
+  tweetnaclSigner,
+  tweetnaclVerifier,
+  type Input,
+  type KeyPair,
+  type Mode,
+  type Output,
+  type Rejection,
+  type Verifier,
+  type VerifyRequest,
+} from '@peerlab/shared';
+import type { NewEvent, PeerlabDatabase } from './database.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface AuthorityPorts {
+  readonly db: PeerlabDatabase;
+  readonly verifier: Verifier;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Delivers an engine message to the member behind `link` (its peer key); drops it if gone. */
+  send(link: string, data: string): void;
+  /** Tells the member behind `link` that the engine rejected something it sent. */
+  refuse(link: string, rejection: Rejection): void;
+}
+
+export type AcceptedCounts = Record<Mode, Record<string, number>>;
+
+function emptyAccepted(): AcceptedCounts {
+  const counts = {} as AcceptedCounts;
+  for (const mode of MODES) counts[mode] = {};
+  return counts;
+}
+
+export class RoomAuthority {
+  readonly node: PeerlabNode;
+  readonly accepted: AcceptedCounts = emptyAccepted();
+  #lastOrder = 0;
+  #queue: Input[] = [];
+  #scheduled = false;
+  #verifying = 0;
+  #verified: Promise<void> = Promise.resolve();
+  #closed = false;
+  /** The node's mode as of the last output processed: the label of events accepted next. */
+  #mode: Mode;
+
+  constructor(
+    readonly room: string,
+    readonly admin: string,
+    serverKeys: KeyPair,
+    private readonly ports: AuthorityPorts,
+  ) {
+    this.node = new PeerlabNode({ room, role: 'server', signer: tweetnaclSigner(serverKeys), rng: seededRng(0x5eed), admin });
+    const rows = ports.db.loadEvents(room);
+    for (const row of rows) {
+      this.#count(row.mode, row.event.kind, 1);
+      this.#lastOrder = Math.max(this.#lastOrder, row.order);
+    }
+    // Restore before any client links up: the node must know the whole log and the mode first.
+    const outputs = this.node.handle({ type: 'restore', events: rows.map((row) => ({ event: row.event, order: row.order })) }, Date.now());
+    for (const output of outputs) if (output.type === 'rejected') this.#onRejected(output.rejection, output.link);
+    this.#mode = this.node.mode;
+    ports.logger.debug({ room, events: rows.length, mode: this.node.mode }, 'room loaded');
+  }
+
+  get lastOrder(): number {
+    return this.#lastOrder;
+  }
+
+  /** Queues an input; the batch is handled on the next turn of the event loop. */
+  input(input: Input): void {
+    if (this.#closed) return;
+    this.#queue.push(input);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  /** Resolves once queued inputs and in-flight verifications are handled (or after `timeoutMs`). */
+  async flush(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#scheduled || this.#verifying > 0 || this.#queue.length > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, this.#verifying > 0 ? 5 : 0));
+    }
+  }
+
+  /** Stops taking inputs; call after `flush`. */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+  }
+
+  #drain(): void {
+    this.#scheduled = false;
+    const inputs = this.#queue;
+    this.#queue = [];
+    const outputs: Output[] = [];
+    const now = Date.now();
+    for (const input of inputs) {
+      try {
+        outputs.push(...this.node.handle(input, now));
+      } catch (error) {
+        this.ports.metrics.rejected('internal');
+        this.ports.logger.error({ err: error, room: this.room, input: input.type }, 'engine threw on an input');
+      }
+    }
+    try {
+      this.#perform(outputs);
+    } catch (error) {
+      this.ports.logger.error({ err: error, room: this.room }, 'room driver failed on a batch');
+    }
+  }
+
+  #perform(outputs: readonly Output[]): void {
+    // 1. Durability first: every accepted event of the batch, one transaction.
+    const rows: NewEvent[] = [];
+    let mode = this.#mode;
+    for (const output of outputs) {
+      if (output.type === 'mode') mode = output.mode;
+      if (output.type !== 'accepted') continue;
+      output.events.forEach((stored, i) => {
+        const order = output.orders?.[i];
+        if (order === undefined) return;
+        rows.push({ order, id: stored.id, event: stored.event, mode });
+      });
+    }
+    let durable = true;
+    if (rows.length > 0) {
+      try {
+        this.ports.db.insertEvents(this.room, rows);
+        for (const row of rows) {
+          this.#count(row.mode, row.event.kind, 1);
+          this.ports.metrics.eventsAccepted.inc({ mode: row.mode, kind: row.event.kind });
+          this.#lastOrder = Math.max(this.#lastOrder, row.order);
+        }
+      } catch (error) {
+        durable = false;
+        this.ports.metrics.rejected('persist_failed');
+        this.ports.logger.error({ err: error, room: this.room, events: rows.length }, 'could not persist events; withholding acks');
+      }
+    }
+
+    // 2. Then everything else, in the order the node produced it.
+    const requests: VerifyRequest[] = [];
+    for (const output of outputs) {
+      switch (output.type) {
+        case 'send':
+          // Never acknowledge what is not on disk.
+          if (!durable && output.message.t === 'ack') break;
+          this.ports.send(output.link, output.data);
+          break;
+        case 'verify':
+          requests.push(...output.requests);
+          break;
+        case 'rejected':
+          this.#onRejected(output.rejection, output.link);
+          break;
+        case 'mode':
+          this.#mode = output.mode;
+          this.ports.logger.info({ room: this.room, mode: output.mode, epoch: output.epoch }, 'room mode changed');
+          break;
+        case 'accepted':
+          break;
+      }
+    }
+    if (requests.length > 0) this.#verify(requests);
+  }
+
+  #verify(requests: readonly VerifyRequest[]): void {
+    this.#verifying++;
+    const run = async (): Promise<boolean[]> => {
+      try {
+        return await this.ports.verifier.verifyBatch(requests);
+      } catch (error) {
+        this.ports.logger.warn({ err: error, room: this.room }, 'native verifier failed; falling back to tweetnacl');
+        return tweetnaclVerifier.verifyBatch(requests);
+      }
+    };
+    // Batches verify in parallel but their answers are fed in request order, so the authority orders
+    // each client's events in the order they arrived.
+    const results = run();
+    this.#verified = this.#verified
+      .then(async () => {
+        const answers = await results;
+        this.input({ type: 'verified', results: requests.map((request, i) => ({ id: request.id, ok: answers[i] === true })) });
+      })
+      .catch((error: unknown) => this.ports.logger.error({ err: error, room: this.room }, 'verification failed'))
+      .finally(() => this.#verifying--);
+  }
+
+  #onRejected(rejection: Rejection, link: string | undefined): void {
+    this.ports.metrics.rejected(rejection.reason);
+    this.ports.logger.debug({ room: this.room, link, reason: rejection.reason, detail: rejection.detail }, 'engine rejected input');
+    if (link !== undefined && rejection.fault === 'remote') this.ports.refuse(link, rejection);
+  }
+
+  #count(mode: Mode, kind: string, n: number): void {
+    const byKind = this.accepted[mode] ?? (this.accepted[mode] = {});
+    byKind[kind] = (byKind[kind] ?? 0) + n;
+  }
+}

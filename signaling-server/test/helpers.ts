@@ -1,0 +1,228 @@
+/**
+ * Test fixtures: a real server on port 0 with a temp SQLite file, and real PeerlabNode clients over
+ * real socket.io-client connections. Waiting is always "poll a predicate with a bounded timeout".
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { io as connect, type Socket } from 'socket.io-client';
+import {
+  PROTOCOL_VERSION,
+  PeerlabNode,
+  eventId,
+  generateKeyPair,
+  handleSync,
+  seededRng,
+  signingBytes,
+  fromHex,
+  toHex,
+  tweetnaclSigner,
+  type ClientToServerEvents,
+  type Input,
+  type JoinResponse,
+  type KeyPair,
+  type Member,
+  type Mode,
+  type Output,
+  type ServerToClientEvents,
+  type SignedEvent,
+  type Signer,
+  type VerifyRequest,
+  type StoredEvent,
+  type UnsignedEvent,
+} from '@peerlab/shared';
+import { createPeerlabServer, type PeerlabServer } from '../src/server.ts';
+import type { RoomInfo } from '../src/http.ts';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, label: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface TestEnv {
+  readonly dir: string;
+  readonly dbFile: string;
+  readonly clientDist: string;
+  cleanup(): void;
+}
+
+export function tempEnv(options: { withClient?: boolean } = {}): TestEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'peerlab-server-'));
+  const clientDist = join(dir, 'dist');
+  if (options.withClient) {
+    mkdirSync(join(clientDist, 'assets'), { recursive: true });
+    writeFileSync(join(clientDist, 'index.html'), '<!doctype html><title>Peerlab test client</title>');
+    writeFileSync(join(clientDist, 'assets', 'app.js'), 'console.log("peerlab");');
+  }
+  return { dir, dbFile: join(dir, 'data', 'peerlab.sqlite'), clientDist, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function startServer(env: TestEnv): Promise<PeerlabServer> {
+  return createPeerlabServer({ port: 0, host: '127.0.0.1', dbFile: env.dbFile, clientDist: env.clientDist });
+}
+
+export async function getJson<T = unknown>(server: PeerlabServer, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(new URL(path, server.url));
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function roomInfo(server: PeerlabServer, room: string): Promise<RoomInfo> {
+  const { status, body } = await getJson<RoomInfo>(server, `/api/rooms/${room}`);
+  if (status !== 200) throw new Error(`room ${room}: HTTP ${status}`);
+  return body;
+}
+
+export async function waitForServerMode(server: PeerlabServer, room: string, mode: Mode, epoch?: number): Promise<void> {
+  await waitFor(async () => {
+    const info = await roomInfo(server, room);
+    return info.mode === mode && (epoch === undefined || info.epoch === epoch);
+  }, `server holds ${room} in ${mode}`);
+}
+
+export async function metricsText(server: PeerlabServer): Promise<string> {
+  return (await fetch(new URL('/metrics', server.url))).text();
+}
+
+/** The value of one sample in Prometheus text, 0 when absent. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const present = (match[3] ?? '').split(',').filter(Boolean);
+    if (wanted.every((label) => present.includes(label)) && present.length === wanted.length) return Number(match[4]);
+  }
+  return 0;
+}
+
+export function rawSocket(server: PeerlabServer): ClientSocket {
+  return connect(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+}
+
+/** A signed event built by hand (for forgery tests). */
+export function signEvent(pair: KeyPair, unsigned: Omit<UnsignedEvent, 'v'>): SignedEvent {
+  const full: UnsignedEvent = { v: PROTOCOL_VERSION, ...unsigned };
+  return { ...full, sig: toHex(tweetnaclSigner(pair).sign(signingBytes(full))) };
+}
+
+export { eventId };
+
+/**
+ * Test peers sign and verify with node:crypto's native, synchronous Ed25519 (tweetnacl takes ~5 ms a
+ * signature in Node, which would make a 1,000-event burst test take many seconds). Same RFC 8032 bytes.
+ */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+
+export function nodeSigner(pair: KeyPair): Signer {
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, Buffer.from(fromHex(pair.secretKey).subarray(0, 32))]), format: 'der', type: 'pkcs8' });
+  return { publicKey: pair.publicKey, sign: (message) => new Uint8Array(nodeSign(null, message, key)) };
+}
+
+const publicKeys = new Map<string, KeyObject>();
+export function nodeVerify25519(request: VerifyRequest): boolean {
+  try {
+    let key = publicKeys.get(request.publicKey);
+    if (!key) {
+      key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(fromHex(request.publicKey))]), format: 'der', type: 'spki' });
+      publicKeys.set(request.publicKey, key);
+    }
+    return nodeVerify(null, request.message, key, fromHex(request.signature));
+  } catch {
+    return false;
+  }
+}
+
+/** One browser-like peer: a real engine node driven over a real Socket.IO connection. */
+export class TestPeer {
+  readonly keys: KeyPair;
+  readonly node: PeerlabNode;
+  readonly socket: ClientSocket;
+  readonly refusals: { reason: string; detail: string }[] = [];
+  readonly accepted: StoredEvent[] = [];
+  readonly signals: { from: string; data: string }[] = [];
+  readonly relays: { from: string; data: string }[] = [];
+  members: readonly Member[] = [];
+  joinResponse: JoinResponse | undefined;
+  /** Called after every engine message from the server has been handled. */
+  afterMessage: (() => void) | undefined;
+
+  constructor(
+    readonly server: PeerlabServer,
+    readonly room: string,
+    readonly name: string,
+    /** The admin key this peer proposes (and holds, if it creates the room). */
+    readonly adminKeys: KeyPair = generateKeyPair(),
+    keys?: KeyPair,
+  ) {
+    this.keys = keys ?? generateKeyPair();
+    this.node = new PeerlabNode({ room, role: 'peer', signer: nodeSigner(this.keys), rng: seededRng(7) });
+    this.socket = rawSocket(server);
+    this.socket.on('peer', (data) => {
+      this.feed({ type: 'message', link: 'server', data });
+      this.afterMessage?.();
+    });
+    this.socket.on('members', (members) => (this.members = members));
+    this.socket.on('refused', (refusal) => this.refusals.push(refusal));
+    this.socket.on('signal', (message) => this.signals.push(message));
+    this.socket.on('relay', (message) => this.relays.push(message));
+  }
+
+  static async joined(server: PeerlabServer, room: string, name: string, adminKeys?: KeyPair, keys?: KeyPair): Promise<TestPeer> {
+    const peer = new TestPeer(server, room, name, adminKeys, keys);
+    const response = await peer.join();
+    if (!response.ok) throw new Error(`join refused: ${response.reason} ${response.detail}`);
+    return peer;
+  }
+
+  join(): Promise<JoinResponse> {
+    return new Promise((resolve) => {
+      this.socket.emit('join', { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION }, (response) => {
+        this.joinResponse = response;
+        if (response.ok) {
+          this.members = response.members;
+          this.feed({ type: 'setAdmin', admin: response.admin });
+          this.feed({ type: 'linkUp', link: 'server', kind: 'server' });
+        }
+        resolve(response);
+      });
+    });
+  }
+
+  feed(input: Input): Output[] {
+    const outputs = handleSync(this.node, input, Date.now(), nodeVerify25519);
+    for (const output of outputs) {
+      if (output.type === 'send' && output.link === 'server') this.socket.emit('peer', output.data);
+      if (output.type === 'accepted') this.accepted.push(...output.events);
+    }
+    return outputs;
+  }
+
+  write(text: string): StoredEvent {
+    const outputs = this.feed({ type: 'write', kind: 'chat', body: { text, name: this.name } });
+    const accepted = outputs.find((output) => output.type === 'accepted');
+    if (!accepted || accepted.type !== 'accepted') throw new Error('write not accepted locally');
+    return accepted.events[0]!;
+  }
+
+  switchMode(mode: Mode): Output[] {
+    // The reference signer for the admin key, as the brief's client does.
+    return this.feed({ type: 'switchMode', mode, admin: tweetnaclSigner(this.adminKeys) });
+  }
+
+  chatTexts(): string[] {
+    return [...this.node.store.events()].filter((s) => s.event.kind === 'chat').map((s) => (s.event.body as { text: string }).text).sort();
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
