@@ -12,8 +12,13 @@ export interface RoomFixture {
    * Opens a peer. Peers opened with the same `browser` label are tabs of one browser (shared
    * localStorage, so they share the room's admin key); the first browser to open the room creates it.
    */
-  open(name: string, browser?: string): Promise<PeerPage>;
+  open(name: string, browser?: string, options?: BrowserOptions): Promise<PeerPage>;
   readonly peers: PeerPage[];
+}
+
+export interface BrowserOptions {
+  /** false: the browser has no RTCPeerConnection, as where WebRTC is blocked (applies to the whole browser). */
+  readonly webrtc?: boolean;
 }
 
 interface Fixtures {
@@ -35,10 +40,16 @@ export const test = base.extend<Fixtures>({
     await use({
       name,
       peers,
-      async open(peerName, browserLabel = 'teacher') {
+      async open(peerName, browserLabel = 'teacher', options = {}) {
         let context = contexts.get(browserLabel);
         if (!context) {
           context = await browser.newContext();
+          if (options.webrtc === false) {
+            await context.addInitScript(() => {
+              Reflect.deleteProperty(window, 'RTCPeerConnection');
+              Reflect.deleteProperty(window, 'webkitRTCPeerConnection');
+            });
+          }
           contexts.set(browserLabel, context);
         }
         const peer = await PeerPage.open(context, server.url, name, peerName);

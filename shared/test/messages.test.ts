@@ -82,6 +82,20 @@ describe('PeerlabNode validation', () => {
     expect(node.mode).toBe('p2p');
   });
 
+  it('refuses data over a link the mode does not route data over, but not control events', () => {
+    const server = new PeerlabNode({ room: 'lab', role: 'server', signer: nodeSigner(keyPairFor('server')), rng: seededRng(3), admin: ADMIN.publicKey });
+    server.handle({ type: 'linkUp', link: 'x', kind: 'client' }, 0);
+    deliver(server, encodeMessage({ t: 'events', events: [signedChat('alice', 1)] }));
+    expect(server.stats().rejections.wrong_mode).toBe(1);
+    expect(server.store.size).toBe(0);
+    const admin = makeNode('admin-tab');
+    const [modeEvent] = admin.handle({ type: 'switchMode', mode: 'client-server', admin: nodeSigner(ADMIN) }, 0).flatMap((o) => (o.type === 'accepted' ? o.events.map((s) => s.event) : []));
+    deliver(server, encodeMessage({ t: 'events', events: [modeEvent!] }));
+    expect(server.mode).toBe('client-server');
+    deliver(server, encodeMessage({ t: 'events', events: [signedChat('alice', 1)] }));
+    expect(server.store.size).toBe(2);
+  });
+
   it('refuses a mode switch from a non-admin locally and applies the admin’s', () => {
     const node = makeNode('carol');
     const refused = node.handle({ type: 'switchMode', mode: 'hybrid', admin: nodeSigner(keyPairFor('carol')) }, 0);

@@ -281,7 +281,7 @@ export class PeerlabNode {
         if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
         continue;
       }
-      const invalid = this.#checkBeforeSignature(event);
+      const invalid = this.#checkBeforeSignature(event) ?? this.#checkRoute(linkId, event);
       if (invalid) {
         this.#rejected(out, linkId, invalid);
         continue;
@@ -301,6 +301,17 @@ export class PeerlabNode {
       if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
     }
     return undefined;
+  }
+
+  /**
+   * Data must arrive over a link the mode routes data over: the server takes no chat in p2p, a peer
+   * takes none over WebRTC in client-server. Control events are checked by signature, from anywhere.
+   * A writer that had not yet heard of a switch loses nothing: its event spreads by the new mode's routes.
+   */
+  #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
+    const link = this.#links.get(linkId);
+    if (!link || isControlKind(event.kind) || this.#carriageOf(link.kind) === 'all') return undefined;
+    return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#mode}`);
   }
 
   #onVerified(out: Outbox, results: readonly { id: string; ok: boolean }[]): void {

@@ -13,6 +13,7 @@ export const REJECTION_REASONS = [
   'equivocation', // a second, different event for an (author, seq) already held
   'not_admin', // a control event not signed by the room's admin key
   'bad_epoch', // a mode event whose epoch does not follow the admin's sequence
+  'wrong_mode', // a data event on a link the room's current mode does not route data over
   'rate_limited', // the sender exceeded its message budget
 ] as const;
 

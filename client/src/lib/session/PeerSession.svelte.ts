@@ -127,6 +127,8 @@ export class PeerSession {
   #roster: readonly Member[] = [];
   #depth = 0;
   #reconcileWanted = false;
+  /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
+  #joinedEpoch = 0;
   #reconciling = false;
   #wakeup: ReturnType<typeof setTimeout> | undefined;
   #refreshFrame: number | undefined;
@@ -292,6 +294,7 @@ export class PeerSession {
     this.serverKey = response.server;
     this.isAdmin = response.admin === this.#adminPair.publicKey;
     this.#roster = response.members.filter((member) => member.peer !== this.publicKey);
+    this.#joinedEpoch = response.epoch;
     this.#apply({ type: 'setAdmin', admin: response.admin });
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
     this.#reconcile();
@@ -337,8 +340,9 @@ export class PeerSession {
 
   #reconcileOnce(): void {
     const mode = this.#node.mode;
-    const direct = wantsDirectLinks(mode) && this.webrtcSupported;
-    const relay = wantsRelayLinks(mode) && this.#server.joined;
+    const modeKnown = this.#node.epoch >= this.#joinedEpoch;
+    const direct = modeKnown && wantsDirectLinks(mode) && this.webrtcSupported;
+    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined;
     const listed = new Set(this.#roster.map((member) => member.peer));
     this.#mesh.setWanted(listed, direct);
     const open = direct ? this.#mesh.openPeers() : [];

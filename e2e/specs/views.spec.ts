@@ -1,0 +1,63 @@
+import { test, expect } from '../fixtures.ts';
+import { expectAllMessages, expectConverged } from '../peer.ts';
+
+test.describe('relay, lab and presenter', () => {
+  test('hybrid: a page without WebRTC is reached through the server relay', async ({ room, server }) => {
+    const ada = await room.open('Ada');
+    const bob = await room.open('Bob');
+    const blocked = await room.open('Blocked', 'no-webrtc-browser', { webrtc: false });
+    await ada.switchMode('hybrid');
+    await expect(blocked.testId('mode')).toHaveText('hybrid');
+    await expect(ada.testId('peer-count')).toHaveText('1');
+    await expect(blocked.testId('peer-count')).toHaveText('0');
+    await expect(blocked.testId('member').and(blocked.page.locator('[data-link="relay"]'))).toHaveCount(2);
+    await expect(ada.testId('member').and(ada.page.locator('[data-link="relay"]'))).toHaveCount(1);
+
+    const texts = ['from ada', 'from bob', 'from the blocked page'];
+    await ada.write(texts[0]!);
+    await bob.write(texts[1]!);
+    await blocked.write(texts[2]!);
+    await expectAllMessages([ada, bob, blocked], texts);
+    await expectConverged([ada, bob, blocked], 4);
+    const metrics = await server.metrics();
+    const relayed = Number(/^peerlab_relay_bytes_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    expect(relayed).toBeGreaterThan(0);
+    // The relay carries data but the authority does not accept it: hybrid data is peer to peer.
+    expect((await server.room(room.name))?.accepted.hybrid?.chat ?? 0).toBe(0);
+  });
+
+  test('lab mode runs N peers in one tab, each its own identity, converging over real WebRTC', async ({ browser, server }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?lab=4&room=lab${Date.now() % 100000}`);
+    const cards = page.getByTestId('lab-peer');
+    await expect(cards).toHaveCount(4);
+    for (let i = 0; i < 4; i++) await expect(cards.nth(i).getByTestId('peer-count')).toHaveText('3');
+    for (let i = 0; i < 4; i++) {
+      await cards.nth(i).getByTestId('chat-input').fill(`lab peer ${i}`);
+      await cards.nth(i).getByTestId('chat-send').click();
+    }
+    await expect
+      .poll(async () => {
+        const digests = await Promise.all([0, 1, 2, 3].map((i) => cards.nth(i).getByTestId('state-digest').innerText()));
+        const counts = await Promise.all([0, 1, 2, 3].map((i) => cards.nth(i).getByTestId('event-count').innerText()));
+        return new Set(digests).size === 1 && counts.every((count) => count === '4');
+      })
+      .toBe(true);
+    await context.close();
+  });
+
+  test('the presenter dashboard shows the room as the server sees it', async ({ room, browser, server }) => {
+    const ada = await room.open('Ada');
+    await room.open('Bob');
+    await ada.switchMode('client-server');
+    await ada.write('for the projector');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/present?room=${room.name}`);
+    await expect(page.getByTestId('mode')).toHaveText('client-server');
+    await expect(page.getByText(`${server.url}/?room=${room.name}`)).toBeVisible();
+    await expect(page.getByText('Bob')).toBeVisible();
+    await context.close();
+  });
+});
