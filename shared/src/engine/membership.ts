@@ -35,11 +35,18 @@ export interface OverlayState {
   readonly connecting: ReadonlySet<string>;
 }
 
-export function planOverlay(state: OverlayState, rng: Rng, config: OverlayConfig = DEFAULT_OVERLAY): OverlayPlan {
+/**
+ * `explore`: extra random links to open beyond the target (never past `high`). Opening one now and
+ * then keeps the graph random and re-joins the two sides of a healed partition, which would otherwise
+ * stay apart forever once each side had filled its degree internally.
+ */
+export function planOverlay(state: OverlayState, rng: Rng, config: OverlayConfig = DEFAULT_OVERLAY, explore = 0): OverlayPlan {
   const degree = state.linked.size + state.connecting.size;
-  if (degree < config.low || (degree < config.target && state.connecting.size === 0)) {
+  const wanted = degree < config.low || (degree < config.target && state.connecting.size === 0) ? config.target - degree : 0;
+  const toOpen = Math.min(wanted + explore, config.high - degree);
+  if (toOpen > 0) {
     const candidates = [...new Set(state.members)].filter((peer) => peer !== state.self && !state.linked.has(peer) && !state.connecting.has(peer)).sort();
-    return { connect: shuffled(rng, candidates).slice(0, config.target - degree), disconnect: [] };
+    return { connect: shuffled(rng, candidates).slice(0, toOpen), disconnect: [] };
   }
   if (state.linked.size > config.high) {
     return { connect: [], disconnect: shuffled(rng, [...state.linked].sort()).slice(0, state.linked.size - config.target) };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MAX_EVENT_BYTES, MODES, PROTOCOL_VERSION, type SignedEvent } from './event.ts';
 import { accept, reject, type Rejection, type Result } from './rejections.ts';
 import { canonicalJson } from './encoding.ts';
+import type { RouteMessage } from './signalRouter.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -25,7 +26,17 @@ export type WireMessage =
   | { readonly t: 'hello'; readonly v: number; readonly room: string; readonly peer: string; readonly vv: VersionVector }
   | { readonly t: 'vv'; readonly vv: VersionVector; readonly reply: boolean }
   | { readonly t: 'events'; readonly events: readonly SignedEvent[] }
-  | { readonly t: 'ack'; readonly acks: readonly Ack[] };
+  | { readonly t: 'ack'; readonly acks: readonly Ack[] }
+  /** Heartbeat on an otherwise quiet direct link. */
+  | { readonly t: 'ping' }
+  /** Peer exchange: some members the sender knows, so the overlay can grow without the server. */
+  | { readonly t: 'peers'; readonly peers: readonly string[] }
+  | RouteMessage;
+
+/** Largest WebRTC signal (SDP or ICE candidate, as JSON text) carried by the server or the mesh. */
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+/** Most members named in one peer-exchange message. */
+export const MAX_EXCHANGED_PEERS = 64;
 
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/);
 const hexSig = z.string().regex(/^[0-9a-f]{128}$/);
@@ -60,6 +71,9 @@ const messageShape = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), v: z.number().int().min(1), room: z.string().min(1).max(64), peer: hexKey, vv: versionVector }).strict(),
   z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean() }).strict(),
   z.object({ t: z.literal('events'), events: z.array(z.unknown()).max(10_000) }).strict(),
+  z.object({ t: z.literal('ping') }).strict(),
+  z.object({ t: z.literal('peers'), peers: z.array(hexKey).max(MAX_EXCHANGED_PEERS) }).strict(),
+  z.object({ t: z.literal('route'), id: z.string().min(1).max(40), from: hexKey, to: hexKey, ttl: z.number().int().min(0).max(16), data: z.string().max(MAX_SIGNAL_BYTES) }).strict(),
   z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
 ]);
 

@@ -13,7 +13,9 @@
  */
 import { isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type Mode, type ModeBody, type SignedEvent, type UnsignedEvent } from './event.ts';
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, INITIAL_MODE, type Carriage, type LinkKind } from './mode.ts';
+import { carriage, INITIAL_MODE, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay.ts';
+import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import { toHex } from './encoding.ts';
@@ -27,12 +29,15 @@ export interface NodeConfig {
   readonly maxBatchBytes: number;
   /** Direct links a new event is pushed to. Higher spreads faster and sends more duplicates. */
   readonly pushFanout: number;
+  /** Degree watermarks, heartbeats and peer exchange of the mesh (peers only). */
+  readonly overlay: OverlayTimings;
 }
 
 export const DEFAULT_NODE_CONFIG: NodeConfig = {
   antiEntropyIntervalMs: 1000,
   maxBatchBytes: MAX_MESSAGE_BYTES - 32 * 1024,
   pushFanout: 6,
+  overlay: DEFAULT_OVERLAY_TIMINGS,
 };
 
 export type Role = 'peer' | 'server';
@@ -51,7 +56,8 @@ export interface NodeComponents {
 }
 
 export type Input =
-  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind }
+  /** `peer`: the remote's key when the driver knows it (a peer link); the hello confirms it otherwise. */
+  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind; readonly peer?: string }
   /** The same link changed kind, e.g. a relayed pair got its direct WebRTC channel. */
   | { readonly type: 'linkKind'; readonly link: string; readonly kind: LinkKind }
   | { readonly type: 'linkDown'; readonly link: string }
@@ -60,6 +66,10 @@ export type Input =
   | { readonly type: 'write'; readonly kind: string; readonly body: unknown }
   | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
   | { readonly type: 'setAdmin'; readonly admin: string }
+  /** The server's current member list (peer keys). */
+  | { readonly type: 'members'; readonly peers: readonly string[] }
+  /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
+  | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
   /** Events from this node's own durable storage: trusted, not re-verified. */
   | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
   | { readonly type: 'tick' };
@@ -70,7 +80,13 @@ export type Output =
   /** Events that just entered the state (to persist, then render). `orders` only on the server. */
   | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
   | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }
-  | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number };
+  | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number }
+  /** The overlay wants a direct link to `peer`: the driver starts one (this node offers). */
+  | { readonly type: 'connect'; readonly peer: string }
+  /** The node gave up a link (silent too long, or above the degree's high watermark): close its transport. */
+  | { readonly type: 'drop'; readonly link: string; readonly reason: 'suspected' | 'shed' }
+  /** A WebRTC signal that reached this node over the mesh. */
+  | { readonly type: 'signal'; readonly from: string; readonly data: string };
 
 interface LinkState {
   kind: LinkKind;
@@ -123,6 +139,10 @@ export class PeerlabNode {
   #mode: Mode = INITIAL_MODE;
   #epoch = 0;
   #nextAntiEntropy: number | undefined;
+  /** Time of the input being handled: handlers below read it instead of threading it through. */
+  #now = 0;
+  readonly #overlay: Overlay | undefined;
+  readonly #router: SignalRouter;
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -133,6 +153,18 @@ export class PeerlabNode {
     this.#admin = components.admin;
     this.#lastSeq = components.lastSeq ?? 0;
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
+    this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
+    this.#router = new SignalRouter(this.id, this.#rng);
+  }
+
+  /** Whether to accept a direct link another peer opens (below the degree's high watermark). */
+  acceptsDirectLink(): boolean {
+    return this.#overlay?.acceptsIncoming(this.#links) ?? false;
+  }
+
+  /** Members this node knows of: the server's roster and those heard of by peer exchange. */
+  knownMembers(): string[] {
+    return this.#overlay?.members() ?? [];
   }
 
   get mode(): Mode {
@@ -169,14 +201,18 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    return this.#nextAntiEntropy;
+    const overlay = this.#overlay?.nextWakeup();
+    if (overlay === undefined) return this.#nextAntiEntropy;
+    return this.#nextAntiEntropy === undefined ? overlay : Math.min(overlay, this.#nextAntiEntropy);
   }
 
   handle(input: Input, now: number): Output[] {
     const out = new Outbox(this.#config.maxBatchBytes);
+    this.#now = now;
     switch (input.type) {
       case 'linkUp':
-        this.#links.set(input.link, { kind: input.kind, reported: {} });
+        this.#links.set(input.link, input.peer === undefined ? { kind: input.kind, reported: {} } : { kind: input.kind, reported: {}, peer: input.peer });
+        this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#send(out, input.link, { t: 'hello', v: PROTOCOL_VERSION, room: this.room, peer: this.id, vv: this.#summaryFor(input.kind) });
         break;
       case 'linkKind': {
@@ -184,12 +220,14 @@ export class PeerlabNode {
         if (link && link.kind !== input.kind) {
           const before = this.#carriageOf(link.kind);
           link.kind = input.kind;
+          this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
           if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
         break;
       }
       case 'linkDown':
         this.#links.delete(input.link);
+        this.#overlay?.linkDown(input.link);
         break;
       case 'message':
         this.#receive(out, input.link, input.data);
@@ -210,6 +248,12 @@ export class PeerlabNode {
       case 'setAdmin':
         this.#admin = input.admin;
         break;
+      case 'members':
+        this.#overlay?.setRoster(input.peers, now);
+        break;
+      case 'routeSignal':
+        this.#route(out, this.#router.originate(input.to, input.data, this.#neighbours()));
+        break;
       case 'restore':
         this.#restore(out, input.events);
         break;
@@ -219,7 +263,10 @@ export class PeerlabNode {
         unreachableInput(input);
     }
     this.#runTimers(out, now);
-    return out.flush((link, data) => this.#count(this.#sent, link, data.length));
+    return out.flush((link, data) => {
+      this.#count(this.#sent, link, data.length);
+      this.#overlay?.sent(link, now);
+    });
   }
 
   // ---- receiving ----
@@ -231,6 +278,7 @@ export class PeerlabNode {
       return;
     }
     this.#count(this.#received, linkId, data.length);
+    this.#overlay?.heard(linkId, this.#now);
     const decoded = decodeMessage(data);
     if (!decoded.ok) {
       this.#rejected(out, linkId, decoded);
@@ -245,6 +293,7 @@ export class PeerlabNode {
           return;
         }
         link.peer = message.peer;
+        if (link.kind === 'direct' || link.kind === 'relay') this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         break;
       case 'vv':
@@ -255,6 +304,19 @@ export class PeerlabNode {
         break;
       case 'ack':
         this.#onAcks(message.acks);
+        break;
+      case 'ping':
+        break;
+      case 'peers':
+        this.#overlay?.learn(message.peers, this.#now);
+        break;
+      case 'route':
+        if (link.kind !== 'direct') break;
+        {
+          const decision = this.#router.receive(message, linkId, this.#neighbours());
+          if (decision.deliver) out.push({ type: 'signal', from: message.from, data: message.data });
+          this.#route(out, decision);
+        }
         break;
       default:
         unreachableInput(message);
@@ -454,8 +516,35 @@ export class PeerlabNode {
     }
   }
 
+  // ---- overlay ----
+
+  /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
+  #neighbours(): Map<string, string> {
+    const neighbours = new Map<string, string>();
+    for (const [linkId, link] of this.#links) if (link.kind === 'direct' && link.peer !== undefined) neighbours.set(link.peer, linkId);
+    return neighbours;
+  }
+
+  #route(out: Outbox, decision: RouteDecision): void {
+    for (const linkId of decision.forwardTo) if (decision.message) this.#send(out, linkId, decision.message);
+  }
+
+  #runOverlay(out: Outbox, now: number): void {
+    if (!this.#overlay) return;
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links);
+    for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
+    for (const { link, reason } of actions.drop) {
+      this.#links.delete(link);
+      this.#overlay.linkDown(link);
+      out.push({ type: 'drop', link, reason });
+    }
+    for (const peer of actions.connect) out.push({ type: 'connect', peer });
+    if (actions.exchange) this.#send(out, actions.exchange.link, { t: 'peers', peers: actions.exchange.peers });
+  }
+
   #runTimers(out: Outbox, now: number): void {
     if (this.role !== 'peer') return;
+    this.#runOverlay(out, now);
     if (this.#nextAntiEntropy === undefined) this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
     if (now < this.#nextAntiEntropy) return;
     this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;

@@ -45,6 +45,15 @@ export class MemoryNetwork {
   readonly #links = new Map<string, LinkKind>(); // "a>b" -> kind of the link as a sees it
   readonly #queue: Delivery[] = [];
   readonly #partition = new Map<string, number>(); // node -> group; absent = reaches everyone
+  readonly #byKey = new Map<string, string>(); // node public key -> name
+  readonly #crashed = new Set<string>();
+  /** Signals that reached a node over the mesh, in arrival order. */
+  readonly signals: { readonly to: string; readonly from: string; readonly data: string }[] = [];
+  /**
+   * When set, the network follows the nodes' overlay: a `connect` output opens a direct link if the
+   * target is alive, reachable and accepts it; a `drop` output closes the link. Else links are manual.
+   */
+  autoOverlay = false;
   #faults: LinkFaults;
   #now = 0;
   #order = 0;
@@ -65,30 +74,54 @@ export class MemoryNetwork {
 
   add(name: string, node: PeerlabNode): void {
     this.nodes.set(name, node);
+    this.#byKey.set(node.id, name);
+    this.#crashed.delete(name);
     this.input(name, { type: 'tick' });
+  }
+
+  /** Live (not crashed) node names. */
+  alive(): string[] {
+    return [...this.nodes.keys()].filter((name) => !this.#crashed.has(name));
+  }
+
+  /** The node stops without a word: its links stay open on the other side until heartbeats notice. */
+  crash(name: string): void {
+    this.#crashed.add(name);
+    for (const key of [...this.#links.keys()]) {
+      const [a] = key.split('>') as [string, string];
+      if (a === name) this.#links.delete(key);
+    }
+  }
+
+  /** Tells every live peer the current member list, as the server's roster does. */
+  announceRoster(names: readonly string[] = this.alive()): void {
+    const peers = names.map((name) => this.nodes.get(name)!.id);
+    for (const name of this.alive()) if (this.nodes.get(name)!.role === 'peer') this.input(name, { type: 'members', peers });
   }
 
   remove(name: string): void {
     for (const key of [...this.#links.keys()]) {
       const [a, b] = key.split('>') as [string, string];
-      if (a === name) this.disconnect(a, b);
+      if (a === name || b === name) this.disconnect(a, b);
     }
+    const node = this.nodes.get(name);
+    if (node) this.#byKey.delete(node.id);
     this.nodes.delete(name);
+    this.#crashed.delete(name);
   }
 
   connect(a: string, kindAtA: LinkKind, b: string, kindAtB: LinkKind): void {
     this.#links.set(`${a}>${b}`, kindAtA);
     this.#links.set(`${b}>${a}`, kindAtB);
-    this.input(a, { type: 'linkUp', link: b, kind: kindAtA });
-    this.input(b, { type: 'linkUp', link: a, kind: kindAtB });
+    this.input(a, { type: 'linkUp', link: b, kind: kindAtA, peer: this.nodes.get(b)!.id });
+    this.input(b, { type: 'linkUp', link: a, kind: kindAtB, peer: this.nodes.get(a)!.id });
   }
 
   disconnect(a: string, b: string): void {
-    if (!this.#links.has(`${a}>${b}`)) return;
-    this.#links.delete(`${a}>${b}`);
-    this.#links.delete(`${b}>${a}`);
-    this.input(a, { type: 'linkDown', link: b });
-    this.input(b, { type: 'linkDown', link: a });
+    const had = this.#links.delete(`${a}>${b}`);
+    const hadBack = this.#links.delete(`${b}>${a}`);
+    if (had && !this.#crashed.has(a)) this.input(a, { type: 'linkDown', link: b });
+    if (hadBack && !this.#crashed.has(b)) this.input(b, { type: 'linkDown', link: a });
   }
 
   connected(a: string, b: string): boolean {
@@ -108,9 +141,25 @@ export class MemoryNetwork {
   input(name: string, input: Input): Output[] {
     const node = this.nodes.get(name);
     if (!node) throw new Error(`no node ${name}`);
+    if (this.#crashed.has(name)) return [];
     const outputs = handleSync(node, input, this.#now, this.#verify);
-    for (const output of outputs) if (output.type === 'send') this.#transmit(name, output.link, output.data);
+    for (const output of outputs) {
+      if (output.type === 'send') this.#transmit(name, output.link, output.data);
+      else if (output.type === 'signal') this.signals.push({ to: name, from: output.from, data: output.data });
+      else if (output.type === 'drop') this.disconnect(name, output.link);
+      else if (output.type === 'connect' && this.autoOverlay) this.#overlayConnect(name, output.peer);
+    }
     return outputs;
+  }
+
+  #overlayConnect(name: string, peerKey: string): void {
+    const target = this.#byKey.get(peerKey);
+    if (target === undefined || this.#crashed.has(target) || this.connected(name, target) || !this.#reachable(name, target)) return;
+    if (!this.nodes.get(target)!.acceptsDirectLink()) return;
+    this.#links.set(`${name}>${target}`, 'direct');
+    this.#links.set(`${target}>${name}`, 'direct');
+    this.input(name, { type: 'linkUp', link: target, kind: 'direct', peer: peerKey });
+    this.input(target, { type: 'linkUp', link: name, kind: 'direct', peer: this.nodes.get(name)!.id });
   }
 
   #reachable(a: string, b: string): boolean {
@@ -153,6 +202,7 @@ export class MemoryNetwork {
     let nextTimer = Infinity;
     let timerNode: string | undefined;
     for (const [name, node] of this.nodes) {
+      if (this.#crashed.has(name)) continue;
       const wake = node.nextWakeup();
       if (wake !== undefined && wake < nextTimer) {
         nextTimer = wake;
@@ -168,7 +218,7 @@ export class MemoryNetwork {
     this.#now = Math.max(this.#now, at);
     if (nextDelivery && nextDelivery.at <= nextTimer) {
       this.#queue.shift();
-      if (this.#links.has(`${nextDelivery.to}>${nextDelivery.from}`) && this.#reachable(nextDelivery.from, nextDelivery.to)) {
+      if (!this.#crashed.has(nextDelivery.to) && this.#links.has(`${nextDelivery.to}>${nextDelivery.from}`) && this.#reachable(nextDelivery.from, nextDelivery.to)) {
         this.counters.delivered++;
         this.input(nextDelivery.to, { type: 'message', link: nextDelivery.from, data: nextDelivery.data });
       } else {

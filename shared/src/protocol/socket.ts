@@ -86,9 +86,6 @@ const joinSchema = z
 
 const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES) }).strict();
 
-/** Signaling payloads (SDP, ICE candidates) are small; anything larger is not a signal. */
-export const MAX_SIGNAL_BYTES = 64 * 1024;
-
 export function decodeJoin(raw: unknown): Result<JoinRequest> {
   const parsed = joinSchema.safeParse(raw);
   return parsed.success ? accept(parsed.data) : reject('schema', `join: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
