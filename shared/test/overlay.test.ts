@@ -120,7 +120,7 @@ describe('overlay', () => {
         fc.array(fc.constantFrom('write', 'crash', 'restart', 'join', 'partition', 'heal'), { minLength: 5, maxLength: 40 }),
         (seed, n, loss, duplicate, schedule) => {
           const faults = { loss, duplicate, latencyMs: 5, jitterMs: 30 };
-          const { net, names } = overlayRoom(n, seed, faults);
+          const { net } = overlayRoom(n, seed, faults);
           const rng = seededRng(seed + 7);
           const pick = (from: readonly string[]) => from[Math.floor(rng.next() * from.length)];
           let joined = 0;
