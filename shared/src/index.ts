@@ -13,4 +13,5 @@ export * from './net/memoryNetwork.ts';
 export * from './crypto/tweetnaclSigner.ts';
 export * from './crypto/webCryptoVerifier.ts';
 export * from './views/chat.ts';
+export * from './views/ledger.ts';
 export * from './protocol/socket.ts';

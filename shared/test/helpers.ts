@@ -62,7 +62,7 @@ export function makeRoom(peerCount: number, seed: number, faults: LinkFaults): R
   net.add('server', new PeerlabNode({ room: 'lab', role: 'server', signer: nodeSigner(keyPairFor('server')), rng: seededRng(seed + 1), admin: ADMIN.publicKey }));
   const peers = Array.from({ length: peerCount }, (_, i) => `p${i}`);
   for (const name of peers) {
-    net.add(name, new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor(name)), rng: seededRng(seed * 31 + name.length + Number(name.slice(1))), admin: ADMIN.publicKey }));
+    net.add(name, new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor(name)), rng: seededRng(seed * 31 + name.length + Number(name.slice(1))), admin: ADMIN.publicKey, server: keyPairFor('server').publicKey }));
     net.connect(name, 'server', 'server', 'client');
   }
   for (let i = 0; i < peers.length; i++) for (let j = i + 1; j < peers.length; j++) net.connect(peers[i]!, 'direct', peers[j]!, 'direct');

@@ -38,6 +38,24 @@ export interface ModeBody {
   readonly epoch: number;
 }
 
+/**
+ * A ledger transfer between named accounts (shared, like a family account used at two cash machines):
+ * a strict operation, since it must never overdraw `from`.
+ */
+export interface TransferBody {
+  readonly from: string;
+  readonly to: string;
+  readonly amount: number;
+  readonly memo?: string;
+}
+
+/** The authority's verdict on a transfer; its position in the one order is the stamp's own sequence number. */
+export interface StampBody {
+  readonly transfer: string;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
 export function signingBytes(event: UnsignedEvent): Uint8Array {
   const { v, room, author, seq, lamport, kind, body } = event;
   return utf8(canonicalJson({ v, room, author, seq, lamport, kind, body }));
@@ -47,7 +65,20 @@ export function eventId(event: SignedEvent): string {
   return shortHash(utf8(canonicalJson(event)));
 }
 
-/** Control events change how the room works; they travel to the server in every mode. */
+/**
+ * How the mode policy routes an event:
+ * - `control`: signed by the room's admin (mode) or its server (stamps); travels everywhere, always;
+ * - `strict`: operations the authority must serialize (ledger transfers), sent to it where it orders;
+ * - `data`: everything else (chat, unknown kinds), which the mode routes by its data plane.
+ */
+export type EventClass = 'control' | 'strict' | 'data';
+
+export function eventClass(kind: string): EventClass {
+  if (kind === 'mode' || kind === 'stamp') return 'control';
+  if (kind === 'transfer') return 'strict';
+  return 'data';
+}
+
 export function isControlKind(kind: string): boolean {
-  return kind === 'mode';
+  return eventClass(kind) === 'control';
 }

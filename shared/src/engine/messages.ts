@@ -41,6 +41,7 @@ export const MAX_EXCHANGED_PEERS = 64;
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/);
 const hexSig = z.string().regex(/^[0-9a-f]{128}$/);
 const seqNumber = z.number().int().min(1).max(2 ** 31);
+const accountName = z.string().regex(/^[a-z0-9_-]{1,24}$/);
 /** Caps how many authors one summary may name, so a summary cannot be used to exhaust memory. */
 const MAX_AUTHORS = 100_000;
 const versionVector = z.record(hexKey, z.number().int().min(0).max(2 ** 31)).refine(
@@ -65,6 +66,8 @@ const eventShape = z
 const bodySchemas: Record<string, z.ZodType> = {
   chat: z.object({ text: z.string().min(1).max(2000), name: z.string().max(64) }).strict(),
   mode: z.object({ mode: z.enum(MODES as [string, ...string[]]), epoch: seqNumber }).strict(),
+  transfer: z.object({ from: accountName, to: accountName, amount: z.number().int().min(1).max(1_000_000), memo: z.string().max(100).optional() }).strict(),
+  stamp: z.object({ transfer: z.string().regex(/^[0-9a-f]{32}$/), ok: z.boolean(), reason: z.string().max(120).optional() }).strict(),
 };
 
 const messageShape = z.discriminatedUnion('t', [

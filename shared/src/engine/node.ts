@@ -11,9 +11,10 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
-import { isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type Mode, type ModeBody, type SignedEvent, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type Mode, type ModeBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, INITIAL_MODE, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { carriage, carries, INITIAL_MODE, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
 import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
@@ -50,6 +51,8 @@ export interface NodeComponents {
   readonly rng: Rng;
   /** The room admin's public key, when already known (else a `setAdmin` input gives it). */
   readonly admin?: string;
+  /** The room server's public key, whose stamps order strict operations (else a `setServer` input gives it). */
+  readonly server?: string;
   /** Highest sequence number this identity ever used (persisted by the driver), so a reload never reuses one. */
   readonly lastSeq?: number;
   readonly config?: Partial<NodeConfig>;
@@ -66,6 +69,7 @@ export type Input =
   | { readonly type: 'write'; readonly kind: string; readonly body: unknown }
   | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
   | { readonly type: 'setAdmin'; readonly admin: string }
+  | { readonly type: 'setServer'; readonly server: string }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
   /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
@@ -136,6 +140,11 @@ export class PeerlabNode {
   #lastSeq: number;
   #lastOrder = 0;
   #admin: string | undefined;
+  #server: string | undefined;
+  /** Transfers the authority has stamped (ids), as far as this node has heard. */
+  readonly #stamped = new Set<string>();
+  /** Server only: balances over the stamped prefix, to judge the next transfer. */
+  readonly #strictLedger = new StrictLedger();
   #mode: Mode = INITIAL_MODE;
   #epoch = 0;
   #nextAntiEntropy: number | undefined;
@@ -151,6 +160,7 @@ export class PeerlabNode {
     this.id = components.signer.publicKey;
     this.#rng = components.rng;
     this.#admin = components.admin;
+    this.#server = components.role === 'server' ? components.signer.publicKey : components.server;
     this.#lastSeq = components.lastSeq ?? 0;
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
@@ -177,6 +187,15 @@ export class PeerlabNode {
 
   get admin(): string | undefined {
     return this.#admin;
+  }
+
+  get server(): string | undefined {
+    return this.#server;
+  }
+
+  /** The ledger as this node sees it; strict while the mode has the server order transfers. */
+  ledger(): Ledger {
+    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#mode) });
   }
 
   /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary). */
@@ -214,6 +233,7 @@ export class PeerlabNode {
         this.#links.set(input.link, input.peer === undefined ? { kind: input.kind, reported: {} } : { kind: input.kind, reported: {}, peer: input.peer });
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#send(out, input.link, { t: 'hello', v: PROTOCOL_VERSION, room: this.room, peer: this.id, vv: this.#summaryFor(input.kind) });
+        this.#pushUnstamped(out, input.link);
         break;
       case 'linkKind': {
         const link = this.#links.get(input.link);
@@ -235,9 +255,12 @@ export class PeerlabNode {
       case 'verified':
         this.#onVerified(out, input.results);
         break;
-      case 'write':
-        this.#write(out, this.#signer, input.kind, input.body);
+      case 'write': {
+        const refusal = input.kind === 'transfer' ? this.#checkLocalTransfer(input.body as TransferBody) : undefined;
+        if (refusal) out.push({ type: 'rejected', rejection: refusal });
+        else this.#write(out, this.#signer, input.kind, input.body);
         break;
+      }
       case 'switchMode':
         if (input.admin.publicKey !== this.#admin) {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can switch modes', 'local') });
@@ -247,6 +270,9 @@ export class PeerlabNode {
         break;
       case 'setAdmin':
         this.#admin = input.admin;
+        break;
+      case 'setServer':
+        if (this.role === 'peer') this.#server = input.server;
         break;
       case 'members':
         this.#overlay?.setRoster(input.peers, now);
@@ -357,10 +383,13 @@ export class PeerlabNode {
 
   #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
     if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (isControlKind(event.kind)) {
+    if (event.kind === 'mode') {
       if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
       const body = event.body as ModeBody;
       if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
+    }
+    if (event.kind === 'stamp' && (this.#server === undefined || event.author !== this.#server)) {
+      return reject('not_authority', 'stamp not signed by the room server');
     }
     return undefined;
   }
@@ -372,7 +401,7 @@ export class PeerlabNode {
    */
   #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
     const link = this.#links.get(linkId);
-    if (!link || isControlKind(event.kind) || this.#carriageOf(link.kind) === 'all') return undefined;
+    if (!link || isControlKind(event.kind) || carries(this.#carriageOf(link.kind), eventClass(event.kind))) return undefined;
     return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#mode}`);
   }
 
@@ -433,6 +462,52 @@ export class PeerlabNode {
     }
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
+    this.#noteStamps(added);
+    if (this.role === 'server' && serverOrdersStrict(this.#mode)) this.#stamp(out, added.filter((stored) => stored.event.kind === 'transfer'));
+  }
+
+  // ---- strict operations ----
+
+  #noteStamps(added: readonly StoredEvent[]): void {
+    for (const stored of added) if (stored.event.kind === 'stamp' && stored.event.author === this.#server) this.#stamped.add((stored.event.body as StampBody).transfer);
+  }
+
+  /** Server: judge each new transfer at its place in the one order, and sign the verdict. */
+  #stamp(out: Outbox, transfers: readonly StoredEvent[]): void {
+    for (const stored of transfers) {
+      if (this.#stamped.has(stored.id)) continue;
+      const verdict = this.#strictLedger.settle(stored.event.body as TransferBody);
+      this.#stamped.add(stored.id);
+      this.#write(out, this.#signer, 'stamp', verdict.ok ? { transfer: stored.id, ok: true } : { transfer: stored.id, ok: false, reason: verdict.reason });
+    }
+  }
+
+  /** Server, on becoming the orderer (switch to a strict mode): stamp what it holds unstamped, in merge order. */
+  #stampBacklog(out: Outbox): void {
+    const backlog = [...this.store.events()]
+      .filter((stored) => stored.event.kind === 'transfer' && !this.#stamped.has(stored.id))
+      .sort((a, b) => a.event.lamport - b.event.lamport || (a.event.author < b.event.author ? -1 : a.event.author > b.event.author ? 1 : a.event.seq - b.event.seq));
+    this.#stamp(out, backlog);
+  }
+
+  /** Peer: over a link that carries strict operations but not all data (hybrid's server), re-offer own unstamped transfers. */
+  #pushUnstamped(out: Outbox, linkId: string): void {
+    const link = this.#links.get(linkId);
+    if (this.role !== 'peer' || !link || this.#carriageOf(link.kind) !== 'strict') return;
+    const mine = [...this.store.events()].filter((stored) => stored.event.kind === 'transfer' && stored.event.author === this.id && !this.#stamped.has(stored.id));
+    out.events(linkId, mine.sort((a, b) => a.event.seq - b.event.seq));
+  }
+
+  /**
+   * Local validation before signing a transfer. Where the server orders strict operations it is the
+   * judge (and refuses overdrafts with a signed stamp); in p2p each peer can only check what it sees.
+   */
+  #checkLocalTransfer(body: TransferBody): Rejection | undefined {
+    if (body.from === body.to) return reject('schema', 'a transfer to the same account changes nothing', 'local');
+    if (serverOrdersStrict(this.#mode)) return undefined;
+    const available = this.ledger().balances.get(body.from) ?? INITIAL_BALANCE;
+    if (body.amount > available) return reject('overdraft', `${body.from} holds ${available}, transfer ${body.amount}`, 'local');
+    return undefined;
   }
 
   #onAcks(acks: readonly Ack[]): void {
@@ -472,6 +547,16 @@ export class PeerlabNode {
       added.push(this.store.get(id)!);
     }
     this.#refreshMode(out, added);
+    this.#noteStamps(added);
+    if (this.role === 'server') {
+      // Rebuild the stamped prefix's balances in stamp order, so the next verdict follows the same order.
+      const stamps = added.filter((stored) => stored.event.kind === 'stamp' && stored.event.author === this.id).sort((a, b) => a.event.seq - b.event.seq);
+      for (const stamp of stamps) {
+        const body = stamp.event.body as StampBody;
+        const transfer = this.store.get(body.transfer);
+        if (body.ok && transfer) this.#strictLedger.apply(transfer.event.body as TransferBody);
+      }
+    }
   }
 
   #assignOrder(id: string): number {
@@ -510,6 +595,7 @@ export class PeerlabNode {
     this.#epoch = epoch;
     this.#mode = (newest.event.body as ModeBody).mode;
     out.push({ type: 'mode', mode: this.#mode, epoch });
+    if (this.role === 'server' && serverOrdersStrict(this.#mode) && !serverOrdersStrict(previous)) this.#stampBacklog(out);
     if (previous !== this.#mode) {
       // Reconcile over every link the new mode uses, so e.g. the server becomes complete again.
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
@@ -551,6 +637,7 @@ export class PeerlabNode {
     const partners = [...this.#links].filter(([, link]) => this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
     const partner = shuffled(this.#rng, partners)[0];
     if (partner !== undefined) this.#sendSummary(out, partner, true);
+    for (const linkId of this.#links.keys()) this.#pushUnstamped(out, linkId);
   }
 
   #sendSummary(out: Outbox, linkId: string, reply: boolean): void {
@@ -570,15 +657,15 @@ export class PeerlabNode {
   }
 
   #carries(kind: LinkKind, event: SignedEvent): boolean {
-    const what = this.#carriageOf(kind);
-    return what === 'all' || (what === 'control' && isControlKind(event.kind));
+    return carries(this.#carriageOf(kind), eventClass(event.kind));
   }
 
   /** Which authors a summary over this link covers: everyone, only the admin (control), or no one. */
   #authorFilter(kind: LinkKind): (author: string) => boolean {
     const what = this.#carriageOf(kind);
     if (what === 'all') return () => true;
-    if (what === 'control') return (author) => author === this.#admin;
+    // Control authors write logs of control events only, so their summaries stay gap-free.
+    if (what === 'control' || what === 'strict') return (author) => author === this.#admin || author === this.#server;
     return () => false;
   }
 

@@ -12,8 +12,10 @@ export const REJECTION_REASONS = [
   'bad_signature', // signature does not verify against the author key
   'equivocation', // a second, different event for an (author, seq) already held
   'not_admin', // a control event not signed by the room's admin key
+  'not_authority', // an ordering stamp not signed by the room's server key
   'bad_epoch', // a mode event whose epoch does not follow the admin's sequence
   'wrong_mode', // a data event on a link the room's current mode does not route data over
+  'overdraft', // a transfer that would spend more than the account holds
   'rate_limited', // the sender exceeded its message budget
 ] as const;
 
