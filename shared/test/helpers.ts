@@ -64,6 +64,8 @@ export function makeRoom(peerCount: number, seed: number, faults: LinkFaults): R
   for (const name of peers) {
     net.add(name, new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor(name)), rng: seededRng(seed * 31 + name.length + Number(name.slice(1))), admin: ADMIN.publicKey, server: keyPairFor('server').publicKey }));
     net.connect(name, 'server', 'server', 'client');
+    // As the real server does on join: a membership certificate for the key.
+    net.input('server', { type: 'admit', peer: net.nodes.get(name)!.id });
   }
   for (let i = 0; i < peers.length; i++) for (let j = i + 1; j < peers.length; j++) net.connect(peers[i]!, 'direct', peers[j]!, 'direct');
   const admin = nodeSigner(ADMIN);
@@ -79,4 +81,11 @@ export function makeRoom(peerCount: number, seed: number, faults: LinkFaults): R
       return digests.every((digest) => digest === digests[0]);
     },
   };
+}
+
+/** Events a node holds, not counting the server's membership certificates (one per peer). */
+export function heldExceptAdmissions(node: PeerlabNode): number {
+  let count = 0;
+  for (const stored of node.store.events()) if (stored.event.kind !== 'admit') count++;
+  return count;
 }

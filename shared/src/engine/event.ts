@@ -49,6 +49,18 @@ export interface TransferBody {
   readonly memo?: string;
 }
 
+/** The admin stops or restores the server's service of the room (an outage the class can cause and end). */
+export interface ServiceBody {
+  readonly running: boolean;
+  /** Like a mode event's: the admin's sequence number. */
+  readonly epoch: number;
+}
+
+/** The server's membership certificate: this key was admitted to the room (hybrid refuses data without one). */
+export interface AdmitBody {
+  readonly peer: string;
+}
+
 /** The authority's verdict on a transfer; its position in the one order is the stamp's own sequence number. */
 export interface StampBody {
   readonly transfer: string;
@@ -67,14 +79,15 @@ export function eventId(event: SignedEvent): string {
 
 /**
  * How the mode policy routes an event:
- * - `control`: signed by the room's admin (mode) or its server (stamps); travels everywhere, always;
+ * - `control`: signed by the room's admin (mode, service) or its server (stamps, admissions); travels
+ *   everywhere, always;
  * - `strict`: operations the authority must serialize (ledger transfers), sent to it where it orders;
  * - `data`: everything else (chat, unknown kinds), which the mode routes by its data plane.
  */
 export type EventClass = 'control' | 'strict' | 'data';
 
 export function eventClass(kind: string): EventClass {
-  if (kind === 'mode' || kind === 'stamp') return 'control';
+  if (kind === 'mode' || kind === 'service' || kind === 'stamp' || kind === 'admit') return 'control';
   if (kind === 'transfer') return 'strict';
   return 'data';
 }

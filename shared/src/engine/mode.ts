@@ -49,6 +49,21 @@ export function carries(what: Carriage, eventClass: EventClass): boolean {
   }
 }
 
+/**
+ * The carriage of a link while the admin has stopped the server's service: links to and from the
+ * server carry control events only (so the service can be restored), and nothing is relayed.
+ */
+export function carriageWhileStopped(kind: LinkKind, normal: Carriage): Carriage {
+  if (kind === 'relay') return 'none';
+  if (kind === 'server' || kind === 'client') return normal === 'none' ? 'none' : 'control';
+  return normal;
+}
+
+/** Whether peers refuse data from keys the server has not admitted (its membership certificates). */
+export function requiresAdmission(mode: Mode): boolean {
+  return mode === 'hybrid';
+}
+
 /** Whether the server orders strict operations (stamps transfers) in this mode. */
 export function serverOrdersStrict(mode: Mode): boolean {
   return MODE_POLICY[mode].client === 'all' || MODE_POLICY[mode].client === 'strict';

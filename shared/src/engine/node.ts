@@ -11,9 +11,9 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type Mode, type ModeBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type Mode, type ModeBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, carries, INITIAL_MODE, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
 import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
@@ -70,6 +70,10 @@ export type Input =
   | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
   | { readonly type: 'setAdmin'; readonly admin: string }
   | { readonly type: 'setServer'; readonly server: string }
+  /** Server: issue this key its membership certificate (once per key and room). */
+  | { readonly type: 'admit'; readonly peer: string }
+  /** Admin: stop or restore the server's service of the room. */
+  | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
   /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
@@ -85,6 +89,7 @@ export type Output =
   | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
   | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }
   | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number }
+  | { readonly type: 'service'; readonly running: boolean }
   /** The overlay wants a direct link to `peer`: the driver starts one (this node offers). */
   | { readonly type: 'connect'; readonly peer: string }
   /** The node gave up a link (silent too long, or above the degree's high watermark): close its transport. */
@@ -146,6 +151,9 @@ export class PeerlabNode {
   /** Server only: balances over the stamped prefix, to judge the next transfer. */
   readonly #strictLedger = new StrictLedger();
   #mode: Mode = INITIAL_MODE;
+  #serviceRunning = true;
+  /** Keys holding the server's membership certificate. */
+  readonly #admitted = new Set<string>();
   #epoch = 0;
   #nextAntiEntropy: number | undefined;
   /** Time of the input being handled: handlers below read it instead of threading it through. */
@@ -191,6 +199,15 @@ export class PeerlabNode {
 
   get server(): string | undefined {
     return this.#server;
+  }
+
+  /** False while the admin has stopped the server's service of the room. */
+  get serviceRunning(): boolean {
+    return this.#serviceRunning;
+  }
+
+  isAdmitted(peer: string): boolean {
+    return this.#admitted.has(peer);
   }
 
   /** The ledger as this node sees it; strict while the mode has the server order transfers. */
@@ -262,11 +279,18 @@ export class PeerlabNode {
         break;
       }
       case 'switchMode':
+      case 'setService': {
         if (input.admin.publicKey !== this.#admin) {
-          out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can switch modes', 'local') });
+          out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
         }
-        this.#write(out, input.admin, 'mode', { mode: input.mode, epoch: this.store.highestSeq(input.admin.publicKey) + 1 } satisfies ModeBody);
+        const epoch = this.store.highestSeq(input.admin.publicKey) + 1;
+        if (input.type === 'switchMode') this.#write(out, input.admin, 'mode', { mode: input.mode, epoch } satisfies ModeBody);
+        else this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
+        break;
+      }
+      case 'admit':
+        if (this.role === 'server' && !this.#admitted.has(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
         break;
       case 'setAdmin':
         this.#admin = input.admin;
@@ -383,13 +407,16 @@ export class PeerlabNode {
 
   #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
     if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (event.kind === 'mode') {
+    if (event.kind === 'mode' || event.kind === 'service') {
       if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
-      const body = event.body as ModeBody;
+      const body = event.body as ModeBody | ServiceBody;
       if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
     }
-    if (event.kind === 'stamp' && (this.#server === undefined || event.author !== this.#server)) {
-      return reject('not_authority', 'stamp not signed by the room server');
+    if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
+      return reject('not_authority', `${event.kind} not signed by the room server`);
+    }
+    if (requiresAdmission(this.#mode) && !isControlKind(event.kind) && !this.#admitted.has(event.author)) {
+      return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
     }
     return undefined;
   }
@@ -463,13 +490,22 @@ export class PeerlabNode {
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
     this.#noteStamps(added);
-    if (this.role === 'server' && serverOrdersStrict(this.#mode)) this.#stamp(out, added.filter((stored) => stored.event.kind === 'transfer'));
+    if (this.#ordersStrict()) this.#stamp(out, added.filter((stored) => stored.event.kind === 'transfer'));
+  }
+
+  /** Server: whether it stamps transfers now (a strict mode, and its service running). */
+  #ordersStrict(): boolean {
+    return this.role === 'server' && serverOrdersStrict(this.#mode) && this.#serviceRunning;
   }
 
   // ---- strict operations ----
 
   #noteStamps(added: readonly StoredEvent[]): void {
-    for (const stored of added) if (stored.event.kind === 'stamp' && stored.event.author === this.#server) this.#stamped.add((stored.event.body as StampBody).transfer);
+    for (const stored of added) {
+      if (stored.event.author !== this.#server) continue;
+      if (stored.event.kind === 'stamp') this.#stamped.add((stored.event.body as StampBody).transfer);
+      else if (stored.event.kind === 'admit') this.#admitted.add((stored.event.body as AdmitBody).peer);
+    }
   }
 
   /** Server: judge each new transfer at its place in the one order, and sign the verdict. */
@@ -586,18 +622,35 @@ export class PeerlabNode {
     }
   }
 
+  /** The admin's newest event of a kind: its log holds only control events, newest last. */
+  #newestAdminEvent(kind: string): StoredEvent | undefined {
+    if (this.#admin === undefined) return undefined;
+    for (let seq = this.store.highestSeq(this.#admin); seq > 0; seq--) {
+      const stored = this.store.canonicalAt(this.#admin, seq);
+      if (stored?.event.kind === kind) return stored;
+    }
+    return undefined;
+  }
+
   #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
-    if (this.#admin === undefined || !added.some((stored) => stored.event.kind === 'mode')) return;
-    const epoch = this.store.highestSeq(this.#admin);
-    const newest = this.store.canonicalAt(this.#admin, epoch);
-    if (!newest || newest.event.kind !== 'mode' || epoch <= this.#epoch) return;
-    const previous = this.#mode;
-    this.#epoch = epoch;
-    this.#mode = (newest.event.body as ModeBody).mode;
-    out.push({ type: 'mode', mode: this.#mode, epoch });
-    if (this.role === 'server' && serverOrdersStrict(this.#mode) && !serverOrdersStrict(previous)) this.#stampBacklog(out);
-    if (previous !== this.#mode) {
-      // Reconcile over every link the new mode uses, so e.g. the server becomes complete again.
+    if (!added.some((stored) => stored.event.kind === 'mode' || stored.event.kind === 'service')) return;
+    const wasStrict = this.#ordersStrict();
+    const previous = { mode: this.#mode, running: this.#serviceRunning };
+    const mode = this.#newestAdminEvent('mode');
+    if (mode && mode.event.seq > this.#epoch) {
+      this.#epoch = mode.event.seq;
+      this.#mode = (mode.event.body as ModeBody).mode;
+      out.push({ type: 'mode', mode: this.#mode, epoch: this.#epoch });
+    }
+    const service = this.#newestAdminEvent('service');
+    const running = service ? (service.event.body as ServiceBody).running : true;
+    if (running !== this.#serviceRunning) {
+      this.#serviceRunning = running;
+      out.push({ type: 'service', running });
+    }
+    if (this.#ordersStrict() && !wasStrict) this.#stampBacklog(out);
+    if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
+      // Reconcile over every link the new policy uses, so e.g. the server becomes complete again.
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
     }
   }
@@ -653,7 +706,8 @@ export class PeerlabNode {
   // ---- policy ----
 
   #carriageOf(kind: LinkKind): Carriage {
-    return carriage(this.#mode, kind);
+    const normal = carriage(this.#mode, kind);
+    return this.#serviceRunning ? normal : carriageWhileStopped(kind, normal);
   }
 
   #carries(kind: LinkKind, event: SignedEvent): boolean {

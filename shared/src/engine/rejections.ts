@@ -12,7 +12,8 @@ export const REJECTION_REASONS = [
   'bad_signature', // signature does not verify against the author key
   'equivocation', // a second, different event for an (author, seq) already held
   'not_admin', // a control event not signed by the room's admin key
-  'not_authority', // an ordering stamp not signed by the room's server key
+  'not_authority', // a stamp or admission not signed by the room's server key
+  'not_admitted', // hybrid: data from a key the server never admitted to the room
   'bad_epoch', // a mode event whose epoch does not follow the admin's sequence
   'wrong_mode', // a data event on a link the room's current mode does not route data over
   'overdraft', // a transfer that would spend more than the account holds
