@@ -1,6 +1,11 @@
 /**
  * Durable storage: one SQLite file (better-sqlite3), WAL, synchronous = FULL, so a committed
  * transaction survives `kill -9` and power loss. Holds the server key pair, rooms and events.
+ *
+ * Several processes on one machine may open the same file (WAL allows it). Each room is written by
+ * exactly one of them: the one that last claimed it (`claimRoom`). Every insert checks that claim in
+ * the same transaction, a fencing token, so a process that lost a room (its lease expired while it
+ * was stalled) can never commit, and so never acknowledge, into a log another process now orders.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -28,17 +33,22 @@ export interface NewEvent {
   readonly mode: Mode;
 }
 
+/** Why a group commit was refused without touching the log. */
+export type InsertResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'fenced'; readonly owner: string | undefined };
+
 export class PeerlabDatabase {
   readonly #db: Database.Database;
   readonly #insertEvent: Database.Statement;
-  readonly #insertEvents: (room: string, events: readonly NewEvent[]) => void;
+  readonly #insertEvents: (room: string, events: readonly NewEvent[], owner: string) => InsertResult;
+  readonly #ownerOf: Database.Statement;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.#db = new Database(file);
+    // Wait for a lock first: several processes may open (and set up) one file at once.
+    this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
-    this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, admin TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -54,14 +64,19 @@ export class PeerlabDatabase {
         PRIMARY KEY (room, ord),
         UNIQUE (room, id)
       );
+      CREATE TABLE IF NOT EXISTS room_owners (room TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL);
     `);
+    this.#ownerOf = this.#db.prepare('SELECT owner FROM room_owners WHERE room = ?').pluck();
     this.#insertEvent = this.#db.prepare(
       'INSERT INTO events (room, ord, id, author, seq, kind, mode, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#insertEvents = this.#db.transaction((room: string, events: readonly NewEvent[]) => {
+    this.#insertEvents = this.#db.transaction((room: string, events: readonly NewEvent[], owner: string): InsertResult => {
+      const holder = this.#ownerOf.get(room) as string | undefined;
+      if (holder !== owner) return { ok: false, reason: 'fenced', owner: holder };
       for (const e of events) {
         this.#insertEvent.run(room, e.order, e.id, e.event.author, e.event.seq, e.event.kind, e.mode, JSON.stringify(e.event));
       }
+      return { ok: true };
     });
   }
 
@@ -70,9 +85,24 @@ export class PeerlabDatabase {
     const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get('server_key') as { value: string } | undefined;
     const existing = parseKeyPair(row?.value);
     if (existing) return existing;
-    const pair = generateKeyPair();
-    this.#db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('server_key', pair.secretKey);
-    return pair;
+    // OR IGNORE, then read back: two processes starting on one new file agree on one key.
+    this.#db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('server_key', generateKeyPair().secretKey);
+    const stored = parseKeyPair((this.#db.prepare('SELECT value FROM meta WHERE key = ?').get('server_key') as { value: string } | undefined)?.value);
+    if (!stored) throw new Error('meta.server_key holds no valid key pair');
+    return stored;
+  }
+
+  /**
+   * Makes `owner` the only writer of the room's log from now on. Call before loading the log: a commit
+   * by the previous owner either landed before the claim (and is loaded) or is refused after it.
+   */
+  claimRoom(room: string, owner: string, now: number): void {
+    this.#db.prepare('INSERT OR REPLACE INTO room_owners (room, owner, claimed_at) VALUES (?, ?, ?)').run(room, owner, now);
+  }
+
+  /** The process that last claimed the room. */
+  roomOwner(room: string): string | undefined {
+    return this.#ownerOf.get(room) as string | undefined;
   }
 
   getRoom(room: string): RoomRow | undefined {
@@ -101,9 +131,9 @@ export class PeerlabDatabase {
     return rows.map((row) => ({ order: row.ord, id: row.id, mode: row.mode, event: JSON.parse(row.json) as SignedEvent }));
   }
 
-  /** Group commit: all of one batch's events in one transaction (one fsync). */
-  insertEvents(room: string, events: readonly NewEvent[]): void {
-    if (events.length > 0) this.#insertEvents(room, events);
+  /** Group commit: all of one batch's events in one transaction (one fsync), if `owner` still holds the room. */
+  insertEvents(room: string, events: readonly NewEvent[], owner: string): InsertResult {
+    return events.length > 0 ? this.#insertEvents(room, events, owner) : { ok: true };
   }
 
   hasEvent(room: string, id: string): boolean {

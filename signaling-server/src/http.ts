@@ -5,26 +5,16 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import type { Member, Mode } from '@peerlab/shared';
 import type { Metrics } from './metrics.ts';
+import type { RoomDirectory } from './roomDirectory.ts';
 import type { Rooms } from './rooms.ts';
 
-export interface RoomInfo {
-  readonly room: string;
-  readonly mode: Mode;
-  readonly epoch: number;
-  readonly admin: string;
-  readonly server: string;
-  readonly members: readonly Member[];
-  readonly eventCount: number;
-  readonly digest: string;
-  readonly lastOrder: number;
-  readonly accepted: Record<Mode, Record<string, number>>;
-}
+export type { RoomInfo } from './roomService.ts';
 
 export interface HttpDeps {
   readonly clientDist: string;
   readonly rooms: Rooms;
+  readonly directory: RoomDirectory;
   readonly metrics: Metrics;
   readonly startedAt: number;
   connections(): number;
@@ -52,26 +42,6 @@ const MIME: Record<string, string> = {
 };
 
 const API_PREFIXES = ['/api/', '/healthz', '/metrics', '/socket.io/'];
-
-export function roomInfo(rooms: Rooms, name: string): RoomInfo | undefined {
-  const room = rooms.get(name);
-  if (!room) return undefined;
-  const { authority } = room;
-  const accepted = {} as Record<Mode, Record<string, number>>;
-  for (const [mode, byKind] of Object.entries(authority.accepted) as [Mode, Record<string, number>][]) accepted[mode] = { ...byKind };
-  return {
-    room: name,
-    mode: authority.node.mode,
-    epoch: authority.node.epoch,
-    admin: authority.admin,
-    server: rooms.serverKey,
-    members: room.memberList(),
-    eventCount: authority.node.store.size,
-    digest: authority.node.store.digest(),
-    lastOrder: authority.lastOrder,
-    accepted,
-  };
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -149,6 +119,10 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 100) / 10,
         rooms: deps.rooms.size,
         connections: deps.connections(),
+        process: deps.directory.process,
+        pid: process.pid,
+        redis: deps.directory.shared,
+        ownedRooms: deps.directory.ownedRooms(),
       });
     }
     if (pathname === '/metrics') {
@@ -159,7 +133,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     if (pathname.startsWith('/api/')) {
       const match = /^\/api\/rooms\/([^/]+)$/.exec(pathname);
       if (!match) return sendJson(res, 404, { error: 'not_found', detail: `no API at ${pathname}` });
-      const info = roomInfo(deps.rooms, match[1]!);
+      const info = await deps.directory.info(match[1]!);
       return info ? sendJson(res, 200, info) : sendJson(res, 404, { error: 'unknown_room', room: match[1] });
     }
     if (API_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return sendText(res, 404, 'not found\n');

@@ -3,7 +3,8 @@
  * shuts down gracefully (pending writes flushed, database closed) on SIGTERM / SIGINT.
  *
  * Environment: PORT (8080), HOST (0.0.0.0), PEERLAB_DB (<repo>/data/peerlab.sqlite),
- * PEERLAB_CLIENT_DIST (<repo>/client/dist), LOG_LEVEL (info).
+ * PEERLAB_CLIENT_DIST (<repo>/client/dist), LOG_LEVEL (info), REDIS_URL (unset: one process owns every
+ * room; set: rooms shared with other processes, see README), PEERLAB_LEASE_MS (room lease with Redis, 3000).
  */
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
@@ -19,6 +20,12 @@ function lanAddresses(): string[] {
   return out;
 }
 
+function positiveInt(name: string, text: string): number {
+  const value = Number.parseInt(text, 10);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${text}`);
+  return value;
+}
+
 async function main(): Promise<void> {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
   const port = Number.parseInt(process.env.PORT ?? '8080', 10);
@@ -31,6 +38,8 @@ async function main(): Promise<void> {
     clientDist: process.env.PEERLAB_CLIENT_DIST ? resolve(process.env.PEERLAB_CLIENT_DIST) : DEFAULT_CLIENT_DIST,
     logger,
     defaultMetrics: true,
+    ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+    ...(process.env.PEERLAB_LEASE_MS ? { leaseMs: positiveInt('PEERLAB_LEASE_MS', process.env.PEERLAB_LEASE_MS) } : {}),
   });
   const lan = host === '0.0.0.0' || host === '::' ? lanAddresses().map((address) => `http://${address}:${server.port}/`) : [];
   console.log(`Peerlab ready: http://localhost:${server.port}/${lan.length > 0 ? `  LAN: ${lan.join('  ')}` : ''}`);

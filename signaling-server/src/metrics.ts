@@ -4,6 +4,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 export interface MetricsSources {
   connections(): number;
   rooms(): number;
+  /** Rooms whose authority (lease) this process holds. */
+  ownedRooms(): number;
 }
 
 export class Metrics {
@@ -17,6 +19,14 @@ export class Metrics {
     const registers = [this.registry];
     new Gauge({ name: 'peerlab_connections', help: 'Open Socket.IO connections', registers, collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'peerlab_rooms', help: 'Rooms loaded in this process', registers, collect() { this.set(sources.rooms()); } });
+    new Gauge({
+      name: 'peerlab_rooms_owned',
+      help: 'Rooms whose authority runs in this process (with REDIS_URL: whose lease it holds)',
+      registers,
+      collect() {
+        this.set(sources.ownedRooms());
+      },
+    });
     this.eventsAccepted = new Counter({
       name: 'peerlab_events_accepted_total',
       help: 'Events the server accepted, by the room mode at acceptance and event kind',

@@ -36,6 +36,10 @@ export interface AuthorityPorts {
   send(link: string, data: string): void;
   /** Tells the member behind `link` that the engine rejected something it sent. */
   refuse(link: string, rejection: Rejection): void;
+  /** This process's fencing token: the room is claimed with it and every commit checks it. */
+  readonly owner: string;
+  /** Another process claimed the room: this authority may no longer commit (nor acknowledge). */
+  fenced(): void;
 }
 
 export type AcceptedCounts = Record<Mode, Record<string, number>>;
@@ -65,6 +69,8 @@ export class RoomAuthority {
     private readonly ports: AuthorityPorts,
   ) {
     this.node = new PeerlabNode({ room, role: 'server', signer: tweetnaclSigner(serverKeys), rng: seededRng(0x5eed), admin });
+    // Claim first, then load: whatever a previous owner committed before the claim is in `rows`.
+    ports.db.claimRoom(room, ports.owner, Date.now());
     const rows = ports.db.loadEvents(room);
     for (const row of rows) {
       this.#count(row.mode, row.event.kind, 1);
@@ -142,7 +148,16 @@ export class RoomAuthority {
     let durable = true;
     if (rows.length > 0) {
       try {
-        this.ports.db.insertEvents(this.room, rows);
+        const result = this.ports.db.insertEvents(this.room, rows, this.ports.owner);
+        if (!result.ok) {
+          // Another process owns the room now: this node's state is no longer the room's, so nothing
+          // of this batch (acks, broadcasts) goes out, and the room is handed back to its registry.
+          this.ports.metrics.rejected('persist_failed');
+          this.ports.logger.warn({ room: this.room, owner: result.owner, events: rows.length }, 'room claimed by another process; dropping it');
+          this.close();
+          this.ports.fenced();
+          return;
+        }
         for (const row of rows) {
           this.#count(row.mode, row.event.kind, 1);
           this.ports.metrics.eventsAccepted.inc({ mode: row.mode, kind: row.event.kind });

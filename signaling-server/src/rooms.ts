@@ -1,6 +1,7 @@
 /**
- * The registry of rooms: each room's authority (loaded lazily from SQLite on first use) and its
- * members, one socket per peer key (a newer socket for the same key replaces the older one).
+ * The registry of the rooms this process owns: each room's authority (loaded lazily from SQLite on
+ * first use) and its members, one socket per peer key (a newer socket for the same key replaces the
+ * older one). Members may sit on any process: a socket id reaches them through the Socket.IO adapter.
  */
 import { ROOM_PATTERN, type KeyPair, type Member, type Verifier } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
@@ -43,6 +44,12 @@ export interface RoomsDeps {
   readonly logger: Logger;
   readonly serverKeys: KeyPair;
   readonly transport: RoomTransport;
+  /** This process's fencing token in the database (its process id). */
+  readonly owner: string;
+  /** Whether this process may load the room (it holds the room's lease); always true on one process. */
+  mayLoad(name: string): boolean;
+  /** The database says another process claimed the room: it was unloaded here. */
+  onFenced(name: string): void;
 }
 
 export class Rooms {
@@ -62,15 +69,34 @@ export class Rooms {
   get(name: string): Room | undefined {
     const loaded = this.#rooms.get(name);
     if (loaded) return loaded;
-    if (!ROOM_PATTERN.test(name)) return undefined;
+    if (!ROOM_PATTERN.test(name) || !this.deps.mayLoad(name)) return undefined;
     const row = this.deps.db.getRoom(name);
     return row ? this.#load(name, row.admin) : undefined;
   }
 
-  /** The room, created with `adminKey` as its admin when it does not exist yet. */
+  /** Whether the room's authority runs in this process now. */
+  isLoaded(name: string): boolean {
+    return this.#rooms.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /** Drops a room's authority without flushing (its lease is gone: it may no longer commit). */
+  unload(name: string): Room | undefined {
+    const room = this.#rooms.get(name);
+    if (!room) return undefined;
+    room.authority.close();
+    this.#rooms.delete(name);
+    return room;
+  }
+
+  /** The room, created with `adminKey` as its admin when it does not exist yet (only where `mayLoad`). */
   getOrCreate(name: string, adminKey: string): { room: Room; created: boolean } {
     const existing = this.get(name);
     if (existing) return { room: existing, created: false };
+    if (!this.deps.mayLoad(name)) throw new Error(`room ${name} is not owned by this process`);
     const { row, created } = this.deps.db.createRoom(name, adminKey, Date.now());
     if (created) this.deps.logger.info({ room: name, admin: row.admin.slice(0, 8) }, 'room created');
     return { room: this.#load(name, row.admin), created };
@@ -119,6 +145,11 @@ export class Rooms {
       refuse: (link, rejection) => {
         const socketId = room?.socketIdOf(link);
         if (socketId !== undefined) transport.refuse(socketId, rejection.reason, rejection.detail);
+      },
+      owner: this.deps.owner,
+      fenced: () => {
+        if (this.#rooms.get(name) === room) this.#rooms.delete(name);
+        this.deps.onFenced(name);
       },
     });
     room = new Room(name, authority);

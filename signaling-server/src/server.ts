@@ -2,20 +2,38 @@
  * Builds one Peerlab server: HTTP (client, health, metrics, API) and Socket.IO on one port, the room
  * registry and its SQLite database. `close()` stops the sockets, drains every room's pending writes
  * and closes the database, so tests and the composition root share the same lifecycle.
+ *
+ * With `redisUrl`, several such processes share rooms: Socket.IO's Redis streams adapter carries
+ * broadcasts and per-socket emits between them (with connection state recovery), and each room's
+ * authority runs in the one process holding its lease (redisDirectory.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Server } from 'socket.io';
+import { hostname } from 'node:os';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
+import { Server, type ServerOptions } from 'socket.io';
 import { webCryptoVerifier, type ClientToServerEvents, type ServerToClientEvents, type Verifier } from '@peerlab/shared';
 import { PeerlabDatabase } from './database.ts';
 import { createRequestHandler } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { Metrics } from './metrics.ts';
+import { LocalDirectory, type RoomDirectory } from './roomDirectory.ts';
+import { DEFAULT_LEASE_MS, RedisDirectory } from './redisDirectory.ts';
+import type { Redis } from './roomLeases.ts';
+import { RoomService } from './roomService.ts';
 import { Rooms } from './rooms.ts';
 import { registerSocketHandlers, type PeerlabIo } from './socketHandlers.ts';
 
 /** Socket.IO's cap on one incoming packet; engine messages are at most 256 KiB. */
 export const MAX_HTTP_BUFFER_SIZE = 1024 * 1024;
+
+/**
+ * How long a client that lost its connection can come back (to any process) and get its socket id,
+ * rooms and missed packets back. Longer covers longer outages; the adapter keeps sessions in Redis.
+ */
+export const RECOVERY_WINDOW_MS = 2 * 60_000;
 
 export interface PeerlabServerOptions {
   /** 0 picks a free port. */
@@ -30,6 +48,10 @@ export interface PeerlabServerOptions {
   readonly verifier?: Verifier;
   /** Also export Node process metrics (off in tests). */
   readonly defaultMetrics?: boolean;
+  /** Share rooms with other processes through this Redis (e.g. `redis://127.0.0.1:6379`). */
+  readonly redisUrl?: string;
+  /** Room lease lifetime with Redis (DEFAULT_LEASE_MS): how long a dead process's rooms wait. */
+  readonly leaseMs?: number;
 }
 
 export interface PeerlabServer {
@@ -41,6 +63,7 @@ export interface PeerlabServer {
   readonly rooms: Rooms;
   readonly metrics: Metrics;
   readonly db: PeerlabDatabase;
+  readonly directory: RoomDirectory;
   readonly serverKey: string;
   close(): Promise<void>;
 }
@@ -53,28 +76,64 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   const verifier = options.verifier ?? (await webCryptoVerifier());
   const startedAt = Date.now();
 
+  // This process's id: its lease value and channel with Redis, its fencing token in the database.
+  const processId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  let redis: Redis | undefined;
+  if (options.redisUrl) {
+    redis = createClient({ url: options.redisUrl }) as Redis;
+    redis.on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'));
+    await redis.connect();
+  }
+
   let io: PeerlabIo | undefined;
+  let directory: RoomDirectory | undefined;
   const connections = (): number => io?.engine?.clientsCount ?? 0;
   let rooms: Rooms | undefined;
-  const metrics = new Metrics({ connections, rooms: () => rooms?.size ?? 0 }, { defaultMetrics: options.defaultMetrics ?? false });
+  const metrics = new Metrics(
+    { connections, rooms: () => rooms?.size ?? 0, ownedRooms: () => directory?.ownedRooms() ?? 0 },
+    { defaultMetrics: options.defaultMetrics ?? false },
+  );
   rooms = new Rooms({
     db,
     verifier,
     metrics,
     logger,
     serverKeys,
+    owner: processId,
+    mayLoad: (name) => directory?.mayLoad(name) ?? false,
+    onFenced: (name) => directory?.fenced(name),
     transport: {
-      deliver: (socketId, data) => io?.to(socketId).emit('peer', data),
+      deliver: (socketId, data) => {
+        // A socket of this process gets it directly; one elsewhere through the adapter.
+        const local = io?.sockets.sockets.get(socketId);
+        if (local) local.emit('peer', data);
+        else io?.to(socketId).emit('peer', data);
+      },
       refuse: (socketId, reason, detail) => io?.to(socketId).emit('refused', { reason, detail }),
     },
   });
 
-  const http = createServer(createRequestHandler({ clientDist: options.clientDist, rooms, metrics, startedAt, connections }));
-  io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
-    maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
-    cors: { origin: '*' },
-  });
-  registerSocketHandlers({ io, rooms, metrics, logger });
+  const serverOptions: Partial<ServerOptions> = { maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE, cors: { origin: '*' } };
+  if (redis) {
+    serverOptions.adapter = createAdapter(redis) as unknown as ServerOptions['adapter'];
+    serverOptions.connectionStateRecovery = { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true };
+  }
+  // Socket.IO wraps the request listener present when it attaches; the real handler is bound below.
+  let handleRequest: ReturnType<typeof createRequestHandler> | undefined;
+  const http = createServer((req, res) => handleRequest?.(req, res));
+  io = new Server<ClientToServerEvents, ServerToClientEvents>(http, serverOptions);
+  const service = new RoomService({ io, rooms, metrics, logger, process: processId });
+  if (redis) {
+    const shared = new RedisDirectory({ redis, process: processId, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS, db, logger });
+    directory = shared;
+    await shared.start(rooms, service);
+  } else {
+    directory = new LocalDirectory(processId, service, rooms, (name) =>
+      logger.error({ room: name }, 'another process claimed this room in the database: run several processes only with REDIS_URL'),
+    );
+  }
+  handleRequest = createRequestHandler({ clientDist: options.clientDist, rooms, directory, metrics, startedAt, connections });
+  registerSocketHandlers({ io, directory, metrics, logger });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -86,7 +145,7 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   const port = (http.address() as AddressInfo).port;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;
-  logger.info({ url, db: options.dbFile, verifier: verifier.name, serverKey: serverKeys.publicKey.slice(0, 8) }, 'listening');
+  logger.info({ url, db: options.dbFile, verifier: verifier.name, serverKey: serverKeys.publicKey.slice(0, 8), process: processId, redis: redis !== undefined }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -98,11 +157,13 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
       await Promise.race([httpClosed, new Promise((resolve) => setTimeout(resolve, 2000))]);
       await rooms!.flush();
       rooms!.close();
+      await directory!.close();
+      if (redis) await redis.quit().catch(() => undefined);
       db.close();
       logger.info('closed');
     })();
     return closing;
   };
 
-  return { url, port, host, io, http, rooms, metrics, db, serverKey: serverKeys.publicKey, close };
+  return { url, port, host, io, http, rooms, metrics, db, directory, serverKey: serverKeys.publicKey, close };
 }

@@ -1,6 +1,7 @@
 /**
  * Socket.IO handlers. Every payload is untrusted: each handler validates with the shared decoders,
- * never throws, and answers bad input with a `refused` event (counted by reason in /metrics).
+ * never throws, and answers bad input with a `refused` event (counted by reason in /metrics). What is
+ * valid goes to the room directory, which reaches the room's owner (this process, or another one).
  */
 import type { Server, Socket } from 'socket.io';
 import {
@@ -16,28 +17,31 @@ import {
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { TokenBucket } from './rateLimit.ts';
-import type { Room, Rooms } from './rooms.ts';
+import type { RoomDirectory } from './roomDirectory.ts';
+import type { MemberRef } from './roomService.ts';
 
 export type PeerlabIo = Server<ClientToServerEvents, ServerToClientEvents>;
 type PeerlabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 interface SocketState {
   readonly bucket: TokenBucket;
-  joined?: { readonly room: Room; readonly peer: string };
+  joined?: MemberRef;
+  /** A join is waiting for the room's owner. */
+  joining: boolean;
   /** When the last `rate_limited` refusal was sent: refusals of a flood are themselves throttled. */
   lastRateRefusal: number;
 }
 
 export interface HandlerDeps {
   readonly io: PeerlabIo;
-  readonly rooms: Rooms;
+  readonly directory: RoomDirectory;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
 
-export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDeps): void {
+export function registerSocketHandlers({ io, directory, metrics, logger }: HandlerDeps): void {
   io.on('connection', (socket: PeerlabSocket) => {
-    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0 };
+    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, joining: false };
 
     const refuse = (reason: string, detail: string): void => {
       metrics.rejected(reason);
@@ -89,24 +93,35 @@ export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDe
         if (request.version !== PROTOCOL_VERSION) {
           return fail('unsupported_version', `server speaks version ${PROTOCOL_VERSION}, peer ${request.version}`);
         }
-        if (state.joined) return fail('already_joined', `this connection already joined ${state.joined.room.name}`);
+        if (state.joined || state.joining) return fail('already_joined', `this connection already joined ${state.joined?.room ?? request.room}`);
 
-        const { room, created } = rooms.getOrCreate(request.room, request.adminKey);
-        const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version }, socket.id);
-        state.joined = { room, peer: request.peer };
-        if (replaced !== undefined) {
-          const old = io.sockets.sockets.get(replaced);
-          metrics.rejected('replaced');
-          old?.emit('refused', { reason: 'replaced', detail: 'the same peer key joined from another connection' });
-          old?.disconnect(true);
-        }
-        void socket.join(room.name);
-        const node = room.authority.node;
-        answer({ ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, members: room.memberList(), created });
-        // After the ack, so the client has its server link up before the node's hello arrives.
-        room.authority.input({ type: 'linkUp', link: request.peer, kind: 'client' });
-        io.to(room.name).emit('members', room.memberList());
-        logger.info({ room: room.name, peer: request.peer.slice(0, 8), name: request.name, created }, 'joined');
+        state.joining = true;
+        directory.join(request, socket.id).then(
+          (response) => {
+            state.joining = false;
+            // No owner answered: leave the ack unanswered, so the client's join timeout asks again.
+            if (response === undefined) return;
+            const ref: MemberRef = { room: request.room, peer: request.peer, socketId: socket.id };
+            if (!socket.connected) {
+              if (response.ok) directory.leave(ref);
+              return;
+            }
+            if (response.ok) {
+              state.joined = ref;
+              void socket.join(request.room);
+            }
+            answer(response);
+            if (!response.ok) return;
+            // After the ack, so the client has its server link up before the node's hello arrives.
+            directory.linkUp(ref, request);
+            logger.info({ room: request.room, peer: request.peer.slice(0, 8), name: request.name, created: response.created }, 'joined');
+          },
+          (error: unknown) => {
+            state.joining = false;
+            logger.error({ err: error, socket: socket.id }, 'join failed');
+            fail('internal', 'join failed');
+          },
+        );
       }),
     );
 
@@ -116,7 +131,7 @@ export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDe
         if (!state.joined) return refuse('not_joined', 'join a room first');
         if (typeof data !== 'string') return refuse('malformed', `peer data must be text, got ${data === null ? 'null' : typeof data}`);
         if (data.length > MAX_MESSAGE_BYTES) return refuse('oversized', `message of ${data.length} bytes over ${MAX_MESSAGE_BYTES}`);
-        state.joined.room.authority.input({ type: 'message', link: state.joined.peer, data });
+        directory.peer(state.joined, data);
       }),
     );
 
@@ -126,9 +141,7 @@ export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDe
         if (!state.joined) return refuse('not_joined', 'join a room first');
         const decoded = decodeAddressed(raw, MAX_SIGNAL_BYTES);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        const target = state.joined.room.socketIdOf(decoded.value.to);
-        if (target === undefined) return refuse('unknown_peer', `no member ${decoded.value.to.slice(0, 8)} in ${state.joined.room.name}`);
-        io.to(target).emit('signal', { from: state.joined.peer, data: decoded.value.data });
+        directory.signal(state.joined, decoded.value.to, decoded.value.data);
       }),
     );
 
@@ -138,13 +151,7 @@ export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDe
         if (!state.joined) return refuse('not_joined', 'join a room first');
         const decoded = decodeAddressed(raw, MAX_MESSAGE_BYTES);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        const { room, peer } = state.joined;
-        if (room.authority.node.mode !== 'hybrid') return refuse('relay_disabled', `relay is for hybrid mode; the room is ${room.authority.node.mode}`);
-        const target = room.socketIdOf(decoded.value.to);
-        if (target === undefined) return refuse('unknown_peer', `no member ${decoded.value.to.slice(0, 8)} in ${room.name}`);
-        metrics.relayMessages.inc();
-        metrics.relayBytes.inc(decoded.value.data.length);
-        io.to(target).emit('relay', { from: peer, data: decoded.value.data });
+        directory.relay(state.joined, decoded.value.to, decoded.value.data);
       }),
     );
 
@@ -152,10 +159,8 @@ export function registerSocketHandlers({ io, rooms, metrics, logger }: HandlerDe
       const joined = state.joined;
       if (!joined) return;
       state.joined = undefined;
-      if (!rooms.removeMember(joined.room, joined.peer, socket.id)) return; // replaced by a newer socket
-      joined.room.authority.input({ type: 'linkDown', link: joined.peer });
-      io.to(joined.room.name).emit('members', joined.room.memberList());
-      logger.info({ room: joined.room.name, peer: joined.peer.slice(0, 8), reason }, 'left');
+      directory.leave(joined);
+      logger.info({ room: joined.room, peer: joined.peer.slice(0, 8), reason }, 'left');
     });
   });
 }

@@ -1,0 +1,141 @@
+/**
+ * What the owner of a room does for its members, wherever their sockets are: join, link up, feed the
+ * authority, carry signals and relayed messages, leave. Inputs are plain data (a member reference and
+ * the payload, already validated at the socket boundary), so the same calls serve a local socket and
+ * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
+ * the Socket.IO adapter delivers on whichever process holds the socket.
+ */
+import type { JoinRequest, JoinResponse, Member, Mode } from '@peerlab/shared';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { Rooms } from './rooms.ts';
+import type { PeerlabIo } from './socketHandlers.ts';
+
+/** One member's socket in one room. */
+export interface MemberRef {
+  readonly room: string;
+  readonly peer: string;
+  readonly socketId: string;
+}
+
+export interface RoomInfo {
+  readonly room: string;
+  readonly mode: Mode;
+  readonly epoch: number;
+  readonly admin: string;
+  readonly server: string;
+  readonly members: readonly Member[];
+  readonly eventCount: number;
+  readonly digest: string;
+  readonly lastOrder: number;
+  readonly accepted: Record<Mode, Record<string, number>>;
+  /** The process whose authority holds the room (its id in /healthz). */
+  readonly owner: string;
+}
+
+export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | undefined {
+  const room = rooms.get(name);
+  if (!room) return undefined;
+  const { authority } = room;
+  const accepted = {} as Record<Mode, Record<string, number>>;
+  for (const [mode, byKind] of Object.entries(authority.accepted) as [Mode, Record<string, number>][]) accepted[mode] = { ...byKind };
+  return {
+    room: name,
+    mode: authority.node.mode,
+    epoch: authority.node.epoch,
+    admin: authority.admin,
+    server: rooms.serverKey,
+    members: room.memberList(),
+    eventCount: authority.node.store.size,
+    digest: authority.node.store.digest(),
+    lastOrder: authority.lastOrder,
+    accepted,
+    owner,
+  };
+}
+
+export interface RoomServiceDeps {
+  readonly io: PeerlabIo;
+  readonly rooms: Rooms;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** This process's id. */
+  readonly process: string;
+}
+
+export class RoomService {
+  constructor(private readonly deps: RoomServiceDeps) {}
+
+  /** Registers the member (replacing an older socket of the same key); the caller acks, then calls `linkUp`. */
+  join(request: JoinRequest, socketId: string): JoinResponse {
+    const { io, rooms, metrics } = this.deps;
+    const { room, created } = rooms.getOrCreate(request.room, request.adminKey);
+    const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version }, socketId);
+    if (replaced !== undefined) {
+      metrics.rejected('replaced');
+      io.to(replaced).emit('refused', { reason: 'replaced', detail: 'the same peer key joined from another connection' });
+      io.in(replaced).disconnectSockets(true);
+    }
+    const node = room.authority.node;
+    io.to(room.name).emit('members', room.memberList());
+    return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, members: room.memberList(), created };
+  }
+
+  /** The member's server link is up: the authority says hello (after the join ack reached the client). */
+  linkUp(ref: MemberRef): void {
+    const room = this.#memberRoom(ref);
+    room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client' });
+  }
+
+  peer(ref: MemberRef, data: string): void {
+    const room = this.#memberRoom(ref);
+    if (room) room.authority.input({ type: 'message', link: ref.peer, data });
+    else this.deps.logger.debug({ room: ref.room, peer: ref.peer.slice(0, 8) }, 'engine message from a socket that is not (yet) a member here; dropped');
+  }
+
+  signal(ref: MemberRef, to: string, data: string): void {
+    const room = this.#memberRoom(ref);
+    if (!room) return;
+    const target = room.socketIdOf(to);
+    if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
+    this.deps.io.to(target).emit('signal', { from: ref.peer, data });
+  }
+
+  relay(ref: MemberRef, to: string, data: string): void {
+    const room = this.#memberRoom(ref);
+    if (!room) return;
+    const mode = room.authority.node.mode;
+    if (mode !== 'hybrid') return this.#refuse(ref, 'relay_disabled', `relay is for hybrid mode; the room is ${mode}`);
+    const target = room.socketIdOf(to);
+    if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
+    this.deps.metrics.relayMessages.inc();
+    this.deps.metrics.relayBytes.inc(data.length);
+    this.deps.io.to(target).emit('relay', { from: ref.peer, data });
+  }
+
+  leave(ref: MemberRef): void {
+    const { rooms, io } = this.deps;
+    if (!rooms.isLoaded(ref.room)) return;
+    const room = rooms.get(ref.room);
+    if (!room || !rooms.removeMember(room, ref.peer, ref.socketId)) return; // replaced by a newer socket
+    room.authority.input({ type: 'linkDown', link: ref.peer });
+    io.to(room.name).emit('members', room.memberList());
+  }
+
+  info(name: string): RoomInfo | undefined {
+    return roomInfo(this.deps.rooms, name, this.deps.process);
+  }
+
+  /** The loaded room when `ref` is its current member. */
+  #memberRoom(ref: MemberRef) {
+    const { rooms } = this.deps;
+    if (!rooms.isLoaded(ref.room)) return undefined;
+    const room = rooms.get(ref.room);
+    return room && room.socketIdOf(ref.peer) === ref.socketId ? room : undefined;
+  }
+
+  #refuse(ref: MemberRef, reason: string, detail: string): void {
+    this.deps.metrics.rejected(reason);
+    this.deps.io.to(ref.socketId).emit('refused', { reason, detail });
+  }
+}
