@@ -64,6 +64,7 @@ export class PeerlabDatabase {
         PRIMARY KEY (room, ord),
         UNIQUE (room, id)
       );
+      CREATE TABLE IF NOT EXISTS room_passcodes (room TEXT PRIMARY KEY, hash TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS room_owners (room TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL);
     `);
     this.#ownerOf = this.#db.prepare('SELECT owner FROM room_owners WHERE room = ?').pluck();
@@ -111,6 +112,15 @@ export class PeerlabDatabase {
   }
 
   /** Creates the room unless it exists; returns the stored row and whether this call created it. */
+  /** The hash of the room's passcode, if its creator set one. */
+  passcodeHash(room: string): string | undefined {
+    return (this.#db.prepare('SELECT hash FROM room_passcodes WHERE room = ?').get(room) as { hash: string } | undefined)?.hash;
+  }
+
+  setPasscodeHash(room: string, hash: string): void {
+    this.#db.prepare('INSERT OR IGNORE INTO room_passcodes (room, hash) VALUES (?, ?)').run(room, hash);
+  }
+
   createRoom(room: string, admin: string, now: number): { row: RoomRow; created: boolean } {
     const result = this.#db.prepare('INSERT OR IGNORE INTO rooms (room, admin, created_at) VALUES (?, ?, ?)').run(room, admin, now);
     return { row: this.getRoom(room)!, created: result.changes === 1 };

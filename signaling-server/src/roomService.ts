@@ -6,6 +6,8 @@
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
 import type { JoinRequest, JoinResponse, Member, Mode } from '@peerlab/shared';
+import { createHash } from 'node:crypto';
+import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Rooms } from './rooms.ts';
@@ -56,6 +58,7 @@ export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | 
 
 export interface RoomServiceDeps {
   readonly io: PeerlabIo;
+  readonly db: PeerlabDatabase;
   readonly rooms: Rooms;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -70,6 +73,11 @@ export class RoomService {
   join(request: JoinRequest, socketId: string): JoinResponse {
     const { io, rooms, metrics } = this.deps;
     const { room, created } = rooms.getOrCreate(request.room, request.adminKey);
+    const passcode = checkPasscode(this.deps.db, request, created);
+    if (!passcode.ok) {
+      metrics.rejected(passcode.reason);
+      return passcode;
+    }
     const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version }, socketId);
     if (replaced !== undefined) {
       metrics.rejected('replaced');
@@ -85,6 +93,8 @@ export class RoomService {
   linkUp(ref: MemberRef): void {
     const room = this.#memberRoom(ref);
     room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client' });
+    // The membership certificate (issued once per key): in hybrid, peers take data only from holders.
+    room?.authority.input({ type: 'admit', peer: ref.peer });
   }
 
   peer(ref: MemberRef, data: string): void {
@@ -96,6 +106,7 @@ export class RoomService {
   signal(ref: MemberRef, to: string, data: string): void {
     const room = this.#memberRoom(ref);
     if (!room) return;
+    if (!room.authority.node.serviceRunning) return this.#refuse(ref, 'service_stopped', 'the teacher stopped the server; signal over the mesh');
     const target = room.socketIdOf(to);
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.io.to(target).emit('signal', { from: ref.peer, data });
@@ -106,6 +117,7 @@ export class RoomService {
     if (!room) return;
     const mode = room.authority.node.mode;
     if (mode !== 'hybrid') return this.#refuse(ref, 'relay_disabled', `relay is for hybrid mode; the room is ${mode}`);
+    if (!room.authority.node.serviceRunning) return this.#refuse(ref, 'service_stopped', 'the teacher stopped the server');
     const target = room.socketIdOf(to);
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.metrics.relayMessages.inc();
@@ -138,4 +150,19 @@ export class RoomService {
     this.deps.metrics.rejected(reason);
     this.deps.io.to(ref.socketId).emit('refused', { reason, detail });
   }
+}
+
+/**
+ * A room's optional passcode: set by the join that creates the room, required of every later join.
+ * Stored as a salted SHA-256, so the database never holds it in the clear.
+ */
+function checkPasscode(db: PeerlabDatabase, request: JoinRequest, created: boolean): { ok: true } | { ok: false; reason: string; detail: string } {
+  const hash = request.passcode === undefined ? undefined : createHash('sha256').update(`peerlab:${request.room}:${request.passcode}`).digest('hex');
+  if (created) {
+    if (hash !== undefined) db.setPasscodeHash(request.room, hash);
+    return { ok: true };
+  }
+  const required = db.passcodeHash(request.room);
+  if (required === undefined || required === hash) return { ok: true };
+  return { ok: false, reason: 'bad_passcode', detail: request.passcode === undefined ? 'this room needs a passcode' : 'wrong passcode' };
 }

@@ -122,7 +122,7 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   let handleRequest: ReturnType<typeof createRequestHandler> | undefined;
   const http = createServer((req, res) => handleRequest?.(req, res));
   io = new Server<ClientToServerEvents, ServerToClientEvents>(http, serverOptions);
-  const service = new RoomService({ io, rooms, metrics, logger, process: processId });
+  const service = new RoomService({ io, db, rooms, metrics, logger, process: processId });
   if (redis) {
     const shared = new RedisDirectory({ redis, process: processId, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS, db, logger });
     directory = shared;

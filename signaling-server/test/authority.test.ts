@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@peerlab/shared';
 import type { PeerlabServer } from '../src/server.ts';
-import { metricValue, metricsText, roomInfo, waitForServerMode, startServer, tempEnv, TestPeer, waitFor, type TestEnv } from './helpers.ts';
+import { eventsExceptAdmissions, heldExceptAdmissions, metricValue, metricsText, roomInfo, waitForServerMode, startServer, tempEnv, TestPeer, waitFor, type TestEnv } from './helpers.ts';
 
 let env: TestEnv;
 let server: PeerlabServer;
@@ -35,7 +35,8 @@ describe('rooms and the central authority', () => {
     await waitFor(() => alice.members.length === 2, 'alice sees two members');
     expect(alice.members.map((m) => m.name).sort()).toEqual(['alice', 'bob']);
     const info = await roomInfo(server, 'lesson');
-    expect(info).toMatchObject({ room: 'lesson', mode: 'p2p', admin: adminKeys.publicKey, server: server.serverKey, eventCount: 0 });
+    expect(info).toMatchObject({ room: 'lesson', mode: 'p2p', admin: adminKeys.publicKey, server: server.serverKey });
+    expect(eventsExceptAdmissions(info)).toBe(0);
     expect(info.members).toHaveLength(2);
     bob.close();
     await waitFor(() => alice.members.length === 1, 'alice sees bob leave');
@@ -69,8 +70,8 @@ describe('rooms and the central authority', () => {
     const info = await roomInfo(server, 'cs');
     expect(info.accepted['client-server'].chat).toBe(1);
     expect(info.accepted.p2p.mode).toBe(1);
-    expect(info.eventCount).toBe(2);
-    expect(info.lastOrder).toBe(2);
+    expect(eventsExceptAdmissions(info)).toBe(2);
+    expect(info.lastOrder).toBe(info.eventCount); // one gapless order, certificates included
     expect(info.digest).toBe(alice.node.store.digest());
     const metrics = await metricsText(server);
     expect(metricValue(metrics, 'peerlab_events_accepted_total', { mode: 'client-server', kind: 'chat' })).toBe(1);
@@ -89,7 +90,7 @@ describe('rooms and the central authority', () => {
     expect(metricValue(await metricsText(server), 'peerlab_rejections_total', { reason: 'not_admin' })).toBeGreaterThanOrEqual(1);
     const info = await roomInfo(server, 'guarded');
     expect(info.mode).toBe('p2p');
-    expect(info.eventCount).toBe(0);
+    expect(eventsExceptAdmissions(info)).toBe(0);
   });
 
   it('keeps chat off the server in p2p while the mode events reach it', async () => {
@@ -106,7 +107,7 @@ describe('rooms and the central authority', () => {
     const info = await roomInfo(server, 'mesh');
     expect(info.accepted.p2p.chat ?? 0).toBe(0);
     expect(info.accepted.p2p.mode).toBe(2);
-    expect(info.eventCount).toBe(2);
+    expect(eventsExceptAdmissions(info)).toBe(2);
     expect(bob.chatTexts()).toEqual(['me too']);
   });
 
@@ -119,7 +120,7 @@ describe('rooms and the central authority', () => {
     for (const text of texts) alice.write(text);
     await waitFor(() => alice.node.pendingCount === 0, 'all writes acked', 10_000);
     const before = await roomInfo(server, 'durable');
-    expect(before.eventCount).toBe(51);
+    expect(eventsExceptAdmissions(before)).toBe(51);
 
     alice.close();
     await server.close();
@@ -127,17 +128,21 @@ describe('rooms and the central authority', () => {
 
     const carol = await peer('durable', 'carol');
     expect(carol.joinResponse).toMatchObject({ ok: true, created: false, admin: adminKeys.publicKey, mode: 'client-server', epoch: 1 });
-    await waitFor(() => carol.node.store.size === 51, 'carol caught up');
+    await waitFor(() => heldExceptAdmissions(carol.node) === 51, 'carol caught up');
     expect(carol.chatTexts()).toEqual(texts);
-    expect(carol.node.store.digest()).toBe(alice.node.store.digest());
+    // Carol also holds her own new certificate, which Alice (gone) never saw: compare with the server.
+    await waitFor(async () => (await roomInfo(server, 'durable')).digest === carol.node.store.digest(), 'carol matches the server');
     const after = await roomInfo(server, 'durable');
-    expect(after).toMatchObject({ mode: 'client-server', epoch: 1, eventCount: 51, lastOrder: 51, digest: before.digest });
-    expect(after.accepted, JSON.stringify(before.accepted)).toEqual({ 'client-server': { chat: 50 }, p2p: { mode: 1 }, hybrid: {} });
+    expect(after).toMatchObject({ mode: 'client-server', epoch: 1 });
+    expect(eventsExceptAdmissions(after)).toBe(51);
+    expect(after.lastOrder).toBe(after.eventCount);
+    // Alice's certificate came in p2p; Carol's after the restart, in client-server.
+    expect(after.accepted, JSON.stringify(before.accepted)).toEqual({ 'client-server': { chat: 50, admit: 1 }, p2p: { mode: 1, admit: 1 }, hybrid: {} });
 
     // The restored order continues: a new write gets order 52.
     const next = carol.write('after restart');
     await waitFor(() => carol.node.pendingCount === 0, 'carol acked');
-    expect(carol.node.orderOf(next.id)).toBe(52);
+    expect(carol.node.orderOf(next.id)).toBe(after.lastOrder + 1); // the order continues where it stopped
   });
 
   it('a second connection with the same peer key replaces the first', async () => {
@@ -163,9 +168,54 @@ describe('rooms and the central authority', () => {
     await waitForServerMode(server, 'burst', 'client-server');
     for (let i = 0; i < 1000; i++) alice.write(`burst ${i}`);
     await waitFor(() => alice.node.pendingCount === 0, 'burst acked', 20_000);
-    await waitFor(() => bob.node.store.size === 1001, 'bob has the burst', 20_000);
+    await waitFor(() => heldExceptAdmissions(bob.node) === 1001, 'bob has the burst', 20_000);
     expect(alice.refusals).toEqual([]);
-    expect((await roomInfo(server, 'burst')).lastOrder).toBe(1001);
+    const info = await roomInfo(server, 'burst');
+    expect(eventsExceptAdmissions(info)).toBe(1001);
+    expect(info.lastOrder).toBe(info.eventCount);
+  });
+
+  it('issues each member one membership certificate, signed by the server', async () => {
+    const alice = await peer('certs', 'alice');
+    const bob = await peer('certs', 'bob');
+    await waitFor(() => alice.node.isAdmitted(alice.keys.publicKey) && alice.node.isAdmitted(bob.keys.publicKey), 'alice holds both certificates');
+    bob.close();
+    const again = await peer('certs', 'bob-again', generateKeyPair(), bob.keys);
+    await waitFor(() => again.node.isAdmitted(again.keys.publicKey), 'the returning key is still admitted');
+    const info = await roomInfo(server, 'certs');
+    expect(info.accepted.p2p.admit).toBe(2); // once per key, not per connection
+  });
+
+  it('a room created with a passcode refuses joins without it', async () => {
+    const creator = new TestPeer(server, 'locked', 'teacher');
+    peers.push(creator);
+    expect(await creator.join('open sesame')).toMatchObject({ ok: true, created: true });
+    const intruder = new TestPeer(server, 'locked', 'intruder');
+    peers.push(intruder);
+    expect(await intruder.join()).toMatchObject({ ok: false, reason: 'bad_passcode' });
+    expect(await intruder.join('guess')).toMatchObject({ ok: false, reason: 'bad_passcode' });
+    const student = new TestPeer(server, 'locked', 'student');
+    peers.push(student);
+    expect(await student.join('open sesame')).toMatchObject({ ok: true, created: false });
+    expect((await roomInfo(server, 'locked')).members.map((m) => m.name).sort()).toEqual(['student', 'teacher']);
+    expect(metricValue(await metricsText(server), 'peerlab_rejections_total', { reason: 'bad_passcode' })).toBe(2);
+  });
+
+  it('while the admin has stopped the service, the server takes no data and carries no signals', async () => {
+    const adminKeys = generateKeyPair();
+    const alice = await peer('outage', 'alice', adminKeys);
+    const bob = await peer('outage', 'bob');
+    alice.switchMode('client-server');
+    await waitForServerMode(server, 'outage', 'client-server');
+    alice.setService(false);
+    await waitFor(() => bob.node.serviceRunning === false, 'bob hears the service stopped');
+    bob.write('while stopped');
+    bob.socket.emit('signal', { to: alice.keys.publicKey, data: '{"type":"offer"}' });
+    await waitFor(() => bob.refusals.some((r) => r.reason === 'service_stopped'), 'signal refused');
+    expect(bob.node.pendingCount).toBe(1);
+    expect((await roomInfo(server, 'outage')).accepted['client-server']?.chat ?? 0).toBe(0);
+    alice.setService(true);
+    await waitFor(() => bob.node.pendingCount === 0, 'the queued write is acknowledged after the restore');
+    expect((await roomInfo(server, 'outage')).accepted['client-server']?.chat).toBe(1);
   });
 });
-

@@ -51,8 +51,10 @@ describe('durability under SIGKILL', () => {
     const first = await start();
 
     const adminKeys = generateKeyPair();
-    for (const name of ['alice', 'bob', 'carol']) peers.push(new ReconnectingPeer([first.url], ROOM, name, name === 'alice' ? adminKeys : generateKeyPair()));
     // Alice first, so she creates the room and holds its admin key.
+    peers.push(new ReconnectingPeer([first.url], ROOM, 'alice', adminKeys));
+    await waitFor(() => peers[0]!.joined, 'alice joined', 10_000);
+    for (const name of ['bob', 'carol']) peers.push(new ReconnectingPeer([first.url], ROOM, name, generateKeyPair()));
     await waitFor(() => peers.every((peer) => peer.joined), 'all peers joined', 10_000);
     peers[0]!.switchMode('client-server');
     await waitFor(() => peers.every((peer) => peer.node.mode === 'client-server' && peer.node.pendingCount === 0), 'room in client-server', 10_000);
@@ -86,7 +88,8 @@ describe('durability under SIGKILL', () => {
 
     await start();
     await waitFor(() => peers.every((peer) => peer.joins.length === 2), 'all peers re-joined', 15_000);
-    const total = 1 + peers.length * WRITES;
+    // The mode event, every write, and one membership certificate per peer.
+    const total = 1 + peers.length * WRITES + peers.length;
     await waitFor(
       () => peers.every((peer) => peer.node.pendingCount === 0 && peer.node.store.size === total),
       'every write acknowledged and everyone complete',

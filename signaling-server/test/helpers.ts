@@ -183,13 +183,15 @@ export class TestPeer {
     return peer;
   }
 
-  join(): Promise<JoinResponse> {
+  join(passcode?: string): Promise<JoinResponse> {
     return new Promise((resolve) => {
-      this.socket.emit('join', { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION }, (response) => {
+      const request = { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION };
+      this.socket.emit('join', passcode === undefined ? request : { ...request, passcode }, (response) => {
         this.joinResponse = response;
         if (response.ok) {
           this.members = response.members;
           this.feed({ type: 'setAdmin', admin: response.admin });
+          this.feed({ type: 'setServer', server: response.server });
           this.feed({ type: 'linkUp', link: 'server', kind: 'server' });
         }
         resolve(response);
@@ -218,6 +220,10 @@ export class TestPeer {
     return this.feed({ type: 'switchMode', mode, admin: tweetnaclSigner(this.adminKeys) });
   }
 
+  setService(running: boolean): Output[] {
+    return this.feed({ type: 'setService', running, admin: tweetnaclSigner(this.adminKeys) });
+  }
+
   chatTexts(): string[] {
     return [...this.node.store.events()].filter((s) => s.event.kind === 'chat').map((s) => (s.event.body as { text: string }).text).sort();
   }
@@ -225,4 +231,17 @@ export class TestPeer {
   close(): void {
     this.socket.disconnect();
   }
+}
+
+/** Events a node holds, not counting the server's membership certificates (one per admitted peer). */
+export function heldExceptAdmissions(node: PeerlabNode): number {
+  let count = 0;
+  for (const stored of node.store.events()) if (stored.event.kind !== 'admit') count++;
+  return count;
+}
+
+/** The room's event count on the server, not counting membership certificates. */
+export function eventsExceptAdmissions(info: RoomInfo): number {
+  const admissions = Object.values(info.accepted).reduce((sum, kinds) => sum + (kinds.admit ?? 0), 0);
+  return info.eventCount - admissions;
 }

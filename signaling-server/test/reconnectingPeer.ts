@@ -140,6 +140,7 @@ export class ReconnectingPeer {
       this.joins.push(this.#urlIndex);
       this.sentPerConnection.push(new Set());
       this.feed({ type: 'setAdmin', admin: response.admin });
+      this.feed({ type: 'setServer', server: response.server });
       this.feed({ type: 'linkUp', link: 'server', kind: 'server' });
     });
   }

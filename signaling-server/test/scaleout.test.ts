@@ -91,7 +91,8 @@ describe('scale-out with Redis', () => {
     peers[0]!.switchMode('client-server');
     await waitFor(() => peers.every((peer) => peer.node.mode === 'client-server'), 'everyone in client-server', 10_000);
     for (let i = 0; i < BEFORE; i++) for (const peer of peers) peer.write(`${peer.name} ${i}`);
-    await waitFor(() => converged(1 + peers.length * BEFORE), 'converged across processes', 20_000);
+    // The mode event, the writes, and one membership certificate per peer.
+    await waitFor(() => converged(1 + peers.length * BEFORE + peers.length), 'converged across processes', 20_000);
 
     // Everyone keeps writing while the owner is killed.
     let rounds = 0;
@@ -111,7 +112,7 @@ describe('scale-out with Redis', () => {
     const tookOverMs = Date.now() - killedAt;
     await waitFor(() => peers.slice(0, 2).every((peer) => peer.joins.at(-1) === 1 && peer.joined), "A's peers failed over to B", 15_000);
     await stream;
-    const total = 1 + peers.length * (BEFORE + DURING);
+    const total = 1 + peers.length * (BEFORE + DURING) + peers.length;
     await waitFor(() => converged(total), 'converged after failover', 20_000);
     const convergedMs = Date.now() - killedAt;
 

@@ -23,6 +23,8 @@ export interface JoinRequest {
   /** The admin key this browser would hold if it creates the room; ignored for an existing room. */
   readonly adminKey: string;
   readonly version: number;
+  /** Sets the room's passcode when this join creates it; must match it otherwise (if the room has one). */
+  readonly passcode?: string;
 }
 
 export type JoinResponse =
@@ -81,6 +83,7 @@ const joinSchema = z
     peer: hexKey,
     adminKey: hexKey,
     version: z.number().int().min(1),
+    passcode: z.string().min(1).max(64).optional(),
   })
   .strict();
 
