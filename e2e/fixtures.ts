@@ -19,6 +19,8 @@ export interface RoomFixture {
 export interface BrowserOptions {
   /** false: the browser has no RTCPeerConnection, as where WebRTC is blocked (applies to the whole browser). */
   readonly webrtc?: boolean;
+  /** Extra query parameters for the page's URL, e.g. `{ overlay: '2,2,3' }` (applies to this page only). */
+  readonly query?: Readonly<Record<string, string>>;
 }
 
 interface Fixtures {
@@ -52,7 +54,7 @@ export const test = base.extend<Fixtures>({
           }
           contexts.set(browserLabel, context);
         }
-        const peer = await PeerPage.open(context, server.url, name, peerName);
+        const peer = await PeerPage.open(context, server.url, name, peerName, options.query);
         peers.push(peer);
         return peer;
       },

@@ -3,6 +3,13 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 
 export type Mode = 'client-server' | 'p2p' | 'hybrid';
 
+declare global {
+  interface Window {
+    /** The part of the page's PeerSession the suite reaches into: its debug/test hooks. */
+    peerlab?: { readonly debug: { directPeers(): string[]; dropDirectLink(peer: string): boolean } };
+  }
+}
+
 export class PeerPage {
   readonly errors: string[] = [];
 
@@ -13,9 +20,10 @@ export class PeerPage {
     page.on('pageerror', (error) => this.errors.push(`pageerror: ${error.message}`));
   }
 
-  static async open(context: BrowserContext, baseUrl: string, room: string, name: string): Promise<PeerPage> {
+  static async open(context: BrowserContext, baseUrl: string, room: string, name: string, query: Readonly<Record<string, string>> = {}): Promise<PeerPage> {
     const peer = new PeerPage(await context.newPage(), name);
-    await peer.page.goto(`${baseUrl}/?room=${room}&name=${name}`);
+    const params = new URLSearchParams({ room, name, ...query });
+    await peer.page.goto(`${baseUrl}/?${params}`);
     await expect(peer.page.getByTestId('server-status')).toHaveText('connected');
     return peer;
   }
@@ -53,6 +61,16 @@ export class PeerPage {
 
   async messages(): Promise<string[]> {
     return this.testId('chat-message').allInnerTexts();
+  }
+
+  /** Debug hook (`window.peerlab.debug`): keys of the peers this page holds an open direct channel with. */
+  async directPeers(): Promise<string[]> {
+    return this.page.evaluate(() => window.peerlab?.debug.directPeers() ?? []);
+  }
+
+  /** Debug hook: breaks this page's direct channel to `peer` as if the network had. */
+  async dropDirectLink(peer: string): Promise<boolean> {
+    return this.page.evaluate((key) => window.peerlab?.debug.dropDirectLink(key) ?? false, peer);
   }
 
   async reload(): Promise<void> {

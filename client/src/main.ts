@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
-import { iceServersFrom, routeFrom } from './lib/config.ts';
+import { iceServersFrom, overlayFrom, routeFrom } from './lib/config.ts';
 import PeerView from './views/PeerView.svelte';
 import PresentView from './views/PresentView.svelte';
 import LabView from './views/LabView.svelte';
@@ -8,16 +8,17 @@ import LabView from './views/LabView.svelte';
 const target = document.getElementById('app')!;
 const route = routeFrom(location);
 const iceServers = iceServersFrom(location);
+const overlay = overlayFrom(location);
 
 switch (route.view) {
   case 'present':
     mount(PresentView, { target, props: { room: route.room } });
     break;
   case 'lab':
-    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers } });
+    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay } });
     break;
   case 'peer':
-    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers } });
+    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay } });
     break;
   default:
     route satisfies never;

@@ -16,6 +16,8 @@ declare module 'simple-peer/simplepeer.min.js' {
   export interface SimplePeerInstance {
     readonly connected: boolean;
     readonly destroyed: boolean;
+    /** The data channel's bufferedAmount (0 before it exists). */
+    readonly bufferSize: number;
     signal(data: SignalData | string): void;
     send(data: string): void;
     destroy(error?: Error): void;

@@ -2,11 +2,13 @@
  * Page options read from the URL, in one place. Rooms follow the server's pattern; anything else falls
  * back to a default rather than failing.
  */
-import { ROOM_PATTERN } from '@peerlab/shared';
+import { ROOM_PATTERN, type OverlayConfig } from '@peerlab/shared';
 
 export const DEFAULT_ROOM = 'demo';
-/** Most peers the lab view runs in one tab: each holds a socket and a full WebRTC mesh. */
+/** Most peers the lab view runs in one tab: each holds a socket and its share of the WebRTC mesh. */
 export const MAX_LAB_PEERS = 16;
+/** Largest degree `?overlay=` may ask for: each direct link is a WebRTC connection the browser keeps alive. */
+export const MAX_OVERLAY_DEGREE = 32;
 
 export type Route =
   | { readonly view: 'peer'; readonly room: string; readonly name: string }
@@ -48,4 +50,35 @@ export function iceServersFrom(location: Location): RTCIceServer[] {
   } catch {
     return [];
   }
+}
+
+export type OverlaySetting =
+  | { readonly ok: true; readonly degree?: OverlayConfig }
+  | { readonly ok: false; readonly notice: string };
+
+/**
+ * `?overlay=target,low,high`: the mesh's degree watermarks, e.g. `2,2,3` to show a sparse mesh in a small
+ * room. Needs whole numbers with 1 <= low <= target <= high <= MAX_OVERLAY_DEGREE; anything else is
+ * ignored (the engine's defaults apply) and explained in a notice.
+ */
+export function overlayFrom(location: Location): OverlaySetting {
+  const text = new URLSearchParams(location.search).get('overlay');
+  if (text === null) return { ok: true };
+  const parts = text.split(',').map((part) => part.trim());
+  const numbers = parts.map(Number);
+  const [target, low, high] = numbers as [number, number, number];
+  const valid =
+    parts.length === 3 &&
+    parts.every((part) => /^[0-9]+$/.test(part)) &&
+    low >= 1 &&
+    low <= target &&
+    target <= high &&
+    high <= MAX_OVERLAY_DEGREE;
+  if (!valid) {
+    return {
+      ok: false,
+      notice: `Ignored ?overlay=${text}: expected target,low,high as whole numbers with 1 ≤ low ≤ target ≤ high ≤ ${MAX_OVERLAY_DEGREE}; using the defaults.`,
+    };
+  }
+  return { ok: true, degree: { target, low, high } };
 }

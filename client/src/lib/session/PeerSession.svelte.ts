@@ -6,9 +6,17 @@
  *
  * Engine link ids: `server` for the Socket.IO link, `peer:<key>` for another member, of kind `direct`
  * while its data channel is open, else `relay` when the mode routes through the server, else no link.
+ *
+ * Whom to link with is the engine's call: it is fed the server's roster (`members`), asks for links
+ * (`connect`), gives them up (`drop`) and decides whether to take an incoming one (`acceptsDirectLink`).
+ * In hybrid a pair whose direct link cannot be made or breaks talks through the server's relay instead,
+ * with the reason shown, and tries direct again now and then. WebRTC signals travel over the server
+ * while it is reachable, else over the mesh itself (`routeSignal` / `signal`).
  */
 import {
   chatView,
+  DEFAULT_NODE_CONFIG,
+  DEFAULT_OVERLAY,
   fingerprint,
   PeerlabNode,
   REJECTION_REASONS,
@@ -24,12 +32,14 @@ import {
   type Member,
   type Mode,
   type Output,
+  type OverlayConfig,
   type RejectionReason,
   type Verifier,
   type VerifyRequest,
 } from '@peerlab/shared';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
-import { WebRtcMesh, webRtcSupported } from '../transport/webrtcMesh.ts';
+import { WebRtcMesh, webRtcSupported, type LinkFailure } from '../transport/webrtcMesh.ts';
+import type { OverlaySetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
@@ -40,6 +50,11 @@ const MAX_NOTICES = 4;
 const HIDDEN_REFRESH_MS = 250;
 /** Bound on nested reconcile passes: each pass can only react to links the previous one changed. */
 const MAX_RECONCILE_PASSES = 4;
+/**
+ * Hybrid: how long a pair stays on the relay before trying direct again. Shorter upgrades sooner after a
+ * transient failure; each try costs a WebRTC handshake that fails again where WebRTC is blocked.
+ */
+const DIRECT_RETRY_MS = 25_000;
 
 const SERVER_LINK = 'server';
 const PEER_PREFIX = 'peer:';
@@ -54,6 +69,10 @@ export interface SessionOptions {
   readonly iceServers: RTCIceServer[];
   /** Server origin; the page's own by default. */
   readonly serverUrl?: string;
+  /** Degree watermarks of the mesh, when not the engine's defaults (`?overlay=target,low,high`). */
+  readonly overlay?: OverlayConfig;
+  /** Shown once the session starts, e.g. why a URL option was ignored. */
+  readonly notices?: readonly string[];
 }
 
 export interface MemberView {
@@ -62,6 +81,16 @@ export interface MemberView {
   readonly version: number;
   readonly fingerprint: string;
   readonly link: MemberLink;
+  /** Why the pair is on the relay (or why its last direct attempt failed), when known. */
+  readonly reason?: string;
+}
+
+/** Why a relay link exists when this side saw no failure itself: the other side fell back to it. */
+const REMOTE_FALLBACK = 'remote-fallback';
+
+/** Failures after which trying direct again later may work (a browser without WebRTC will not grow one). */
+function retryable(reason: LinkFailure): boolean {
+  return reason !== 'webrtc-unavailable' && reason !== 'declined';
 }
 
 export interface TrafficRow {
@@ -75,6 +104,12 @@ export interface TrafficRow {
 export interface Notice {
   readonly id: number;
   readonly text: string;
+}
+
+/** The session options a URL `?overlay=` setting contributes: the degree, or a notice saying why it was ignored. */
+export function sessionOverlay(setting: OverlaySetting): Pick<SessionOptions, 'overlay' | 'notices'> {
+  if (!setting.ok) return { notices: [setting.notice] };
+  return setting.degree ? { overlay: setting.degree } : {};
 }
 
 let sharedVerifier: Promise<Verifier> | undefined;
@@ -124,6 +159,11 @@ export class PeerSession {
   readonly #mesh: WebRtcMesh;
   /** Peer links the engine currently knows, by remote key. */
   readonly #peerLinks = new Map<string, PeerLinkKind>();
+  /** Why the last direct attempt with a peer failed; cleared when a channel opens or the engine drops the pair. */
+  readonly #failures = new Map<string, LinkFailure>();
+  /** Hybrid: pending direct retries for pairs on the relay. */
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #degree: OverlayConfig;
   #roster: readonly Member[] = [];
   #depth = 0;
   #reconcileWanted = false;
@@ -150,19 +190,28 @@ export class PeerSession {
     this.#verifier = verifier;
     this.verifierName = verifier.name;
     this.#adminPair = roomAdminKey(options.room);
+    this.#degree = options.overlay ?? DEFAULT_OVERLAY;
     this.#node = new PeerlabNode({
       room: options.room,
       role: 'peer',
       signer: tweetnaclSigner(identity),
       rng: seededRng(randomSeed()),
       lastSeq: loadLastSeq(options.storage.lastSeq, identity.publicKey),
+      ...(options.overlay ? { config: { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } } : {}),
     });
+    for (const text of options.notices ?? []) this.#notice(text);
     if (!this.webrtcSupported) this.#notice('WebRTC (RTCPeerConnection) is unavailable in this browser: no direct links, only the server.');
     this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, {
-      open: () => this.#reconcile(),
-      close: () => this.#reconcile(),
+      open: (peer) => {
+        this.#failures.delete(peer);
+        this.#cancelRetry(peer);
+        this.#reconcile();
+      },
+      failed: (peer, reason) => this.#onDirectFailed(peer, reason),
       data: (peer, data) => this.#onPeerData(peer, data),
-      signal: (to, data) => this.#server.signal(to, data),
+      signal: (to, data) => this.#sendSignal(to, data),
+      // In-progress handshakes count too, so offers arriving together cannot push past the high watermark.
+      accepts: () => this.#node.acceptsDirectLink() && this.#mesh.size < this.#degree.high,
     });
     this.#server = new ServerLink(
       { url: options.serverUrl, room: options.room, name: options.name, peer: identity.publicKey, adminKey: this.#adminPair.publicKey },
@@ -179,7 +228,7 @@ export class PeerSession {
         },
         peer: (data) => this.#apply({ type: 'message', link: SERVER_LINK, data }),
         members: (members) => {
-          this.#roster = members.filter((member) => member.peer !== this.publicKey);
+          this.#setRoster(members);
           this.#reconcile();
         },
         signal: ({ from, data }) => this.#mesh.signal(from, data),
@@ -221,9 +270,21 @@ export class PeerSession {
     clearTimeout(this.#wakeup);
     clearTimeout(this.#refreshTimer);
     if (this.#refreshFrame !== undefined) cancelAnimationFrame(this.#refreshFrame);
-    this.#mesh.close();
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+    this.#mesh.shutdown();
     this.#server.close();
   }
+
+  /**
+   * Debug/test hooks (reached as `window.peerlab.debug` by the e2e suite and from the console); not part
+   * of the UI. `dropDirectLink` breaks one WebRTC channel as if the network had, so the overlay must
+   * notice and repair it.
+   */
+  readonly debug = {
+    directPeers: (): string[] => this.#mesh.openPeers(),
+    dropDirectLink: (peer: string): boolean => this.#mesh.breakLink(peer),
+  };
 
   // ---- the driver ----
 
@@ -258,6 +319,17 @@ export class PeerSession {
         break;
       case 'rejected':
         break; // counted by the engine; the refresh shows node.stats().rejections
+      case 'connect':
+        if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
+        break;
+      case 'drop':
+        this.#onDrop(output.link);
+        break;
+      case 'signal':
+        this.#mesh.signal(output.from, output.data);
+        break;
+      case 'service':
+        break; // the admin stopped or restored the server's service; nothing for the transports to do
       default:
         output satisfies never;
     }
@@ -293,26 +365,78 @@ export class PeerSession {
   #onJoined(response: JoinAccepted): void {
     this.serverKey = response.server;
     this.isAdmin = response.admin === this.#adminPair.publicKey;
-    this.#roster = response.members.filter((member) => member.peer !== this.publicKey);
     this.#joinedEpoch = response.epoch;
     this.#apply({ type: 'setAdmin', admin: response.admin });
+    // The authority's key: its stamps order strict operations and its certificates admit members (hybrid).
+    this.#apply({ type: 'setServer', server: response.server });
+    this.#setRoster(response.members);
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
     this.#reconcile();
   }
 
+  #setRoster(members: readonly Member[]): void {
+    this.#roster = members.filter((member) => member.peer !== this.publicKey);
+    const listed = new Set(this.#roster.map((member) => member.peer));
+    for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
+    this.#apply({ type: 'members', peers: [...listed] });
+  }
+
+  #listed(peer: string): boolean {
+    return this.#roster.some((member) => member.peer === peer);
+  }
+
+  /** WebRTC signaling: over the server while it can reach the peer, else hop by hop over the mesh. */
+  #sendSignal(to: string, data: string): void {
+    if (this.#server.joined && this.#listed(to)) this.#server.signal(to, data);
+    else this.#apply({ type: 'routeSignal', to, data });
+  }
+
   #onPeerData(peer: string, data: string): void {
-    if (!this.#peerLinks.has(peer)) this.#reconcile(); // the channel opened before we heard of it
+    if (this.#peerLinks.get(peer) !== 'direct') this.#reconcile(); // the channel opened before we linked it
     if (this.#peerLinks.has(peer)) this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
   }
 
   #onRelay(from: string, data: string): void {
     if (!this.#peerLinks.has(from)) {
-      // A member relaying to us before we listed it: open the relay link first, if the mode uses relays.
+      // A member relaying to us before we linked it (its direct attempt failed): open the relay link first.
       if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.publicKey) return;
       this.#peerLinks.set(from, 'relay');
-      this.#apply({ type: 'linkUp', link: PEER_PREFIX + from, kind: 'relay' });
+      this.#apply({ type: 'linkUp', link: PEER_PREFIX + from, kind: 'relay', peer: from });
     }
     this.#apply({ type: 'message', link: PEER_PREFIX + from, data });
+  }
+
+  /** A direct attempt or channel died. In hybrid the pair moves to the relay (reconcile) and retries later. */
+  #onDirectFailed(peer: string, reason: LinkFailure): void {
+    // A full partner is not a broken pair: the overlay picks another one rather than loading the relay.
+    if (reason !== 'declined') this.#failures.set(peer, reason);
+    if (retryable(reason) && wantsRelayLinks(this.#node.mode)) this.#scheduleRetry(peer);
+    this.#reconcile();
+  }
+
+  /** The engine gave the link up and already forgot it: close its transport and keep it closed. */
+  #onDrop(link: string): void {
+    if (!link.startsWith(PEER_PREFIX)) return;
+    const peer = link.slice(PEER_PREFIX.length);
+    this.#peerLinks.delete(peer);
+    this.#failures.delete(peer);
+    this.#cancelRetry(peer);
+    this.#mesh.close(peer);
+    this.#reconcileWanted = true;
+  }
+
+  #scheduleRetry(peer: string): void {
+    if (this.#retries.has(peer) || this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#retries.delete(peer);
+      if (this.#peerLinks.get(peer) === 'relay' && wantsDirectLinks(this.#node.mode)) this.#mesh.connect(peer);
+    }, DIRECT_RETRY_MS);
+    this.#retries.set(peer, timer);
+  }
+
+  #cancelRetry(peer: string): void {
+    clearTimeout(this.#retries.get(peer));
+    this.#retries.delete(peer);
   }
 
   /**
@@ -338,17 +462,22 @@ export class PeerSession {
     this.#scheduleRefresh();
   }
 
+  /**
+   * A pair is `direct` while its channel is open; else `relay` (hybrid, server joined, peer listed) when it
+   * had a link or its direct attempt failed; else unlinked. Which pairs to attempt is the overlay's call.
+   */
   #reconcileOnce(): void {
     const mode = this.#node.mode;
     const modeKnown = this.#node.epoch >= this.#joinedEpoch;
-    const direct = modeKnown && wantsDirectLinks(mode) && this.webrtcSupported;
+    // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
+    const direct = modeKnown && wantsDirectLinks(mode);
     const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined;
-    const listed = new Set(this.#roster.map((member) => member.peer));
-    this.#mesh.setWanted(listed, direct);
-    const open = direct ? this.#mesh.openPeers() : [];
-    for (const peer of new Set([...listed, ...this.#peerLinks.keys(), ...open])) {
-      const want: PeerLinkKind | undefined = open.includes(peer) ? 'direct' : relay && listed.has(peer) ? 'relay' : undefined;
+    this.#mesh.setEnabled(direct);
+    const open = new Set(direct ? this.#mesh.openPeers() : []);
+    for (const peer of new Set([...this.#peerLinks.keys(), ...open, ...this.#failures.keys()])) {
       const have = this.#peerLinks.get(peer);
+      const fallback = relay && this.#listed(peer) && (have !== undefined || this.#failures.has(peer));
+      const want: PeerLinkKind | undefined = open.has(peer) ? 'direct' : fallback ? 'relay' : undefined;
       if (want === have) continue;
       const link = PEER_PREFIX + peer;
       if (want === undefined) {
@@ -356,8 +485,9 @@ export class PeerSession {
         this.#apply({ type: 'linkDown', link });
       } else if (have === undefined) {
         this.#peerLinks.set(peer, want);
-        this.#apply({ type: 'linkUp', link, kind: want });
+        this.#apply({ type: 'linkUp', link, kind: want, peer });
       } else {
+        if (want === 'relay' && !this.#failures.has(peer)) this.#failures.set(peer, 'closed');
         this.#peerLinks.set(peer, want);
         this.#apply({ type: 'linkKind', link, kind: want });
       }
@@ -365,6 +495,12 @@ export class PeerSession {
   }
 
   // ---- derived state ----
+
+  #reasonFor(peer: string): { reason?: string } {
+    const failure = this.#failures.get(peer);
+    if (this.#peerLinks.get(peer) === 'relay') return { reason: failure ?? (this.webrtcSupported ? REMOTE_FALLBACK : 'webrtc-unavailable') };
+    return failure === undefined || this.#peerLinks.has(peer) ? {} : { reason: failure };
+  }
 
   #notice(text: string): void {
     this.notices = [...this.notices, { id: ++this.#noticeId, text }].slice(-MAX_NOTICES);
@@ -399,6 +535,7 @@ export class PeerSession {
       version: member.version,
       fingerprint: fingerprint(member.peer),
       link: this.#peerLinks.get(member.peer) ?? 'none',
+      ...this.#reasonFor(member.peer),
     }));
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);

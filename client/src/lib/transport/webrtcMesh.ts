@@ -1,21 +1,43 @@
 /**
- * WebRTC data channels to the other members of the room, one simple-peer per remote key. The member with
- * the smaller key is the initiator (so exactly one side offers); signaling goes through the server.
- * Every signal carries the initiator's attempt number, so a retried connection never mixes its offer
- * with the remains of the previous one. Only strings cross the channel (engine messages are JSON text).
+ * WebRTC data channels to the peers the engine's overlay picks, one simple-peer per remote key. The
+ * mesh decides nothing about *whom* to link: `connect(peer)` starts an attempt as the initiator when the
+ * overlay asks, `accepts(peer)` (the session, i.e. the engine's degree watermark) decides whether an
+ * incoming offer is answered or declined, and every way an attempt or a channel dies is reported once,
+ * with a reason, through `failed`. Signals go out through `signal` (the session carries them over the
+ * server or, when it is down, over the mesh itself) and come in through `signal(from, text)`.
+ *
+ * Wire: `{ a, i, d? , x? }` — the attempt number chosen by its initiator, whether the sender is that
+ * attempt's initiator, the simple-peer signal, or a refusal reason instead of a signal. A retried or
+ * reloaded attempt never mixes its signals with the remains of the previous one.
+ *
+ * Glare: both sides may start an attempt towards each other at once. The offer from the smaller key
+ * wins: the larger key abandons its own attempt (silently: nothing failed) and answers.
  */
 import SimplePeer, { type SignalData, type SimplePeerInstance } from 'simple-peer/simplepeer.min.js';
 
+/** An attempt that has not opened after this long is given up (and, in hybrid, falls back to the relay). */
+export const CONNECT_TIMEOUT_MS = 5_000;
 /**
- * Most direct links one peer holds. The mesh is full (every member), which is fine for a classroom room of
- * a dozen; larger rooms need the engine's bounded-degree overlay to pick partners instead.
+ * Above this many bytes waiting in a channel's buffer, messages queue here instead: Chromium closes a
+ * data channel whose buffer overflows (16 MiB), and a deep buffer only delays what comes after.
  */
-export const MAX_DIRECT_LINKS = 12;
-/** A link that has not opened after this long is torn down and retried. */
-const CONNECT_TIMEOUT_MS = 15_000;
-/** First retry delay after a failure; doubles per failure up to the maximum. */
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 16_000;
+const HIGH_WATER_BYTES = 1024 * 1024;
+
+/** Why a direct link could not be made or was lost. */
+export type LinkFailure =
+  /** This browser or the remote one has no RTCPeerConnection. */
+  | 'webrtc-unavailable'
+  /** The attempt did not open within CONNECT_TIMEOUT_MS. */
+  | 'timeout'
+  /** The remote is at its degree's high watermark. */
+  | 'declined'
+  /** An open channel closed. */
+  | 'closed'
+  /** simple-peer reported an error (ICE failure, channel error, failed send). */
+  | 'error';
+
+/** Refusals a side can answer an offer with. */
+type Refusal = Extract<LinkFailure, 'webrtc-unavailable' | 'declined'>;
 
 export function webRtcSupported(): boolean {
   return typeof RTCPeerConnection !== 'undefined' && SimplePeer.WEBRTC_SUPPORT;
@@ -23,49 +45,63 @@ export function webRtcSupported(): boolean {
 
 export interface MeshHandlers {
   open(peer: string): void;
-  close(peer: string): void;
+  /** An attempt or an open channel died (`wasOpen` tells which), or the remote said it cannot link. */
+  failed(peer: string, reason: LinkFailure, wasOpen: boolean): void;
   data(peer: string, data: string): void;
-  /** Signaling to forward to `to` through the server. */
+  /** Signaling to carry to `to`. */
   signal(to: string, data: string): void;
+  /** Whether to answer a new incoming attempt from `peer` (else it is declined at once). */
+  accepts(peer: string): boolean;
 }
 
 interface Attempt {
   readonly id: number;
+  readonly initiator: boolean;
   readonly sp: SimplePeerInstance;
   open: boolean;
   timeout: ReturnType<typeof setTimeout> | undefined;
+  /** Messages held back while the channel's buffer is above HIGH_WATER_BYTES, in send order. */
+  readonly queue: string[];
 }
 
 interface Wire {
-  /** Attempt number chosen by the initiator. */
   readonly a: number;
-  readonly d: SignalData;
+  /** The sender started attempt `a`. */
+  readonly i: boolean;
+  readonly d?: SignalData;
+  readonly x?: Refusal;
 }
 
 function decodeWire(text: string): Wire | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { a, d } = value as { a?: unknown; d?: unknown };
-    if (typeof a !== 'number' || typeof d !== 'object' || d === null) return undefined;
-    return { a, d: d as SignalData };
+    const { a, i, d, x } = value as { a?: unknown; i?: unknown; d?: unknown; x?: unknown };
+    if (typeof a !== 'number' || typeof i !== 'boolean') return undefined;
+    if (x === 'webrtc-unavailable' || x === 'declined') return { a, i, x };
+    if (typeof d !== 'object' || d === null) return undefined;
+    return { a, i, d: d as SignalData };
   } catch {
     return undefined;
   }
+}
+
+/** The RTCDataChannel under a simple-peer instance, when it has one. */
+function channelOf(sp: SimplePeerInstance): RTCDataChannel | undefined {
+  // simple-peer does not expose flow-control events; its `_channel` is the RTCDataChannel itself.
+  return (sp as unknown as { _channel?: RTCDataChannel })._channel;
 }
 
 export class WebRtcMesh {
   readonly #self: string;
   readonly #iceServers: RTCIceServer[];
   readonly #on: MeshHandlers;
+  readonly #supported = webRtcSupported();
   readonly #attempts = new Map<string, Attempt>();
-  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #failures = new Map<string, number>();
-  #wanted = new Set<string>();
-  /** Whether the mode wants direct links at all; signals from not-yet-listed members are then accepted. */
+  /** Whether the mode wants direct links; when false, offers are ignored and nothing is started. */
   #enabled = false;
   /** Random start: after a reload, a new offer must not reuse the number of the one the other side still holds. */
-  #nextAttempt = crypto.getRandomValues(new Uint32Array(1))[0]!;
+  #nextAttempt = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
   #closed = false;
 
   constructor(self: string, iceServers: RTCIceServer[], handlers: MeshHandlers) {
@@ -83,117 +119,164 @@ export class WebRtcMesh {
     return this.#attempts.get(peer)?.open ?? false;
   }
 
-  /**
-   * The members to hold links to. `enabled` false (client-server mode) tears everything down and refuses
-   * offers; true also accepts an offer from a member the server has not listed to us yet.
-   */
-  setWanted(peers: Iterable<string>, enabled: boolean): void {
-    if (this.#closed || !webRtcSupported()) return;
-    this.#enabled = enabled;
-    if (!enabled) peers = [];
-    this.#wanted = new Set([...peers].filter((peer) => peer !== this.#self).sort().slice(0, MAX_DIRECT_LINKS));
-    for (const peer of [...this.#attempts.keys(), ...this.#retries.keys()]) {
-      if (!this.#wanted.has(peer)) this.#drop(peer);
-    }
-    for (const peer of this.#wanted) {
-      if (this.#initiates(peer) && !this.#attempts.has(peer) && !this.#retries.has(peer)) this.#start(peer, this.#nextAttempt++);
-    }
+  /** Attempts in progress or open, both directions: what an accepted offer would add to. */
+  get size(): number {
+    return this.#attempts.size;
   }
 
-  /** A signal from `from`, relayed by the server. */
+  /** false (client-server mode) closes every channel without reporting failures and ignores offers. */
+  setEnabled(enabled: boolean): void {
+    if (this.#closed) return;
+    this.#enabled = enabled;
+    if (!enabled) for (const peer of [...this.#attempts.keys()]) this.close(peer);
+  }
+
+  /** The overlay wants a link to `peer`: offer one, unless an attempt (either way) is already there. */
+  connect(peer: string): void {
+    if (this.#closed || !this.#enabled || peer === this.#self || this.#attempts.has(peer)) return;
+    if (!this.#supported) {
+      // Tell the other side too, so it records why and does not offer in vain.
+      this.#send(peer, { a: 0, i: true, x: 'webrtc-unavailable' });
+      this.#on.failed(peer, 'webrtc-unavailable', false);
+      return;
+    }
+    this.#start(peer, this.#nextAttempt++, true);
+  }
+
+  /** A signal from `from`, carried by the server or the mesh. */
   signal(from: string, text: string): void {
     if (this.#closed || !this.#enabled || from === this.#self) return;
-    if (!this.#wanted.has(from) && this.#attempts.size >= MAX_DIRECT_LINKS) return;
     const wire = decodeWire(text);
     if (!wire) return;
-    let attempt = this.#attempts.get(from);
-    if (this.#initiates(from)) {
-      if (attempt?.id === wire.a) attempt.sp.signal(wire.d);
-      return; // an answer to an attempt we already gave up on
+    const attempt = this.#attempts.get(from);
+    if (wire.x !== undefined) {
+      if (attempt && attempt.initiator && attempt.id === wire.a && !wire.i) this.#failed(from, attempt, wire.x);
+      else if (wire.i && wire.x === 'webrtc-unavailable') this.#on.failed(from, wire.x, false);
+      return;
     }
-    if (attempt && attempt.id !== wire.a) {
-      this.#teardown(from, attempt);
-      attempt = undefined;
+    if (!wire.i) {
+      // An answer (or candidate) for an attempt we started; stale ones are ignored.
+      if (attempt?.initiator && attempt.id === wire.a) attempt.sp.signal(wire.d!);
+      return;
     }
-    attempt ??= this.#start(from, wire.a);
-    attempt.sp.signal(wire.d);
+    // The sender offers attempt `a`.
+    if (attempt && !attempt.initiator && attempt.id === wire.a) {
+      attempt.sp.signal(wire.d!);
+      return;
+    }
+    if (attempt) {
+      if (attempt.initiator && !attempt.open && this.#self < from) return; // glare: our offer wins, theirs is dropped
+      // Glare we lose, or the remote starts over (it lost the old channel before we noticed): take the new one.
+      if (attempt.open) this.#failed(from, attempt, 'closed');
+      else this.#teardown(from, attempt);
+    } else if (!this.#supported || !this.#on.accepts(from)) {
+      this.#send(from, { a: wire.a, i: false, x: this.#supported ? 'declined' : 'webrtc-unavailable' });
+      return;
+    }
+    this.#start(from, wire.a, false).sp.signal(wire.d!);
   }
 
-  /** Sends on an open channel; false when there is none (the caller falls back or drops). */
+  /**
+   * Sends on an open channel; false when there is none. Respects the channel's buffer: above
+   * HIGH_WATER_BYTES, messages queue (in order, none dropped) until the buffer drains.
+   */
   send(peer: string, data: string): boolean {
     const attempt = this.#attempts.get(peer);
     if (!attempt?.open) return false;
+    if (attempt.queue.length > 0 || attempt.sp.bufferSize > HIGH_WATER_BYTES) {
+      attempt.queue.push(data);
+      return true;
+    }
     try {
       attempt.sp.send(data);
       return true;
     } catch {
-      this.#failed(peer, attempt);
+      this.#failed(peer, attempt, 'error');
       return false;
     }
   }
 
-  close(): void {
+  /** Messages waiting for a channel's buffer to drain (for the traffic panel and tests). */
+  queued(peer: string): number {
+    return this.#attempts.get(peer)?.queue.length ?? 0;
+  }
+
+  /** Closes the link to `peer` on purpose (the engine dropped it): nothing is reported. */
+  close(peer: string): void {
+    const attempt = this.#attempts.get(peer);
+    if (attempt) this.#teardown(peer, attempt);
+  }
+
+  /** Debug/test hook: destroys an open channel as if the network broke it; the close is reported as usual. */
+  breakLink(peer: string): boolean {
+    const attempt = this.#attempts.get(peer);
+    if (!attempt?.open) return false;
+    attempt.sp.destroy(); // simple-peer emits 'close', handled like any other loss
+    return true;
+  }
+
+  shutdown(): void {
     this.#closed = true;
-    for (const peer of [...this.#attempts.keys(), ...this.#retries.keys()]) this.#drop(peer);
+    for (const peer of [...this.#attempts.keys()]) this.close(peer);
   }
 
-  #initiates(peer: string): boolean {
-    return this.#self < peer;
+  #send(to: string, wire: Wire): void {
+    this.#on.signal(to, JSON.stringify(wire));
   }
 
-  #start(peer: string, id: number): Attempt {
-    const sp = new SimplePeer({ initiator: this.#initiates(peer), trickle: true, config: { iceServers: this.#iceServers } });
-    const attempt: Attempt = { id, sp, open: false, timeout: undefined };
+  #start(peer: string, id: number, initiator: boolean): Attempt {
+    const sp = new SimplePeer({ initiator, trickle: true, config: { iceServers: this.#iceServers } });
+    const attempt: Attempt = { id, initiator, sp, open: false, timeout: undefined, queue: [] };
+    const current = (): boolean => this.#attempts.get(peer) === attempt;
     this.#attempts.set(peer, attempt);
-    attempt.timeout = setTimeout(() => this.#failed(peer, attempt), CONNECT_TIMEOUT_MS);
+    attempt.timeout = setTimeout(() => this.#failed(peer, attempt, 'timeout'), CONNECT_TIMEOUT_MS);
     sp.on('signal', (data) => {
-      if (this.#attempts.get(peer) === attempt) this.#on.signal(peer, JSON.stringify({ a: id, d: data } satisfies Wire));
+      if (current()) this.#send(peer, { a: id, i: initiator, d: data });
     });
     sp.on('connect', () => {
-      if (this.#attempts.get(peer) !== attempt) return;
+      if (!current()) return;
       clearTimeout(attempt.timeout);
       attempt.open = true;
-      this.#failures.delete(peer);
+      this.#watchBuffer(peer, attempt);
       this.#on.open(peer);
     });
     sp.on('data', (data) => {
-      if (this.#attempts.get(peer) === attempt) this.#on.data(peer, typeof data === 'string' ? data : new TextDecoder().decode(data));
+      if (current()) this.#on.data(peer, typeof data === 'string' ? data : new TextDecoder().decode(data));
     });
-    sp.on('close', () => this.#failed(peer, attempt));
-    sp.on('error', () => this.#failed(peer, attempt));
+    sp.on('close', () => this.#failed(peer, attempt, 'closed'));
+    sp.on('error', () => this.#failed(peer, attempt, 'error'));
     return attempt;
   }
 
-  /** One way to die: tear the attempt down, report the close, and retry with backoff if we initiate. */
-  #failed(peer: string, attempt: Attempt): void {
+  /**
+   * Flushes the queue when the buffer drains. simple-peer already sets the channel's
+   * bufferedAmountLowThreshold (64 KiB) and owns `onbufferedamountlow` for its stream API, so we
+   * listen with addEventListener and leave both alone.
+   */
+  #watchBuffer(peer: string, attempt: Attempt): void {
+    channelOf(attempt.sp)?.addEventListener('bufferedamountlow', () => {
+      if (this.#attempts.get(peer) !== attempt || !attempt.open) return;
+      try {
+        while (attempt.queue.length > 0 && attempt.sp.bufferSize <= HIGH_WATER_BYTES) attempt.sp.send(attempt.queue.shift()!);
+      } catch {
+        this.#failed(peer, attempt, 'error');
+      }
+    });
+  }
+
+  /** One way to die: tear the attempt down once and report why. */
+  #failed(peer: string, attempt: Attempt, reason: LinkFailure): void {
     if (this.#attempts.get(peer) !== attempt) return;
+    const wasOpen = attempt.open;
     this.#teardown(peer, attempt);
-    if (this.#closed || !this.#wanted.has(peer) || !this.#initiates(peer)) return;
-    const failures = (this.#failures.get(peer) ?? 0) + 1;
-    this.#failures.set(peer, failures);
-    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
-    const timer = setTimeout(() => {
-      this.#retries.delete(peer);
-      if (!this.#closed && this.#wanted.has(peer) && !this.#attempts.has(peer)) this.#start(peer, this.#nextAttempt++);
-    }, delay);
-    this.#retries.set(peer, timer);
+    if (!this.#closed) this.#on.failed(peer, wasOpen ? (reason === 'error' ? 'error' : 'closed') : reason, wasOpen);
   }
 
   #teardown(peer: string, attempt: Attempt): void {
     this.#attempts.delete(peer);
     clearTimeout(attempt.timeout);
-    const wasOpen = attempt.open;
     attempt.open = false;
+    attempt.queue.length = 0;
     attempt.sp.destroy();
-    if (wasOpen) this.#on.close(peer);
-  }
-
-  #drop(peer: string): void {
-    const attempt = this.#attempts.get(peer);
-    if (attempt) this.#teardown(peer, attempt);
-    const retry = this.#retries.get(peer);
-    if (retry) clearTimeout(retry);
-    this.#retries.delete(peer);
-    this.#failures.delete(peer);
   }
 }
