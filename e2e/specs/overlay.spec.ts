@@ -21,11 +21,9 @@ test.describe('overlay', () => {
     const query = { overlay: '2,2,3' };
     const peers: PeerPage[] = [];
     for (const name of ['P1', 'P2', 'P3', 'P4', 'P5', 'P6']) peers.push(await room.open(name, 'teacher', { query }));
-    // Upper bound: the high watermark, not a full mesh (5 each). Lower bound 1, not `low` (2): the engine
-    // declines offers at `high` and only sheds above it, so in a room this small the last page can find
-    // every other page at 3 and stay at 1 (seen in 3 of 10 runs: "3 3 3 3 3 1"). Tighten to 2 once the
-    // overlay makes room for a starving member (see the overlay report).
-    const degrees = await expectDegrees(peers, 1, 3, 30_000);
+    // Between the low and the high watermark, not a full mesh (5 each). A page may briefly hold one link
+    // over `high` (it accepts a newcomer, then sheds back to the target), so the bounds are awaited.
+    const degrees = await expectDegrees(peers, 2, 3, 30_000);
     console.log(`sparse mesh degrees: ${degrees.join(' ')}`);
 
     const texts = peers.map((peer) => `sparse from ${peer.name}`);
@@ -33,7 +31,7 @@ test.describe('overlay', () => {
     await expectAllMessages(peers, texts);
     await expectConverged(peers, texts.length);
     // Still sparse after the writes: the overlay did not grow into a full mesh (5 links each).
-    await expectDegrees(peers, 1, 3);
+    await expectDegrees(peers, 2, 3);
     expect((await server.room(room.name))?.accepted.p2p?.chat ?? 0).toBe(0);
     for (const peer of peers) expect(peer.errors).toEqual([]);
   });

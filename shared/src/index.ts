@@ -3,6 +3,7 @@ export * from './engine/encoding.ts';
 export * from './engine/messages.ts';
 export * from './engine/mode.ts';
 export * from './engine/membership.ts';
+export * from './engine/overlay.ts';
 export * from './engine/node.ts';
 export * from './engine/rejections.ts';
 export * from './engine/store.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DEFAULT_OVERLAY, MemoryNetwork, PeerlabNode, seededRng, type LinkFaults } from '../src/index.ts';
+import { DEFAULT_OVERLAY, DEFAULT_OVERLAY_TIMINGS, MemoryNetwork, PeerlabNode, seededRng, type LinkFaults } from '../src/index.ts';
 import { ADMIN, keyPairFor, nodeSigner, nodeVerify } from './helpers.ts';
 
 const CALM: LinkFaults = { loss: 0, duplicate: 0, latencyMs: 5, jitterMs: 5 };
@@ -84,6 +84,25 @@ describe('overlay', () => {
     net.input('n39', { type: 'write', kind: 'chat', body: { text: 'right', name: 'n39' } });
     net.heal();
     expect(net.runUntil(() => crossLinks() > 0 && convergedAmong(net, names) && net.nodes.get('n20')!.store.size === 2, 120_000)).toBe(true);
+  });
+
+  it('property: in a small sparse room (2,2,3) where peers join one by one, nobody is locked out', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
+        const net = new MemoryNetwork(seededRng(seed), nodeVerify, CALM);
+        net.autoOverlay = true;
+        const degree = { target: 2, low: 2, high: 3 };
+        const names = Array.from({ length: 6 }, (_, i) => `s${i}`);
+        for (const [i, name] of names.entries()) {
+          net.add(name, new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor(name)), rng: seededRng(seed + i), admin: ADMIN.publicKey, config: { overlay: { ...DEFAULT_OVERLAY_TIMINGS, degree } } }));
+          net.announceRoster();
+          net.runFor(1_500);
+        }
+        net.runFor(60_000);
+        return names.every((name) => directDegree(net, name) >= degree.low && directDegree(net, name) <= degree.high + 1);
+      }),
+      { numRuns: 40, seed: 11 },
+    );
   });
 
   it('peer exchange lets a peer that knows one neighbour find the rest, without the server', () => {

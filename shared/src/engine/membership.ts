@@ -54,7 +54,11 @@ export function planOverlay(state: OverlayState, rng: Rng, config: OverlayConfig
   return { connect: [], disconnect: [] };
 }
 
-/** Whether to accept a link another peer opens to us. */
+/**
+ * Whether to accept a link another peer opens to us: up to one above the high watermark, then the
+ * next round sheds back to the target (as gossipsub grafts, then prunes). Refusing at `high` would
+ * lock a newcomer out of a small room whose members all sit at the watermark.
+ */
 export function acceptsIncoming(linkedCount: number, config: OverlayConfig = DEFAULT_OVERLAY): boolean {
-  return linkedCount < config.high;
+  return linkedCount <= config.high;
 }

@@ -76,6 +76,8 @@ export type Input =
   | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
+  /** The driver could not open the direct link a `connect` output asked for. */
+  | { readonly type: 'connectFailed'; readonly peer: string }
   /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
   | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
   /** Events from this node's own durable storage: trusted, not re-verified. */
@@ -300,6 +302,9 @@ export class PeerlabNode {
         break;
       case 'members':
         this.#overlay?.setRoster(input.peers, now);
+        break;
+      case 'connectFailed':
+        this.#overlay?.connectFailed(input.peer, now);
         break;
       case 'routeSignal':
         this.#route(out, this.#router.originate(input.to, input.data, this.#neighbours()));

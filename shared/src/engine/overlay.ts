@@ -19,6 +19,8 @@ export interface OverlayTimings {
   readonly connectTimeoutMs: number;
   /** How long a member learned only by peer exchange is remembered without being heard of again. */
   readonly memberTtlMs: number;
+  /** After a failed attempt, how long that member is not tried again, so another partner gets the slot. */
+  readonly avoidAfterFailureMs: number;
   /** Members named in one peer-exchange message: enough to rebuild links, small enough to stay cheap. */
   readonly exchangeSize: number;
   /** Chance per round of opening one extra random link: heals partitions, costs occasional rewiring. */
@@ -30,6 +32,7 @@ export const DEFAULT_OVERLAY_TIMINGS: OverlayTimings = {
   failure: DEFAULT_FAILURE_DETECTOR,
   roundMs: 1_000,
   connectTimeoutMs: 10_000,
+  avoidAfterFailureMs: 15_000,
   memberTtlMs: 60_000,
   exchangeSize: 32,
   exploreProbability: 0.05,
@@ -62,6 +65,8 @@ export class Overlay {
   /** member -> time after which it is forgotten (Infinity while on the server's roster). */
   readonly #members = new Map<string, number>();
   readonly #connecting = new Map<string, number>();
+  /** member -> time until which it is not picked again (its last attempt failed). */
+  readonly #avoid = new Map<string, number>();
   #nextRound: number | undefined;
 
   constructor(self: string, rng: Rng, timings: OverlayTimings = DEFAULT_OVERLAY_TIMINGS) {
@@ -97,6 +102,12 @@ export class Overlay {
     }
     if (kind === 'direct') this.#detector.watch(link, now);
     else this.#detector.forget(link);
+  }
+
+  /** The driver could not open the link the overlay asked for: free the slot now, try someone else. */
+  connectFailed(peer: string, now: number): void {
+    this.#connecting.delete(peer);
+    this.#avoid.set(peer, now + this.#timings.avoidAfterFailureMs);
   }
 
   linkDown(link: string): void {
@@ -143,12 +154,13 @@ export class Overlay {
 
     for (const [peer, expires] of this.#members) if (expires <= now) this.#members.delete(peer);
     for (const [peer, deadline] of this.#connecting) if (deadline <= now) this.#connecting.delete(peer);
+    for (const [peer, until] of this.#avoid) if (until <= now) this.#avoid.delete(peer);
     const linkedPeers = new Map<string, string>();
     for (const [link, state] of links) {
       if (isOverlayLink(state.kind) && state.peer !== undefined && !suspects.includes(link)) linkedPeers.set(state.peer, link);
     }
     const plan = planOverlay(
-      { self: this.#self, members: this.#members.keys(), linked: new Set(linkedPeers.keys()), connecting: new Set(this.#connecting.keys()) },
+      { self: this.#self, members: [...this.#members.keys()].filter((peer) => !this.#avoid.has(peer)), linked: new Set(linkedPeers.keys()), connecting: new Set(this.#connecting.keys()) },
       this.#rng,
       this.#timings.degree,
       this.#rng.next() < this.#timings.exploreProbability ? 1 : 0,

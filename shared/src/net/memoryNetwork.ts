@@ -155,7 +155,10 @@ export class MemoryNetwork {
   #overlayConnect(name: string, peerKey: string): void {
     const target = this.#byKey.get(peerKey);
     if (target === undefined || this.#crashed.has(target) || this.connected(name, target) || !this.#reachable(name, target)) return;
-    if (!this.nodes.get(target)!.acceptsDirectLink()) return;
+    if (!this.nodes.get(target)!.acceptsDirectLink()) {
+      this.input(name, { type: 'connectFailed', peer: peerKey });
+      return;
+    }
     this.#links.set(`${name}>${target}`, 'direct');
     this.#links.set(`${target}>${name}`, 'direct');
     this.input(name, { type: 'linkUp', link: target, kind: 'direct', peer: peerKey });

@@ -28,6 +28,7 @@ import {
   type ChatMessage,
   type Input,
   type KeyPair,
+  type Ledger,
   type LinkKind,
   type Member,
   type Mode,
@@ -44,6 +45,8 @@ import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys }
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
+/** Ledger account names, as the engine's decoder accepts them. */
+const ACCOUNT_PATTERN = /^[a-z0-9_-]{1,24}$/;
 /** Notices kept on screen; older ones scroll away. */
 const MAX_NOTICES = 4;
 /** How often derived state is refreshed while the tab is hidden (animation frames do not run then). */
@@ -144,6 +147,10 @@ export class PeerSession {
   duplicates = $state.raw(0);
   traffic = $state.raw<readonly TrafficRow[]>([]);
   serverStatus = $state.raw<ServerStatus>('connecting');
+  /** What the page shows for the server: its connection, or `stopped` while the admin has stopped its service. */
+  serverShown = $state.raw<ServerStatus | 'stopped'>('connecting');
+  serviceRunning = $state.raw(true);
+  ledger = $state.raw<Ledger>({ balances: new Map(), entries: [] });
   serverDetail = $state.raw('');
   serverKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
@@ -251,6 +258,27 @@ export class PeerSession {
     return true;
   }
 
+  /** A ledger transfer between named accounts; the authority (or, in p2p, this peer) judges it. */
+  transfer(from: string, to: string, amount: number, memo: string): boolean {
+    if (this.#closed) return false;
+    if (!ACCOUNT_PATTERN.test(from) || !ACCOUNT_PATTERN.test(to)) {
+      this.#notice('Account names are 1–24 lowercase letters, digits, - or _.');
+      return false;
+    }
+    if (!Number.isInteger(amount) || amount < 1) {
+      this.#notice('The amount must be a whole number of at least 1.');
+      return false;
+    }
+    this.#apply({ type: 'write', kind: 'transfer', body: memo ? { from, to, amount, memo } : { from, to, amount } });
+    return true;
+  }
+
+  /** Admin: stop or restore the server's service of the room (an outage the class can see). */
+  setService(running: boolean): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setService', running, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
   switchMode(mode: Mode): void {
     if (this.#closed || mode === this.mode) return;
     if (!this.isAdmin) {
@@ -318,7 +346,9 @@ export class PeerSession {
         this.#reconcileWanted = true;
         break;
       case 'rejected':
-        break; // counted by the engine; the refresh shows node.stats().rejections
+        // Counted by the engine (the refresh shows node.stats().rejections); a refusal of our own action is told.
+        if (output.rejection.fault === 'local') this.#notice(`Refused: ${output.rejection.reason} (${output.rejection.detail}).`);
+        break;
       case 'connect':
         if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
         break;
@@ -410,6 +440,8 @@ export class PeerSession {
   #onDirectFailed(peer: string, reason: LinkFailure): void {
     // A full partner is not a broken pair: the overlay picks another one rather than loading the relay.
     if (reason !== 'declined') this.#failures.set(peer, reason);
+    // An attempt that never opened frees its overlay slot now; a channel that died is repaired as usual.
+    if (reason === 'declined' || reason === 'timeout' || reason === 'webrtc-unavailable') this.#apply({ type: 'connectFailed', peer });
     if (retryable(reason) && wantsRelayLinks(this.#node.mode)) this.#scheduleRetry(peer);
     this.#reconcile();
   }
@@ -527,6 +559,9 @@ export class PeerSession {
     this.digest = node.store.digest();
     this.eventCount = node.store.size;
     this.pendingCount = node.pendingCount;
+    this.serviceRunning = node.serviceRunning;
+    this.serverShown = this.serverStatus === 'connected' && !node.serviceRunning ? 'stopped' : this.serverStatus;
+    this.ledger = node.ledger();
     this.messages = chatView(node.store.events());
     this.directCount = this.#mesh.openPeers().length;
     this.members = this.#roster.map((member) => ({
