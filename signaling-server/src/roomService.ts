@@ -107,6 +107,7 @@ export class RoomService {
     const room = this.#memberRoom(ref);
     if (!room) return;
     if (!room.authority.node.serviceRunning) return this.#refuse(ref, 'service_stopped', 'the teacher stopped the server; signal over the mesh');
+    if (room.authority.node.partitionedBetween(ref.peer, to)) return this.#refuse(ref, 'partitioned', 'the teacher split the room between you');
     const target = room.socketIdOf(to);
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.io.to(target).emit('signal', { from: ref.peer, data });
@@ -118,6 +119,7 @@ export class RoomService {
     const mode = room.authority.node.mode;
     if (mode !== 'hybrid') return this.#refuse(ref, 'relay_disabled', `relay is for hybrid mode; the room is ${mode}`);
     if (!room.authority.node.serviceRunning) return this.#refuse(ref, 'service_stopped', 'the teacher stopped the server');
+    if (room.authority.node.partitionedBetween(ref.peer, to)) return this.#refuse(ref, 'partitioned', 'the teacher split the room between you');
     const target = room.socketIdOf(to);
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.metrics.relayMessages.inc();

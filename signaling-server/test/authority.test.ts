@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateKeyPair } from '@peerlab/shared';
+import { generateKeyPair, tweetnaclSigner } from '@peerlab/shared';
 import type { PeerlabServer } from '../src/server.ts';
 import { eventsExceptAdmissions, heldExceptAdmissions, metricValue, metricsText, roomInfo, waitForServerMode, startServer, tempEnv, TestPeer, waitFor, type TestEnv } from './helpers.ts';
 
@@ -217,5 +217,16 @@ describe('rooms and the central authority', () => {
     alice.setService(true);
     await waitFor(() => bob.node.pendingCount === 0, 'the queued write is acknowledged after the restore');
     expect((await roomInfo(server, 'outage')).accepted['client-server']?.chat).toBe(1);
+  });
+
+  it('refuses signaling across the admin’s partition', async () => {
+    const adminKeys = generateKeyPair();
+    const alice = await peer('split', 'alice', adminKeys);
+    const bob = await peer('split', 'bob');
+    alice.feed({ type: 'partition', groups: [[alice.keys.publicKey], [bob.keys.publicKey]], admin: tweetnaclSigner(adminKeys) });
+    await waitFor(() => bob.node.partitionedBetween(alice.keys.publicKey, bob.keys.publicKey), 'bob hears of the split');
+    await waitFor(async () => (await roomInfo(server, 'split')).epoch >= 0 && server.rooms.get('split')?.authority.node.partition !== null, 'the server holds the split');
+    bob.socket.emit('signal', { to: alice.keys.publicKey, data: '{"type":"offer"}' });
+    await waitFor(() => bob.refusals.some((r) => r.reason === 'partitioned'), 'signal refused across the split');
   });
 });

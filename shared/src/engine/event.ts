@@ -56,6 +56,15 @@ export interface ServiceBody {
   readonly epoch: number;
 }
 
+/**
+ * The admin splits the room's peer-to-peer links into groups (a partition the class can cause and
+ * heal); `groups: null` heals it. Members named in no group belong to the first one.
+ */
+export interface PartitionBody {
+  readonly groups: readonly (readonly string[])[] | null;
+  readonly epoch: number;
+}
+
 /** The server's membership certificate: this key was admitted to the room (hybrid refuses data without one). */
 export interface AdmitBody {
   readonly peer: string;
@@ -87,7 +96,7 @@ export function eventId(event: SignedEvent): string {
 export type EventClass = 'control' | 'strict' | 'data';
 
 export function eventClass(kind: string): EventClass {
-  if (kind === 'mode' || kind === 'service' || kind === 'stamp' || kind === 'admit') return 'control';
+  if (kind === 'mode' || kind === 'service' || kind === 'partition' || kind === 'stamp' || kind === 'admit') return 'control';
   if (kind === 'transfer') return 'strict';
   return 'data';
 }

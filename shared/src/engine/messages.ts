@@ -68,6 +68,7 @@ const bodySchemas: Record<string, z.ZodType> = {
   mode: z.object({ mode: z.enum(MODES as [string, ...string[]]), epoch: seqNumber }).strict(),
   service: z.object({ running: z.boolean(), epoch: seqNumber }).strict(),
   admit: z.object({ peer: hexKey }).strict(),
+  partition: z.object({ groups: z.array(z.array(hexKey).max(1000)).min(2).max(8).nullable(), epoch: seqNumber }).strict(),
   transfer: z.object({ from: accountName, to: accountName, amount: z.number().int().min(1).max(1_000_000), memo: z.string().max(100).optional() }).strict(),
   stamp: z.object({ transfer: z.string().regex(/^[0-9a-f]{32}$/), ok: z.boolean(), reason: z.string().max(120).optional() }).strict(),
 };

@@ -11,7 +11,7 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type Mode, type ModeBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
@@ -74,6 +74,8 @@ export type Input =
   | { readonly type: 'admit'; readonly peer: string }
   /** Admin: stop or restore the server's service of the room. */
   | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
+  /** Admin: split the room's peer-to-peer links into groups, or heal the split (`groups: null`). */
+  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null; readonly admin: Signer }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
   /** The driver could not open the direct link a `connect` output asked for. */
@@ -95,7 +97,8 @@ export type Output =
   /** The overlay wants a direct link to `peer`: the driver starts one (this node offers). */
   | { readonly type: 'connect'; readonly peer: string }
   /** The node gave up a link (silent too long, or above the degree's high watermark): close its transport. */
-  | { readonly type: 'drop'; readonly link: string; readonly reason: 'suspected' | 'shed' }
+  | { readonly type: 'drop'; readonly link: string; readonly reason: 'suspected' | 'shed' | 'partitioned' }
+  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null }
   /** A WebRTC signal that reached this node over the mesh. */
   | { readonly type: 'signal'; readonly from: string; readonly data: string };
 
@@ -154,6 +157,7 @@ export class PeerlabNode {
   readonly #strictLedger = new StrictLedger();
   #mode: Mode = INITIAL_MODE;
   #serviceRunning = true;
+  #partition: readonly (readonly string[])[] | null = null;
   /** Keys holding the server's membership certificate. */
   readonly #admitted = new Set<string>();
   #epoch = 0;
@@ -177,9 +181,22 @@ export class PeerlabNode {
     this.#router = new SignalRouter(this.id, this.#rng);
   }
 
-  /** Whether to accept a direct link another peer opens (below the degree's high watermark). */
-  acceptsDirectLink(): boolean {
+  /** Whether to accept a direct link another peer opens: not across a partition, and not above the degree's high watermark. */
+  acceptsDirectLink(peer?: string): boolean {
+    if (peer !== undefined && this.partitionedBetween(this.id, peer)) return false;
     return this.#overlay?.acceptsIncoming(this.#links) ?? false;
+  }
+
+  /** The admin's current partition of the room, if any. */
+  get partition(): readonly (readonly string[])[] | null {
+    return this.#partition;
+  }
+
+  /** Whether the admin's partition puts `a` and `b` in different groups (members named in none are in the first). */
+  partitionedBetween(a: string, b: string): boolean {
+    if (!this.#partition) return false;
+    const groupOf = (peer: string) => Math.max(0, this.#partition!.findIndex((group) => group.includes(peer)));
+    return groupOf(a) !== groupOf(b);
   }
 
   /** Members this node knows of: the server's roster and those heard of by peer exchange. */
@@ -281,14 +298,16 @@ export class PeerlabNode {
         break;
       }
       case 'switchMode':
-      case 'setService': {
+      case 'setService':
+      case 'partition': {
         if (input.admin.publicKey !== this.#admin) {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
         }
         const epoch = this.store.highestSeq(input.admin.publicKey) + 1;
         if (input.type === 'switchMode') this.#write(out, input.admin, 'mode', { mode: input.mode, epoch } satisfies ModeBody);
-        else this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
+        else if (input.type === 'setService') this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
+        else this.#write(out, input.admin, 'partition', { groups: input.groups, epoch } satisfies PartitionBody);
         break;
       }
       case 'admit':
@@ -332,6 +351,8 @@ export class PeerlabNode {
       out.push({ type: 'rejected', link: linkId, rejection: reject('schema', `message on unknown link ${linkId}`, 'local') });
       return;
     }
+    // Across the admin's partition, peer traffic is lost, as on a cut network.
+    if ((link.kind === 'direct' || link.kind === 'relay') && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
     this.#count(this.#received, linkId, data.length);
     this.#overlay?.heard(linkId, this.#now);
     const decoded = decodeMessage(data);
@@ -412,9 +433,9 @@ export class PeerlabNode {
 
   #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
     if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (event.kind === 'mode' || event.kind === 'service') {
+    if (event.kind === 'mode' || event.kind === 'service' || event.kind === 'partition') {
       if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
-      const body = event.body as ModeBody | ServiceBody;
+      const body = event.body as ModeBody | ServiceBody | PartitionBody;
       if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
     }
     if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
@@ -638,7 +659,7 @@ export class PeerlabNode {
   }
 
   #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
-    if (!added.some((stored) => stored.event.kind === 'mode' || stored.event.kind === 'service')) return;
+    if (!added.some((stored) => stored.event.kind === 'mode' || stored.event.kind === 'service' || stored.event.kind === 'partition')) return;
     const wasStrict = this.#ordersStrict();
     const previous = { mode: this.#mode, running: this.#serviceRunning };
     const mode = this.#newestAdminEvent('mode');
@@ -652,6 +673,13 @@ export class PeerlabNode {
     if (running !== this.#serviceRunning) {
       this.#serviceRunning = running;
       out.push({ type: 'service', running });
+    }
+    const partition = this.#newestAdminEvent('partition');
+    const groups = partition ? (partition.event.body as PartitionBody).groups : null;
+    if (JSON.stringify(groups) !== JSON.stringify(this.#partition)) {
+      this.#partition = groups;
+      out.push({ type: 'partition', groups });
+      this.#dropAcrossPartition(out);
     }
     if (this.#ordersStrict() && !wasStrict) this.#stampBacklog(out);
     if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
@@ -673,9 +701,21 @@ export class PeerlabNode {
     for (const linkId of decision.forwardTo) if (decision.message) this.#send(out, linkId, decision.message);
   }
 
+  /** Closes peer links the admin's partition cuts (a relayed pair too: the relay is refused across it). */
+  #dropAcrossPartition(out: Outbox): void {
+    if (!this.#overlay) return;
+    for (const [linkId, link] of [...this.#links]) {
+      if ((link.kind !== 'direct' && link.kind !== 'relay') || link.peer === undefined || !this.partitionedBetween(this.id, link.peer)) continue;
+      this.#links.delete(linkId);
+      this.#overlay.linkDown(linkId);
+      out.push({ type: 'drop', link: linkId, reason: 'partitioned' });
+    }
+  }
+
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links);
+    this.#dropAcrossPartition(out);
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links, (peer) => !this.partitionedBetween(this.id, peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
     for (const { link, reason } of actions.drop) {
       this.#links.delete(link);

@@ -133,7 +133,8 @@ export class Overlay {
   }
 
   /** Heartbeats every call; connects, sheds and exchanges once per round, and only when the mode wants a mesh. */
-  tick(now: number, wantsMesh: boolean, links: ReadonlyMap<string, OverlayLink>): OverlayActions {
+  /** `reachable`: members the node may link to now (the admin's partition rules some out). */
+  tick(now: number, wantsMesh: boolean, links: ReadonlyMap<string, OverlayLink>, reachable: (peer: string) => boolean = () => true): OverlayActions {
     if (!wantsMesh) {
       // The mode uses no mesh: no heartbeats, and clocks kept fresh so links are not suspected on return.
       for (const link of links.keys()) {
@@ -160,7 +161,7 @@ export class Overlay {
       if (isOverlayLink(state.kind) && state.peer !== undefined && !suspects.includes(link)) linkedPeers.set(state.peer, link);
     }
     const plan = planOverlay(
-      { self: this.#self, members: [...this.#members.keys()].filter((peer) => !this.#avoid.has(peer)), linked: new Set(linkedPeers.keys()), connecting: new Set(this.#connecting.keys()) },
+      { self: this.#self, members: [...this.#members.keys()].filter((peer) => !this.#avoid.has(peer) && reachable(peer)), linked: new Set(linkedPeers.keys()), connecting: new Set(this.#connecting.keys()) },
       this.#rng,
       this.#timings.degree,
       this.#rng.next() < this.#timings.exploreProbability ? 1 : 0,
