@@ -19,6 +19,8 @@ export interface ServerLinkOptions {
   readonly name: string;
   readonly peer: string;
   readonly adminKey: string;
+  /** The socket.io-client factory; the package's own `io` unless a host passes another (tests, Node bots). */
+  readonly io?: typeof io;
 }
 
 export interface ServerLinkHandlers {
@@ -47,7 +49,8 @@ export class ServerLink {
     this.#on = handlers;
     // forceNew: the lab view opens one connection per simulated peer in the same tab.
     const socketOptions = { forceNew: true, transports: ['websocket', 'polling'] };
-    this.#socket = options.url ? io(options.url, socketOptions) : io(socketOptions);
+    const connect = options.io ?? io;
+    this.#socket = options.url ? connect(options.url, socketOptions) : connect(socketOptions);
     this.#socket.on('connect', () => this.#join());
     this.#socket.on('connect_error', (error) => this.#on.status('disconnected', `no answer (${error.message}), retrying`));
     this.#socket.on('disconnect', (reason) => {

@@ -13,7 +13,37 @@
  * Glare: both sides may start an attempt towards each other at once. The offer from the smaller key
  * wins: the larger key abandons its own attempt (silently: nothing failed) and answers.
  */
-import SimplePeer, { type SignalData, type SimplePeerInstance } from 'simple-peer/simplepeer.min.js';
+
+/** Offer, answer, candidate or renegotiation data, forwarded verbatim to the other side. */
+export type SignalData = Record<string, unknown>;
+
+/** The part of a simple-peer instance the mesh uses. */
+export interface SimplePeerInstance {
+  /** The data channel's bufferedAmount (0 before it exists). */
+  readonly bufferSize: number;
+  signal(data: SignalData | string): void;
+  send(data: string): void;
+  destroy(error?: Error): void;
+  on(event: 'signal', listener: (data: SignalData) => void): this;
+  on(event: 'connect' | 'close', listener: () => void): this;
+  on(event: 'data', listener: (data: Uint8Array | string) => void): this;
+  on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
+}
+
+export interface SimplePeerConstructor {
+  new (options?: { initiator?: boolean; trickle?: boolean; config?: RTCConfiguration; wrtc?: unknown }): SimplePeerInstance;
+  readonly WEBRTC_SUPPORT: boolean;
+}
+
+/**
+ * The WebRTC implementation, injected (simple-peer's own idea): the browser passes simple-peer's
+ * prebuilt bundle and uses the page's RTCPeerConnection; Node passes simple-peer with `@roamhq/wrtc`.
+ */
+export interface RtcImplementation {
+  readonly SimplePeer: SimplePeerConstructor;
+  /** `{ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate }` where the platform has none (Node). */
+  readonly wrtc?: unknown;
+}
 
 /** An attempt that has not opened after this long is given up (and, in hybrid, falls back to the relay). */
 export const CONNECT_TIMEOUT_MS = 5_000;
@@ -39,8 +69,9 @@ export type LinkFailure =
 /** Refusals a side can answer an offer with. */
 type Refusal = Extract<LinkFailure, 'webrtc-unavailable' | 'declined'>;
 
-export function webRtcSupported(): boolean {
-  return typeof RTCPeerConnection !== 'undefined' && SimplePeer.WEBRTC_SUPPORT;
+export function webRtcSupported(rtc: RtcImplementation): boolean {
+  if (rtc.wrtc !== undefined) return true;
+  return typeof RTCPeerConnection !== 'undefined' && rtc.SimplePeer.WEBRTC_SUPPORT;
 }
 
 export interface MeshHandlers {
@@ -96,7 +127,8 @@ export class WebRtcMesh {
   readonly #self: string;
   readonly #iceServers: RTCIceServer[];
   readonly #on: MeshHandlers;
-  readonly #supported = webRtcSupported();
+  readonly #rtc: RtcImplementation;
+  readonly #supported: boolean;
   readonly #attempts = new Map<string, Attempt>();
   /** Whether the mode wants direct links; when false, offers are ignored and nothing is started. */
   #enabled = false;
@@ -104,8 +136,10 @@ export class WebRtcMesh {
   #nextAttempt = crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
   #closed = false;
 
-  constructor(self: string, iceServers: RTCIceServer[], handlers: MeshHandlers) {
+  constructor(self: string, iceServers: RTCIceServer[], rtc: RtcImplementation, handlers: MeshHandlers) {
     this.#self = self;
+    this.#rtc = rtc;
+    this.#supported = webRtcSupported(rtc);
     this.#iceServers = iceServers;
     this.#on = handlers;
   }
@@ -225,7 +259,8 @@ export class WebRtcMesh {
   }
 
   #start(peer: string, id: number, initiator: boolean): Attempt {
-    const sp = new SimplePeer({ initiator, trickle: true, config: { iceServers: this.#iceServers } });
+    const { SimplePeer, wrtc } = this.#rtc;
+    const sp = new SimplePeer({ initiator, trickle: true, config: { iceServers: this.#iceServers }, ...(wrtc === undefined ? {} : { wrtc }) });
     const attempt: Attempt = { id, initiator, sp, open: false, timeout: undefined, queue: [] };
     const current = (): boolean => this.#attempts.get(peer) === attempt;
     this.#attempts.set(peer, attempt);
@@ -254,7 +289,7 @@ export class WebRtcMesh {
    * listen with addEventListener and leave both alone.
    */
   #watchBuffer(peer: string, attempt: Attempt): void {
-    channelOf(attempt.sp)?.addEventListener('bufferedamountlow', () => {
+    channelOf(attempt.sp)?.addEventListener?.('bufferedamountlow', () => {
       if (this.#attempts.get(peer) !== attempt || !attempt.open) return;
       try {
         while (attempt.queue.length > 0 && attempt.sp.bufferSize <= HIGH_WATER_BYTES) attempt.sp.send(attempt.queue.shift()!);

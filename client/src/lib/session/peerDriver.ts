@@ -1,0 +1,557 @@
+/**
+ * One peer, framework-free: a `PeerlabNode` (the sans-IO engine) plus its transports — the Socket.IO
+ * server link, the WebRTC mesh and the server's relay. `#apply` is the only place the engine is driven: it
+ * feeds one input with the wall clock and performs every output. The browser's `PeerSession` wraps it in
+ * Svelte state; the Node bot peers (e2e/bots) run it as is. What differs between the two is injected:
+ * identity and sequence storage, the WebRTC implementation, the socket.io factory and the verifier.
+ *
+ * Engine link ids: `server` for the Socket.IO link, `peer:<key>` for another member, of kind `direct`
+ * while its data channel is open, else `relay` when the mode routes through the server, else no link.
+ *
+ * Whom to link with is the engine's call: it is fed the server's roster (`members`), asks for links
+ * (`connect`), gives them up (`drop`) and decides whether to take an incoming one (`acceptsDirectLink`).
+ * In hybrid a pair whose direct link cannot be made or breaks talks through the server's relay instead,
+ * with the reason shown, and tries direct again now and then. WebRTC signals travel over the server
+ * while it is reachable, else over the mesh itself (`routeSignal` / `signal`).
+ */
+import {
+  DEFAULT_NODE_CONFIG,
+  DEFAULT_OVERLAY,
+  fingerprint,
+  PeerlabNode,
+  seededRng,
+  tweetnaclSigner,
+  wantsDirectLinks,
+  wantsRelayLinks,
+  type Input,
+  type KeyPair,
+  type Member,
+  type Mode,
+  type Output,
+  type OverlayConfig,
+  type Verifier,
+  type VerifyRequest,
+} from '@peerlab/shared';
+import type { io } from 'socket.io-client';
+import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
+import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
+
+/** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
+export const MAX_CHAT_CHARS = 500;
+/** Ledger account names, as the engine's decoder accepts them. */
+const ACCOUNT_PATTERN = /^[a-z0-9_-]{1,24}$/;
+/** Bound on nested reconcile passes: each pass can only react to links the previous one changed. */
+const MAX_RECONCILE_PASSES = 4;
+/**
+ * Hybrid: how long a pair stays on the relay before trying direct again. Shorter upgrades sooner after a
+ * transient failure; each try costs a WebRTC handshake that fails again where WebRTC is blocked.
+ */
+const DIRECT_RETRY_MS = 25_000;
+
+const SERVER_LINK = 'server';
+const PEER_PREFIX = 'peer:';
+
+export type PeerLinkKind = 'direct' | 'relay';
+export type MemberLink = PeerLinkKind | 'none';
+
+export interface MemberView {
+  readonly peer: string;
+  readonly name: string;
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly link: MemberLink;
+  /** Why the pair is on the relay (or why its last direct attempt failed), when known. */
+  readonly reason?: string;
+}
+
+/** Why a relay link exists when this side saw no failure itself: the other side fell back to it. */
+const REMOTE_FALLBACK = 'remote-fallback';
+
+/** Failures after which trying direct again later may work (a browser without WebRTC will not grow one). */
+function retryable(reason: LinkFailure): boolean {
+  return reason !== 'webrtc-unavailable' && reason !== 'declined';
+}
+
+/** What a test (or a bot's summary) reads of a peer: enough to prove that nothing was lost. */
+export interface PeerSnapshot {
+  readonly peer: string;
+  readonly name: string;
+  readonly mode: Mode;
+  readonly serverStatus: ServerStatus;
+  readonly digest: string;
+  readonly events: number;
+  readonly pending: number;
+  /** Highest sequence number this peer's identity used: what it wrote, over all its lives. */
+  readonly lastSeq: number;
+  /** Events held, by author key. */
+  readonly authors: Readonly<Record<string, number>>;
+  readonly directPeers: number;
+}
+
+export interface DriverOptions {
+  readonly room: string;
+  readonly name: string;
+  /** This peer's author key. */
+  readonly identity: KeyPair;
+  /** The room admin key this peer offers when it creates the room (it is the admin only then). */
+  readonly adminPair: KeyPair;
+  readonly verifier: Verifier;
+  readonly rtc: RtcImplementation;
+  readonly iceServers: RTCIceServer[];
+  /** Highest sequence number this identity used in the room (from the host's storage). */
+  readonly lastSeq: number;
+  /** Seed of the engine's PRNG. */
+  readonly seed: number;
+  /** Server origin; the page's own by default. */
+  readonly serverUrl?: string;
+  /** Degree watermarks of the mesh, when not the engine's defaults. */
+  readonly overlay?: OverlayConfig;
+  /** socket.io-client's factory, when not the package's own. */
+  readonly io?: typeof io;
+}
+
+export interface DriverHandlers {
+  /** Something the host shows may have changed (coalesce: this fires for every engine input). */
+  changed(): void;
+  /** A sentence for the user: a refusal, a failure worth knowing. */
+  notice(text: string): void;
+  /** The host's storage keeps the highest sequence number used, so a restart never reuses one. */
+  saveLastSeq(seq: number): void;
+}
+
+export class PeerDriver {
+  readonly room: string;
+  readonly name: string;
+  readonly publicKey: string;
+  readonly fingerprint: string;
+  readonly webrtcSupported: boolean;
+  readonly verifierName: string;
+
+  serverStatus: ServerStatus = 'connecting';
+  serverDetail = '';
+  serverKey: string | undefined;
+  isAdmin = false;
+  refusedCount = 0;
+
+  readonly #node: PeerlabNode;
+  readonly #verifier: Verifier;
+  readonly #adminPair: KeyPair;
+  readonly #on: DriverHandlers;
+  readonly #server: ServerLink;
+  readonly #mesh: WebRtcMesh;
+  /** Peer links the engine currently knows, by remote key. */
+  readonly #peerLinks = new Map<string, PeerLinkKind>();
+  /** Why the last direct attempt with a peer failed; cleared when a channel opens or the engine drops the pair. */
+  readonly #failures = new Map<string, LinkFailure>();
+  /** Hybrid: pending direct retries for pairs on the relay. */
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #degree: OverlayConfig;
+  #roster: readonly Member[] = [];
+  #depth = 0;
+  #reconcileWanted = false;
+  /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
+  #joinedEpoch = 0;
+  #reconciling = false;
+  #wakeup: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(options: DriverOptions, handlers: DriverHandlers) {
+    const { identity } = options;
+    this.room = options.room;
+    this.name = options.name;
+    this.publicKey = identity.publicKey;
+    this.fingerprint = fingerprint(identity.publicKey);
+    this.webrtcSupported = webRtcSupported(options.rtc);
+    this.#on = handlers;
+    this.#verifier = options.verifier;
+    this.verifierName = options.verifier.name;
+    this.#adminPair = options.adminPair;
+    this.#degree = options.overlay ?? DEFAULT_OVERLAY;
+    this.#node = new PeerlabNode({
+      room: options.room,
+      role: 'peer',
+      signer: tweetnaclSigner(identity),
+      rng: seededRng(options.seed),
+      lastSeq: options.lastSeq,
+      ...(options.overlay ? { config: { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } } : {}),
+    });
+    this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, options.rtc, {
+      open: (peer) => {
+        this.#failures.delete(peer);
+        this.#cancelRetry(peer);
+        this.#reconcile();
+      },
+      failed: (peer, reason) => this.#onDirectFailed(peer, reason),
+      data: (peer, data) => this.#onPeerData(peer, data),
+      signal: (to, data) => this.#sendSignal(to, data),
+      // In-progress handshakes count too, so offers arriving together cannot push past the high watermark.
+      accepts: (peer) => this.#node.acceptsDirectLink(peer) && this.#mesh.size < this.#degree.high,
+    });
+    this.#server = new ServerLink(
+      {
+        url: options.serverUrl,
+        room: options.room,
+        name: options.name,
+        peer: identity.publicKey,
+        adminKey: this.#adminPair.publicKey,
+        ...(options.io ? { io: options.io } : {}),
+      },
+      {
+        status: (status, detail) => {
+          this.serverStatus = status;
+          this.serverDetail = detail ?? '';
+          this.#on.changed();
+        },
+        joined: (response) => this.#onJoined(response),
+        joinRefused: (reason, detail) => this.#on.notice(`The server refused to join room ${options.room}: ${reason} (${detail}).`),
+        down: () => {
+          this.#apply({ type: 'linkDown', link: SERVER_LINK });
+          this.#reconcile();
+        },
+        peer: (data) => this.#apply({ type: 'message', link: SERVER_LINK, data }),
+        members: (members) => {
+          this.#setRoster(members);
+          this.#reconcile();
+        },
+        signal: ({ from, data }) => this.#mesh.signal(from, data),
+        relay: ({ from, data }) => this.#onRelay(from, data),
+        refused: (reason, detail) => {
+          this.refusedCount++;
+          this.#on.notice(`Server refused a message: ${reason} (${detail}).`);
+          this.#on.changed();
+        },
+      },
+    );
+  }
+
+  /** The engine, for reading state (mode, store, stats...). Drive it only through this class's methods. */
+  get node(): PeerlabNode {
+    return this.#node;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Peers with an open direct channel. */
+  directPeers(): string[] {
+    return this.#mesh.openPeers();
+  }
+
+  /** The server's member list (without this peer), with the link each pair has and why. */
+  members(): MemberView[] {
+    return this.#roster.map((member) => ({
+      peer: member.peer,
+      name: member.name,
+      version: member.version,
+      fingerprint: fingerprint(member.peer),
+      link: this.#peerLinks.get(member.peer) ?? 'none',
+      ...this.#reasonFor(member.peer),
+    }));
+  }
+
+  snapshot(): PeerSnapshot {
+    const node = this.#node;
+    const authors: Record<string, number> = {};
+    for (const stored of node.store.events()) authors[stored.event.author] = (authors[stored.event.author] ?? 0) + 1;
+    return {
+      peer: this.publicKey,
+      name: this.name,
+      mode: node.mode,
+      serverStatus: this.serverStatus,
+      digest: node.store.digest(),
+      events: node.store.size,
+      pending: node.pendingCount,
+      lastSeq: node.lastSeq,
+      authors,
+      directPeers: this.#mesh.openPeers().length,
+    };
+  }
+
+  // ---- what the UI (or a bot) calls ----
+
+  sendChat(text: string): boolean {
+    const trimmed = text.trim().slice(0, MAX_CHAT_CHARS);
+    if (this.#closed || trimmed === '') return false;
+    this.#apply({ type: 'write', kind: 'chat', body: { text: trimmed, name: this.name } });
+    return true;
+  }
+
+  /** A ledger transfer between named accounts; the authority (or, in p2p, this peer) judges it. */
+  transfer(from: string, to: string, amount: number, memo: string): boolean {
+    if (this.#closed) return false;
+    if (!ACCOUNT_PATTERN.test(from) || !ACCOUNT_PATTERN.test(to)) {
+      this.#on.notice('Account names are 1–24 lowercase letters, digits, - or _.');
+      return false;
+    }
+    if (!Number.isInteger(amount) || amount < 1) {
+      this.#on.notice('The amount must be a whole number of at least 1.');
+      return false;
+    }
+    this.#apply({ type: 'write', kind: 'transfer', body: memo ? { from, to, amount, memo } : { from, to, amount } });
+    return true;
+  }
+
+  /** Admin: stop or restore the server's service of the room (an outage the class can see). */
+  setService(running: boolean): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setService', running, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  switchMode(mode: Mode): void {
+    if (this.#closed || mode === this.#node.mode) return;
+    if (!this.isAdmin) {
+      this.#on.notice('Only the room admin (the browser that created the room) can switch modes.');
+      return;
+    }
+    this.#apply({ type: 'switchMode', mode, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Admin: split the room's peer-to-peer links into groups of peer keys (unnamed peers join the first). */
+  partition(groups: readonly (readonly string[])[]): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'partition', groups, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Admin: end the partition. */
+  heal(): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'partition', groups: null, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
+  dropDirectLink(peer: string): boolean {
+    return this.#mesh.breakLink(peer);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#wakeup);
+    for (const timer of this.#retries.values()) clearTimeout(timer);
+    this.#retries.clear();
+    this.#mesh.shutdown();
+    this.#server.close();
+  }
+
+  // ---- the driver ----
+
+  #apply(input: Input): void {
+    if (this.#closed) return;
+    this.#depth++;
+    try {
+      for (const output of this.#node.handle(input, Date.now())) this.#perform(output);
+    } finally {
+      this.#depth--;
+    }
+    if (this.#depth === 0) {
+      if (this.#reconcileWanted) this.#reconcile();
+      this.#armWakeup();
+      this.#on.changed();
+    }
+  }
+
+  #perform(output: Output): void {
+    switch (output.type) {
+      case 'send':
+        this.#send(output.link, output.data);
+        break;
+      case 'verify':
+        this.#verify(output.requests);
+        break;
+      case 'accepted':
+        if (output.local) this.#on.saveLastSeq(this.#node.lastSeq);
+        break;
+      case 'mode':
+        this.#reconcileWanted = true;
+        break;
+      case 'rejected':
+        // Counted by the engine (node.stats().rejections); a refusal of our own action is told.
+        if (output.rejection.fault === 'local') this.#on.notice(`Refused: ${output.rejection.reason} (${output.rejection.detail}).`);
+        break;
+      case 'connect':
+        if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
+        break;
+      case 'drop':
+        this.#onDrop(output.link);
+        break;
+      case 'signal':
+        this.#mesh.signal(output.from, output.data);
+        break;
+      case 'service':
+        break; // the admin stopped or restored the server's service; nothing for the transports to do
+      case 'partition':
+        this.#reconcileWanted = true; // the engine already dropped the links the partition cuts
+        break;
+      default:
+        output satisfies never;
+    }
+  }
+
+  #verify(requests: readonly VerifyRequest[]): void {
+    this.#verifier.verifyBatch(requests).then(
+      (ok) => this.#apply({ type: 'verified', results: requests.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) }),
+      () => this.#apply({ type: 'verified', results: requests.map((request) => ({ id: request.id, ok: false })) }),
+    );
+  }
+
+  #send(link: string, data: string): void {
+    if (link === SERVER_LINK) {
+      this.#server.sendPeer(data);
+      return;
+    }
+    const peer = link.slice(PEER_PREFIX.length);
+    const kind = this.#peerLinks.get(peer);
+    if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
+    else if (kind === 'relay') this.#server.relay(peer, data);
+  }
+
+  #armWakeup(): void {
+    clearTimeout(this.#wakeup);
+    const at = this.#node.nextWakeup();
+    if (at === undefined || this.#closed) return;
+    this.#wakeup = setTimeout(() => this.#apply({ type: 'tick' }), Math.max(0, at - Date.now()));
+  }
+
+  // ---- transports ----
+
+  #onJoined(response: JoinAccepted): void {
+    this.serverKey = response.server;
+    this.isAdmin = response.admin === this.#adminPair.publicKey;
+    this.#joinedEpoch = response.epoch;
+    this.#apply({ type: 'setAdmin', admin: response.admin });
+    // The authority's key: its stamps order strict operations and its certificates admit members (hybrid).
+    this.#apply({ type: 'setServer', server: response.server });
+    this.#setRoster(response.members);
+    this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
+    this.#reconcile();
+  }
+
+  #setRoster(members: readonly Member[]): void {
+    this.#roster = members.filter((member) => member.peer !== this.publicKey);
+    const listed = new Set(this.#roster.map((member) => member.peer));
+    for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
+    this.#apply({ type: 'members', peers: [...listed] });
+  }
+
+  #listed(peer: string): boolean {
+    return this.#roster.some((member) => member.peer === peer);
+  }
+
+  /** WebRTC signaling: over the server while it can reach the peer, else hop by hop over the mesh. */
+  #sendSignal(to: string, data: string): void {
+    if (this.#server.joined && this.#listed(to)) this.#server.signal(to, data);
+    else this.#apply({ type: 'routeSignal', to, data });
+  }
+
+  #onPeerData(peer: string, data: string): void {
+    if (this.#peerLinks.get(peer) !== 'direct') this.#reconcile(); // the channel opened before we linked it
+    if (this.#peerLinks.has(peer)) this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
+  }
+
+  #onRelay(from: string, data: string): void {
+    if (!this.#peerLinks.has(from)) {
+      // A member relaying to us before we linked it (its direct attempt failed): open the relay link first.
+      if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.publicKey) return;
+      this.#peerLinks.set(from, 'relay');
+      this.#apply({ type: 'linkUp', link: PEER_PREFIX + from, kind: 'relay', peer: from });
+    }
+    this.#apply({ type: 'message', link: PEER_PREFIX + from, data });
+  }
+
+  /** A direct attempt or channel died. In hybrid the pair moves to the relay (reconcile) and retries later. */
+  #onDirectFailed(peer: string, reason: LinkFailure): void {
+    // A full partner is not a broken pair: the overlay picks another one rather than loading the relay.
+    if (reason !== 'declined') this.#failures.set(peer, reason);
+    // An attempt that never opened frees its overlay slot now; a channel that died is repaired as usual.
+    if (reason === 'declined' || reason === 'timeout' || reason === 'webrtc-unavailable') this.#apply({ type: 'connectFailed', peer });
+    if (retryable(reason) && wantsRelayLinks(this.#node.mode)) this.#scheduleRetry(peer);
+    this.#reconcile();
+  }
+
+  /** The engine gave the link up and already forgot it: close its transport and keep it closed. */
+  #onDrop(link: string): void {
+    if (!link.startsWith(PEER_PREFIX)) return;
+    const peer = link.slice(PEER_PREFIX.length);
+    this.#peerLinks.delete(peer);
+    this.#failures.delete(peer);
+    this.#cancelRetry(peer);
+    this.#mesh.close(peer);
+    this.#reconcileWanted = true;
+  }
+
+  #scheduleRetry(peer: string): void {
+    if (this.#retries.has(peer) || this.#closed) return;
+    const timer = setTimeout(() => {
+      this.#retries.delete(peer);
+      if (this.#peerLinks.get(peer) === 'relay' && wantsDirectLinks(this.#node.mode)) this.#mesh.connect(peer);
+    }, DIRECT_RETRY_MS);
+    this.#retries.set(peer, timer);
+  }
+
+  #cancelRetry(peer: string): void {
+    clearTimeout(this.#retries.get(peer));
+    this.#retries.delete(peer);
+  }
+
+  /**
+   * Brings the mesh and the engine's peer links in line with the mode, the roster and the open channels.
+   * Deferred while an input is being applied, and re-run when a pass itself changes links.
+   */
+  #reconcile(): void {
+    if (this.#closed) return;
+    if (this.#depth > 0 || this.#reconciling) {
+      this.#reconcileWanted = true; // e.g. the mesh reports a close while a pass tears links down
+      return;
+    }
+    this.#reconciling = true;
+    try {
+      for (let pass = 0; pass < MAX_RECONCILE_PASSES; pass++) {
+        this.#reconcileWanted = false;
+        this.#reconcileOnce();
+        if (!this.#reconcileWanted) break;
+      }
+    } finally {
+      this.#reconciling = false;
+    }
+    this.#on.changed();
+  }
+
+  /**
+   * A pair is `direct` while its channel is open; else `relay` (hybrid, server joined, peer listed) when it
+   * had a link or its direct attempt failed; else unlinked. Which pairs to attempt is the overlay's call.
+   */
+  #reconcileOnce(): void {
+    const mode = this.#node.mode;
+    const modeKnown = this.#node.epoch >= this.#joinedEpoch;
+    // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
+    const direct = modeKnown && wantsDirectLinks(mode);
+    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined;
+    this.#mesh.setEnabled(direct);
+    const open = new Set(direct ? this.#mesh.openPeers() : []);
+    for (const peer of new Set([...this.#peerLinks.keys(), ...open, ...this.#failures.keys()])) {
+      const have = this.#peerLinks.get(peer);
+      const fallback = relay && this.#listed(peer) && (have !== undefined || this.#failures.has(peer));
+      const want: PeerLinkKind | undefined = open.has(peer) ? 'direct' : fallback ? 'relay' : undefined;
+      if (want === have) continue;
+      const link = PEER_PREFIX + peer;
+      if (want === undefined) {
+        this.#peerLinks.delete(peer);
+        this.#apply({ type: 'linkDown', link });
+      } else if (have === undefined) {
+        this.#peerLinks.set(peer, want);
+        this.#apply({ type: 'linkUp', link, kind: want, peer });
+      } else {
+        if (want === 'relay' && !this.#failures.has(peer)) this.#failures.set(peer, 'closed');
+        this.#peerLinks.set(peer, want);
+        this.#apply({ type: 'linkKind', link, kind: want });
+      }
+    }
+  }
+
+  #reasonFor(peer: string): { reason?: string } {
+    const failure = this.#failures.get(peer);
+    if (this.#peerLinks.get(peer) === 'relay') return { reason: failure ?? (this.webrtcSupported ? REMOTE_FALLBACK : 'webrtc-unavailable') };
+    return failure === undefined || this.#peerLinks.has(peer) ? {} : { reason: failure };
+  }
+}
