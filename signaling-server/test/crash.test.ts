@@ -103,20 +103,23 @@ describe('durability under SIGKILL', () => {
     const digests = new Set(peers.map((peer) => peer.node.store.digest()));
     expect(digests.size).toBe(1);
 
-    // What was neither acknowledged nor stored at the kill went out again after the restart.
+    // What was neither acknowledged nor stored at the kill is stored now, exactly once (checked above).
+    // In client-server an event reaches the server only from its author, so its client re-sent it. (Which
+    // connection carried it is not asserted: an emit in the last millisecond before the kill is not always
+    // attributable, and socket.io-client may deliver a buffered emit after reconnecting.)
+    const finalKeys = new Set(rows.map((row) => `${row.author}:${row.seq}`));
     let unstored = 0;
     let storedUnacked = 0;
     let resent = 0;
     peers.forEach((peer, i) => {
-      const after = peer.sentPerConnection[1]!;
-      resent += after.size;
+      resent += peer.sentPerConnection[1]!.size;
       for (let seq = 1; seq <= peer.node.lastSeq; seq++) {
         const key = `${peer.keys.publicKey}:${seq}`;
         if (ackedAtKill[i]!.has(seq)) continue;
         if (stored.has(key)) storedUnacked++;
         else if (seq <= writtenAtKill[i]!) {
           unstored++;
-          expect(after.has(seq), `${peer.name}#${seq} was lost at the kill and not re-sent`).toBe(true);
+          expect(finalKeys.has(key), `${peer.name}#${seq} was lost at the kill and never re-sent`).toBe(true);
         }
       }
     });
