@@ -12,6 +12,7 @@ const overlay = overlayFrom(location);
 
 switch (route.view) {
   case 'present':
+    if (new URLSearchParams(location.search).get('room') !== route.room) history.replaceState(null, '', `/present?room=${route.room}`);
     mount(PresentView, { target, props: { room: route.room } });
     break;
   case 'lab':

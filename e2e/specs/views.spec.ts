@@ -59,6 +59,15 @@ test.describe('relay, lab and presenter', () => {
     await expect(page.getByTestId('mode')).toHaveText('client-server');
     await expect(page.getByText(`${server.url}/?room=${room.name}`)).toBeVisible();
     await expect(page.getByText('Bob')).toBeVisible();
+    // How students join: the URL (on a LAN address where the machine has one) and its QR code.
+    await expect(page.getByTestId('join-url')).toContainText(`/?room=${room.name}`);
+    await expect(page.getByTestId('room-code')).toHaveText(room.name);
+    await expect(page.getByTestId('join-qr').locator('svg')).toBeVisible();
+    await page.screenshot({ path: test.info().outputPath('presenter.png'), fullPage: true });
+    // A presenter opened without a room starts one under a short readable code.
+    await page.goto(`${server.url}/present`);
+    await expect(page).toHaveURL(/\/present\?room=[a-z]+-[a-z]+-\d{2}$/);
+    await expect(page.getByTestId('room-code')).toHaveText(/^[a-z]+-[a-z]+-\d{2}$/);
     await context.close();
   });
 });

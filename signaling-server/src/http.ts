@@ -5,6 +5,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { lanAddresses } from './lanAddresses.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import type { Rooms } from './rooms.ts';
@@ -129,6 +130,11 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       const text = await deps.metrics.text();
       res.setHeader('access-control-allow-origin', '*');
       return sendText(res, 200, text, deps.metrics.contentType);
+    }
+    if (pathname === '/api/join-urls') {
+      // The presenter shows these (and a QR code) so students on the same network can join.
+      const port = req.socket.localPort;
+      return sendJson(res, 200, { lan: lanAddresses().map((address) => `http://${address}:${port}/`) });
     }
     if (pathname.startsWith('/api/')) {
       const match = /^\/api\/rooms\/([^/]+)$/.exec(pathname);

@@ -6,19 +6,11 @@
  * PEERLAB_CLIENT_DIST (<repo>/client/dist), LOG_LEVEL (info), REDIS_URL (unset: one process owns every
  * room; set: rooms shared with other processes, see README), PEERLAB_LEASE_MS (room lease with Redis, 3000).
  */
-import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { createLogger } from './logger.ts';
+import { lanAddresses } from './lanAddresses.ts';
 import { DEFAULT_CLIENT_DIST, DEFAULT_DB_FILE } from './paths.ts';
 import { createPeerlabServer } from './server.ts';
-
-function lanAddresses(): string[] {
-  const out: string[] = [];
-  for (const entries of Object.values(networkInterfaces())) {
-    for (const entry of entries ?? []) if (entry.family === 'IPv4' && !entry.internal) out.push(entry.address);
-  }
-  return out;
-}
 
 function positiveInt(name: string, text: string): number {
   const value = Number.parseInt(text, 10);

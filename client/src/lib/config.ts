@@ -24,10 +24,24 @@ export function randomName(): string {
   return `Peer-${1000 + (crypto.getRandomValues(new Uint16Array(1))[0]! % 9000)}`;
 }
 
+const ROOM_WORDS = {
+  first: ['amber', 'blue', 'brave', 'calm', 'clever', 'green', 'happy', 'lucky', 'quick', 'red', 'silver', 'sunny'],
+  second: ['otter', 'falcon', 'badger', 'heron', 'lynx', 'panda', 'koala', 'tiger', 'whale', 'fox', 'owl', 'wolf'],
+};
+
+/** A short room code a class can read off a projector and type on a phone, e.g. `calm-otter-42`. */
+export function readableRoomCode(): string {
+  const [a, b, n] = crypto.getRandomValues(new Uint16Array(3));
+  return `${ROOM_WORDS.first[a! % ROOM_WORDS.first.length]}-${ROOM_WORDS.second[b! % ROOM_WORDS.second.length]}-${10 + (n! % 90)}`;
+}
+
 export function routeFrom(location: Location): Route {
   const params = new URLSearchParams(location.search);
   const room = roomFrom(params);
-  if (location.pathname.replace(/\/+$/, '') === '/present') return { view: 'present', room };
+  if (location.pathname.replace(/\/+$/, '') === '/present') {
+    // A presenter without a room starts a new one under a readable code.
+    return { view: 'present', room: params.get('room') === null ? readableRoomCode() : room };
+  }
   const lab = params.get('lab');
   if (lab !== null) {
     const count = Math.max(1, Math.min(MAX_LAB_PEERS, Math.floor(Number(lab)) || 1));
