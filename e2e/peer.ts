@@ -1,12 +1,21 @@
 /** One Peerlab peer view in a page, driven only through the automation contract's data-testids. */
 import { expect, type BrowserContext, type Page } from '@playwright/test';
+import type { PeerSnapshot } from '../client/src/lib/session/peerDriver.ts';
 
 export type Mode = 'client-server' | 'p2p' | 'hybrid';
 
 declare global {
   interface Window {
-    /** The part of the page's PeerSession the suite reaches into: its debug/test hooks. */
-    peerlab?: { readonly debug: { directPeers(): string[]; dropDirectLink(peer: string): boolean } };
+    /** The part of the page's PeerSession the suite reaches into: its debug/test hooks and a few actions. */
+    peerlab?: {
+      readonly debug: { directPeers(): string[]; dropDirectLink(peer: string): boolean; snapshot(): PeerSnapshot };
+      sendChat(text: string): boolean;
+      switchMode(mode: Mode): void;
+      partition?(groups: readonly (readonly string[])[]): void;
+      heal?(): void;
+    };
+    /** The churn scenarios' in-page writer loop. */
+    peerlabWriter?: ReturnType<typeof setInterval>;
   }
 }
 
