@@ -64,4 +64,40 @@ test.describe('the central authority', () => {
     await ada.testId('service-toggle').click();
     for (const peer of [ada, bob]) await expect(entry(peer, 'during the outage')).toHaveAttribute('data-status', 'confirmed');
   });
+
+  test('p2p: both sides of a partition spend the same balance; after the heal every page shows the same conflict', async ({ room }) => {
+    const pages = [await room.open('Ada'), await room.open('Bob'), await room.open('Cy'), await room.open('Dee')];
+    const [ada, bob, cy, dee] = pages as [PeerPage, PeerPage, PeerPage, PeerPage];
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');
+    const keys = await Promise.all(pages.map((page) => page.page.evaluate(() => (window.peerlab as unknown as { publicKey: string }).publicKey)));
+    await ada.page.evaluate((groups) => window.peerlab!.partition!(groups), [[keys[0]!, keys[1]!], [keys[2]!, keys[3]!]]);
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('1');
+    await expect(cy.testId('partition-notice')).toBeVisible();
+
+    await transfer(bob, 'fund', 'alice', 80, 'left side spends');
+    await transfer(cy, 'fund', 'bob', 80, 'right side spends');
+    // Each side validated locally and accepted its own spend.
+    await expect(entry(ada, 'left side spends')).toHaveAttribute('data-status', 'tentative');
+    await expect(entry(dee, 'right side spends')).toHaveAttribute('data-status', 'tentative');
+    await expect(entry(ada, 'right side spends')).toHaveCount(0);
+
+    await ada.testId('partition-toggle').click(); // heal
+    await expect(cy.testId('partition-notice')).toHaveCount(0);
+    await expectConverged(pages, 3);
+    const statuses = async (page: PeerPage) => page.page.getByTestId('ledger-entry').evaluateAll((items) => items.map((item) => `${item.textContent?.includes('left side') ? 'left' : 'right'}:${item.getAttribute('data-status')}`));
+    await expect.poll(() => statuses(ada)).toHaveLength(2);
+    const expected = await statuses(ada);
+    expect(expected.filter((s) => s.endsWith(':conflict'))).toHaveLength(1);
+    for (const page of pages) await expect.poll(() => statuses(page)).toEqual(expected);
+    for (const page of pages) await expect(page.page.locator('[data-testid="ledger-balance"][data-account="fund"]')).toContainText('20');
+  });
+
+  test('the teacher splits the room in two with one click and heals it', async ({ room }) => {
+    const pages = [await room.open('Ada'), await room.open('Bob'), await room.open('Cy'), await room.open('Dee')];
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');
+    await pages[0]!.testId('partition-toggle').click();
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('1');
+    await pages[0]!.testId('partition-toggle').click();
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');
+  });
 });

@@ -103,6 +103,8 @@ export class PeerSession {
   serverShown = $state.raw<ServerStatus | 'stopped'>('connecting');
   serviceRunning = $state.raw(true);
   ledger = $state.raw<Ledger>({ balances: new Map(), entries: [] });
+  /** The admin's current split of the room's peer links, or null. */
+  partitionGroups = $state.raw<readonly (readonly string[])[] | null>(null);
   serverDetail = $state.raw('');
   serverKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
@@ -188,6 +190,13 @@ export class PeerSession {
     this.#driver.partition(groups);
   }
 
+  /** Admin: split the members in two halves (by key), the teacher's one-click partition. */
+  splitInHalves(): void {
+    const keys = [this.publicKey, ...this.members.map((member) => member.peer)].sort();
+    const half = Math.ceil(keys.length / 2);
+    this.partition([keys.slice(0, half), keys.slice(half)]);
+  }
+
   /** Admin: end the partition. */
   heal(): void {
     this.#driver.heal();
@@ -260,6 +269,7 @@ export class PeerSession {
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
     this.ledger = node.ledger();
+    this.partitionGroups = node.partition;
     this.messages = chatView(node.store.events());
     this.directCount = driver.directPeers().length;
     this.members = driver.members();

@@ -184,8 +184,10 @@ export class PeerDriver {
       failed: (peer, reason) => this.#onDirectFailed(peer, reason),
       data: (peer, data) => this.#onPeerData(peer, data),
       signal: (to, data) => this.#sendSignal(to, data),
-      // In-progress handshakes count too, so offers arriving together cannot push past the high watermark.
-      accepts: (peer) => this.#node.acceptsDirectLink(peer) && this.#mesh.size < this.#degree.high,
+      // In-progress handshakes count too, so offers arriving together cannot overshoot; up to one over the
+      // high watermark, as the engine grafts then prunes (refusing at `high` locked newcomers out of small
+      // rooms); never across the admin's partition.
+      accepts: (peer) => this.#node.acceptsDirectLink(peer) && this.#mesh.size <= this.#degree.high,
     });
     this.#server = new ServerLink(
       {
