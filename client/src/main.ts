@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
-import { iceServersFrom, overlayFrom, routeFrom } from './lib/config.ts';
+import { iceServersFrom, overlayFrom, passcodeFrom, routeFrom } from './lib/config.ts';
 import PeerView from './views/PeerView.svelte';
 import PresentView from './views/PresentView.svelte';
 import LabView from './views/LabView.svelte';
@@ -9,6 +9,7 @@ const target = document.getElementById('app')!;
 const route = routeFrom(location);
 const iceServers = iceServersFrom(location);
 const overlay = overlayFrom(location);
+const passcode = passcodeFrom(location);
 
 switch (route.view) {
   case 'present':
@@ -16,10 +17,10 @@ switch (route.view) {
     mount(PresentView, { target, props: { room: route.room } });
     break;
   case 'lab':
-    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay } });
+    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode } });
     break;
   case 'peer':
-    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay } });
+    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode } });
     break;
   default:
     route satisfies never;

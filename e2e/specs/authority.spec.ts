@@ -100,4 +100,21 @@ test.describe('the central authority', () => {
     await pages[0]!.testId('partition-toggle').click();
     for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');
   });
+
+  test('a room created with a passcode admits only those who give it', async ({ room, browser, server }) => {
+    await room.open('Teacher', 'teacher', { query: { passcode: 'open-sesame' } });
+    const context = await browser.newContext();
+    try {
+      const intruder = await context.newPage();
+      await intruder.goto(`${server.url}/?room=${room.name}&name=Intruder`);
+      await expect(intruder.getByText(/refused to join.*bad_passcode/)).toBeVisible();
+      await expect(intruder.getByTestId('server-status')).not.toHaveText('connected');
+      const student = await context.newPage();
+      await student.goto(`${server.url}/?room=${room.name}&name=Student&passcode=open-sesame`);
+      await expect(student.getByTestId('server-status')).toHaveText('connected');
+      expect((await server.room(room.name))?.members.map((m) => m.name).sort()).toEqual(['Student', 'Teacher']);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -35,6 +35,12 @@ export function readableRoomCode(): string {
   return `${ROOM_WORDS.first[a! % ROOM_WORDS.first.length]}-${ROOM_WORDS.second[b! % ROOM_WORDS.second.length]}-${10 + (n! % 90)}`;
 }
 
+/** `?passcode=`: sets the passcode of a room this browser creates, or answers the one it has. */
+export function passcodeFrom(location: Location): string | undefined {
+  const passcode = new URLSearchParams(location.search).get('passcode')?.trim();
+  return passcode ? passcode.slice(0, 64) : undefined;
+}
+
 export function routeFrom(location: Location): Route {
   const params = new URLSearchParams(location.search);
   const room = roomFrom(params);

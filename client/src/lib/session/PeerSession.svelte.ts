@@ -46,6 +46,8 @@ export interface SessionOptions {
   readonly overlay?: OverlayConfig;
   /** Shown once the session starts, e.g. why a URL option was ignored. */
   readonly notices?: readonly string[];
+  /** The room's passcode (`?passcode=`). */
+  readonly passcode?: string;
 }
 
 export interface TrafficRow {
@@ -141,6 +143,7 @@ export class PeerSession {
         seed: randomSeed(),
         ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
         ...(options.overlay ? { overlay: options.overlay } : {}),
+        ...(options.passcode ? { passcode: options.passcode } : {}),
       },
       {
         changed: () => {

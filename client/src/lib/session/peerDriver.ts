@@ -108,6 +108,8 @@ export interface DriverOptions {
   readonly overlay?: OverlayConfig;
   /** socket.io-client's factory, when not the package's own. */
   readonly io?: typeof io;
+  /** The room's passcode (`?passcode=`): set by the join that creates the room, required after. */
+  readonly passcode?: string;
 }
 
 export interface DriverHandlers {
@@ -197,6 +199,7 @@ export class PeerDriver {
         peer: identity.publicKey,
         adminKey: this.#adminPair.publicKey,
         ...(options.io ? { io: options.io } : {}),
+        ...(options.passcode ? { passcode: options.passcode } : {}),
       },
       {
         status: (status, detail) => {

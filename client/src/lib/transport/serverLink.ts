@@ -19,6 +19,8 @@ export interface ServerLinkOptions {
   readonly name: string;
   readonly peer: string;
   readonly adminKey: string;
+  /** The room's passcode: sets it when this join creates the room, else must match it. */
+  readonly passcode?: string;
   /** The socket.io-client factory; the package's own `io` unless a host passes another (tests, Node bots). */
   readonly io?: typeof io;
 }
@@ -94,8 +96,9 @@ export class ServerLink {
   #join(): void {
     if (this.#closed) return;
     this.#on.status('connecting');
-    const { room, name, peer, adminKey } = this.#options;
-    this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', { room, name, peer, adminKey, version: PROTOCOL_VERSION }, (error, response) => {
+    const { room, name, peer, adminKey, passcode } = this.#options;
+    const request = { room, name, peer, adminKey, version: PROTOCOL_VERSION, ...(passcode ? { passcode } : {}) };
+    this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', request, (error, response) => {
       if (this.#closed || !this.#socket.connected) return;
       if (error) {
         this.#join(); // no answer in time: ask again on the same connection
