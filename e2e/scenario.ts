@@ -131,6 +131,15 @@ export class Scenario {
     await this.#sampleAfterDeparture();
   }
 
+  /** Closes several pages at once (a mass departure). */
+  async closePages(names: readonly string[]): Promise<void> {
+    const pages = names.map((name) => this.page(name));
+    await Promise.all(pages.map((page) => this.#sampleOne(page)));
+    for (const name of names) this.pages.delete(name);
+    await Promise.all(pages.map((page) => page.page.close()));
+    await this.#sampleAfterDeparture();
+  }
+
   /** Opens the page `name` again: a new tab in the same browser (a new identity), which must catch up. */
   async reopen(name: string): Promise<PeerPage> {
     return this.open(name);

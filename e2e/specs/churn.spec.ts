@@ -15,7 +15,7 @@ const CONVERGE_WITHIN_MS = 15_000;
 test.describe('churn', () => {
   for (const mode of ALL_MODES) {
     const pages = HEAVY ? 8 : 5;
-    const seconds = HEAVY ? 60 : 12;
+    const seconds = HEAVY ? 60 : 10;
     test(`steady churn (${mode}): ${pages} pages, one closed or reloaded every 2 s for ${seconds} s while all write`, async ({ scenario }) => {
       test.setTimeout((seconds + 90) * 1000);
       await scenario.openPages(pages);
@@ -46,7 +46,7 @@ test.describe('churn', () => {
       await scenario.startWriting(3);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const leaving = Array.from({ length: count / 2 }, (_, i) => `P${count / 2 + 1 + i}`);
-      await Promise.all(leaving.map((name) => scenario.closePage(name)));
+      await scenario.closePages(leaving);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       for (const name of leaving) await scenario.reopen(name);
       const returned = Date.now();
