@@ -91,4 +91,24 @@ test.describe('overlay', () => {
     await expectAllMessages([ada, bob, blocked], texts);
     await expectConverged([ada, bob, blocked], 4);
   });
+
+  test('hybrid: a broken direct link falls back to the relay with its reason, then upgrades back to direct', async ({ room }) => {
+    const ada = await room.open('Ada');
+    const bob = await room.open('Bob');
+    await ada.switchMode('hybrid');
+    await expect(bob.testId('peer-count')).toHaveText('1');
+    const [bobKey] = await ada.directPeers();
+    expect(bobKey).toBeDefined();
+    await ada.dropDirectLink(bobKey!);
+    const bobOnAda = ada.testId('member').filter({ hasText: 'Bob' });
+    await expect(bobOnAda).toHaveAttribute('data-link', 'relay');
+    await expect(bobOnAda).toHaveAttribute('data-reason', /.+/);
+    await ada.write('over the relay');
+    await expectAllMessages([bob], ['over the relay']);
+    // The driver retries the direct channel every 25 s and moves the pair back when it opens.
+    await expect(bobOnAda).toHaveAttribute('data-link', 'direct', { timeout: 45_000 });
+    await expect(ada.testId('peer-count')).toHaveText('1');
+    await ada.write('direct again');
+    await expectAllMessages([bob], ['direct again']);
+  });
 });
