@@ -246,15 +246,16 @@ export class Scenario {
   }
 
   /** Whether the client exposes the admin's partition control (`window.peerlab.partition`). */
-  async canPartition(): Promise<boolean> {
-    return this.admin.page.evaluate(() => typeof window.peerlab?.partition === 'function');
-  }
-
   /** The admin splits the room: each group is a list of page names and bots; peers in no group join the first. */
   async partition(groups: readonly (readonly (string | BotPeer)[])[]): Promise<void> {
     const keys: string[][] = [];
-    for (const group of groups) keys.push(await Promise.all(group.map((member) => (typeof member === 'string' ? this.page(member).identity() : member.peer))));
+    // Public keys, not the fingerprints the pages display.
+    for (const group of groups) keys.push(await Promise.all(group.map((member) => (typeof member === 'string' ? this.#publicKey(this.page(member)) : member.peer))));
     await this.admin.page.evaluate((g) => window.peerlab?.partition?.(g), keys);
+  }
+
+  #publicKey(page: PeerPage): Promise<string> {
+    return page.page.evaluate(() => (window.peerlab as unknown as { publicKey: string }).publicKey);
   }
 
   async heal(): Promise<void> {

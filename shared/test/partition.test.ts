@@ -59,4 +59,13 @@ describe('the admin partitions the room and heals it', () => {
     expect(server.partitionedBetween(room.net.nodes.get('p0')!.id, room.net.nodes.get('p3')!.id)).toBe(true);
     expect(server.partitionedBetween(room.net.nodes.get('p2')!.id, room.net.nodes.get('p3')!.id)).toBe(false);
   });
+
+  it('a malformed control write is refused at the writer too, so it cannot hold what no one else accepts', () => {
+    const { room } = partitionedRoom(44);
+    const before = room.net.nodes.get('p0')!.store.size;
+    const outputs = room.net.input('p0', { type: 'partition', groups: [['not-a-key'], ['nor-this']], admin: nodeSigner(ADMIN) });
+    expect(outputs).toContainEqual(expect.objectContaining({ type: 'rejected', rejection: expect.objectContaining({ reason: 'schema', fault: 'local' }) }));
+    expect(room.net.nodes.get('p0')!.store.size).toBe(before);
+    expect(room.net.nodes.get('p0')!.partition).toBeNull();
+  });
 });

@@ -12,7 +12,7 @@
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
 import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
-import { decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
+import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
 import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay.ts';
@@ -587,6 +587,13 @@ export class PeerlabNode {
     const seq = own ? Math.max(this.#lastSeq, this.store.highestSeq(this.id)) + 1 : this.store.highestSeq(signer.publicKey) + 1;
     const unsigned: UnsignedEvent = { v: PROTOCOL_VERSION, room: this.room, author: signer.publicKey, seq, lamport: this.store.maxLamport + 1, kind, body };
     const event: SignedEvent = { ...unsigned, sig: toHex(signer.sign(signingBytes(unsigned))) };
+    // The same decoder every receiver runs: a write they would refuse must not enter the writer's state
+    // (it would hold an event no one else accepts, and never converge with them).
+    const valid = decodeEvent(event);
+    if (!valid.ok) {
+      out.push({ type: 'rejected', rejection: { ...valid, fault: 'local' } });
+      return;
+    }
     const id = eventId(event);
     if (own) {
       this.#lastSeq = seq;
