@@ -12,16 +12,31 @@ const PROGRESS_EVERY_MS = 2000;
 
 function describe(options: SimOptions): string {
   if (options.protocol === 'rumor') return `rumor mongering (${options.mode}, ${options.removal}, ${options.interest}, k=${options.k})`;
-  if (options.protocol === 'peerlab') return `Peerlab engine (${options.events} event(s), degree ${options.degree}, signatures stand-in)`;
+  if (options.protocol === 'peerlab') {
+    const adversaries = options.adversaries > 0 ? `, ${Math.round(options.adversaries * 100)} % adversaries` : '';
+    return `Peerlab engine (${options.graph} graph, ${options.events} event(s), degree ${options.degree}${adversaries}${options.pushOnly ? ', push only' : ''}, signatures stand-in)`;
+  }
   return `anti-entropy ${options.protocol}`;
 }
 
 function text(report: SimReport): string {
-  const fmt = (value: unknown): string => (typeof value === 'number' ? String(Number(value.toPrecision(4))) : String(value));
-  return Object.entries(report)
-    .filter(([key]) => key !== 'informedByRound')
-    .map(([key, value]) => `${key.padEnd(22)} ${fmt(value)}`)
-    .join('\n');
+  const fmt = (value: unknown): string => (typeof value === 'number' ? String(Number(value.toPrecision(4))) : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+  const lines = Object.entries(report)
+    .filter(([key]) => key !== 'informedByRound' && key !== 'comparison')
+    .map(([key, value]) => `${key.padEnd(22)} ${fmt(value)}`);
+  for (const variant of report.comparison ?? []) {
+    lines.push(`compared: ${variant.label}: deliveryRatio ${fmt(variant.deliveryRatio)}, residue ${fmt(variant.residue)}, timeTo99Ms ${fmt(variant.timeTo99Ms)}, timeTo100Ms ${fmt(variant.timeTo100Ms)}, messagesPerNode ${fmt(variant.messagesPerNode)}`);
+  }
+  return lines.join('\n');
+}
+
+/** The chart: rounds for the classic epidemics, virtual seconds for the engine (with the compared runs). */
+function chart(options: SimOptions, report: SimReport): string {
+  const title = `${describe(options)}, n = ${options.nodes}`;
+  if (options.protocol !== 'peerlab') return informedChart([{ label: options.protocol, fractions: report.informedByRound }], title);
+  const main = { label: options.adversaries > 0 ? `${Math.round(options.adversaries * 100)} % adversaries${options.pushOnly ? ', push only' : ''}` : 'all honest', fractions: report.informedByRound };
+  const compared = (report.comparison ?? []).map((variant) => ({ label: variant.label, fractions: variant.informedByRound }));
+  return informedChart([main, ...compared], title, 'virtual seconds from the first write', Number(report.roundMs) / 1000);
 }
 
 function main(argv: readonly string[]): number {
@@ -45,7 +60,7 @@ function main(argv: readonly string[]): number {
   });
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${describe(options)}, ${options.nodes} nodes, ${options.runs} run(s), seed ${options.seed}\n${text(report)}\n`);
   if (options.svg !== undefined) {
-    writeFileSync(options.svg, informedChart(report.informedByRound, `${describe(options)}, n = ${options.nodes}`));
+    writeFileSync(options.svg, chart(options, report));
     process.stderr.write(`sim: chart written to ${options.svg}\n`);
   }
   process.stderr.write(`sim: done in ${((performance.now() - started) / 1000).toFixed(2)} s wall time\n`);

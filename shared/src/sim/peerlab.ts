@@ -1,50 +1,116 @@
 /**
- * The real protocol engine, unmodified, one `PeerlabNode` per simulated node, over a simulated network:
- * a random bounded-degree overlay of `direct` links (p2p mode), a one-way latency per message, virtual
- * time from an Agenda, every random choice from seeded sources. One node writes `events` chat events;
- * the run measures when every node holds all of them and what it cost.
+ * The real protocol engine, unmodified, one `PeerlabNode` per honest simulated node, over a simulated
+ * network: virtual time from an Agenda, every random choice from seeded sources, p2p mode.
  *
- * Rounds: the engine has no cycles, so a "round" is one mean link latency (LATENCY_MS + JITTER_MS / 2),
- * the time of one gossip hop; milliseconds are reported too.
+ * - Graph: `fixed` links a random bounded-degree graph at the start (joiners get `degree` random links)
+ *   and refuses the engine's `connect`s; `overlay` lets the engine's own overlay build and repair the
+ *   mesh: each node gets a `members` roster (a random sample, see ROSTER_SAMPLE), its `connect`s open a
+ *   link after a signalling round trip when the target accepts (`acceptsDirectLink()`), else it gets
+ *   `connectFailed`; its `drop`s close the link and the other end gets `linkDown`.
+ * - Network: latency distribution, loss, duplication, one partition that splits and heals (network.ts).
+ * - Churn: Poisson joins and leaves until `untilMs`; a leave is a silent crash (links stay up on the far
+ *   side until the engine's heartbeats suspect them) or graceful (`linkDown` on both sides).
+ * - Adversaries: a fraction of nodes that accept links and messages but never send anything.
+ * - Writes: `events` chat events, one every `writeIntervalMs`, each by a random live honest node.
+ *
+ * Times are virtual ms from the first write; a "round" is one mean link latency.
  */
-import { PeerlabNode, type Output } from '../engine/node.ts';
+import { PeerlabNode, type Input, type Output } from '../engine/node.ts';
+import { DEFAULT_OVERLAY_TIMINGS } from '../engine/overlay.ts';
 import { handleSync } from '../net/driveSync.ts';
 import type { Rng } from '../net/ports.ts';
-import { randomInt, seededRng } from '../net/rng.ts';
-import { Agenda } from './scheduler.ts';
+import { randomInt, seededRng, shuffled } from '../net/rng.ts';
+import { DeliveryTable, type DeliveryQuantiles } from './deliveries.ts';
 import { randomGraph } from './graph.ts';
-import type { RunResult } from './runResult.ts';
+import { LinkTable } from './links.ts';
+import { meanLatency, PERFECT_NETWORK, sampleLatency, type NetworkConditions } from './network.ts';
+import { Agenda } from './scheduler.ts';
 import { acceptEverySignature, standInKey, standInSigner } from './standIns.ts';
+
+export type GraphKind = 'fixed' | 'overlay';
+
+export interface Churn {
+  /** Nodes joining per virtual second, for the whole network (a Poisson process). */
+  readonly joinRate: number;
+  /** Nodes leaving per virtual second. */
+  readonly leaveRate: number;
+  /** Fraction of leaves that are silent crashes; the others close their links. */
+  readonly crashFraction: number;
+  /** Churn stops this many virtual ms after the first write. */
+  readonly untilMs: number;
+}
 
 export interface PeerlabParams {
   readonly nodes: number;
-  /** Events the origin writes, all at once. */
   readonly events: number;
-  /** Target links per node in the overlay. */
+  /** Target links per node: the fixed graph's degree, or the engine overlay's target. */
   readonly degree: number;
+  readonly graph?: GraphKind;
+  readonly network?: NetworkConditions;
+  /** Virtual ms between writes (0: all at once). */
+  readonly writeIntervalMs?: number;
+  readonly churn?: Churn;
+  /** Fraction of nodes that drop everything. */
+  readonly adversaries?: number;
+  /** Turn off periodic anti-entropy, to see what push gossip alone reaches. */
+  readonly pushOnly?: boolean;
 }
 
-/** Base one-way delay of a simulated link, in virtual ms (a LAN-to-WAN WebRTC hop). */
-export const LATENCY_MS = 50;
-/** Uniform extra delay in [0, JITTER_MS): reorders messages like a real network does. */
-export const JITTER_MS = 50;
-/** One round = the mean one-way latency. */
-export const ROUND_MS = LATENCY_MS + JITTER_MS / 2;
-/** Virtual time for links to come up and exchange hellos before the origin writes. */
-const WARMUP_MS = 500;
-/** Virtual time after the write after which a run stops even if some node still misses events. */
-const MAX_RUN_MS = 120_000;
+/** Virtual time before the first write: the fixed graph exchanges hellos; the overlay forms and sheds. */
+const WARMUP_MS: Readonly<Record<GraphKind, number>> = { fixed: 500, overlay: 3000 };
+/** After the last write, churn or partition, a run stops after this long even if some node still misses events. */
+const MAX_QUIET_MS = 120_000;
+/**
+ * Members in the roster each node gets when it starts. A real server sends its whole member list; at
+ * 10^5 nodes that would be 10^10 entries, so the simulated server sends a random sample, as a
+ * scalable one would, and peer exchange does the rest.
+ */
+const ROSTER_SAMPLE = 32;
+/** Steps between progress reports (the CLI rate-limits them by wall time). */
+const PROGRESS_EVERY_STEPS = 8192;
 /** The room every simulated node is in. */
 const ROOM = 'sim';
 
-type Work = { readonly kind: 'deliver'; readonly from: number; readonly to: number; readonly data: string } | { readonly kind: 'tick'; readonly node: number };
+type Work =
+  | { readonly kind: 'deliver'; readonly link: number; readonly to: number; readonly data: string }
+  | { readonly kind: 'tick'; readonly node: number }
+  | { readonly kind: 'open'; readonly from: number; readonly to: number; readonly forced: boolean }
+  | { readonly kind: 'linkDown'; readonly node: number; readonly link: number }
+  | { readonly kind: 'connectFailed'; readonly node: number; readonly peer: string }
+  | { readonly kind: 'write' }
+  | { readonly kind: 'join' }
+  | { readonly kind: 'leave' }
+  | { readonly kind: 'split' }
+  | { readonly kind: 'heal' };
 
-export interface PeerlabRun extends RunResult {
+export interface PeerlabRun extends DeliveryQuantiles {
+  /** Nodes at the start. */
+  readonly nodes: number;
+  /** Honest nodes that ever ran (traffic is per such node). */
+  readonly honestNodes: number;
+  readonly adversaries: number;
+  readonly liveHonestAtEnd: number;
+  readonly eventsWritten: number;
+  /** Written events some live honest node held at the end. */
+  readonly eventsPresent: number;
+  /** Held (live honest node, present event) pairs over all such pairs, at the end. */
+  readonly deliveryRatio: number;
+  readonly complete: boolean;
+  /** From the first write on: messages sent by honest nodes, those carrying events, and their bytes. */
+  readonly messages: number;
+  readonly updateMessages: number;
   readonly bytes: number;
-  readonly tAvgMs: number;
-  readonly tLastMs: number;
+  /** Events received again by a node that held them, and first receptions (the writer's own excluded). */
+  readonly duplicates: number;
+  readonly deliveries: number;
+  readonly joined: number;
+  readonly left: number;
+  readonly crashed: number;
+  readonly roundMs: number;
+  /** Fraction informed (deliveryTable.fraction) every `roundMs`, from the first write. */
+  readonly informedByRound: readonly number[];
   readonly virtualMs: number;
-  /** Handle calls made (deliveries and timer ticks), after the write. */
+  /** Handle calls and other agenda steps, from the first write. */
   readonly steps: number;
 }
 
@@ -52,121 +118,340 @@ export type Progress = (done: number, total: number, virtualMs: number) => void;
 
 export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress): PeerlabRun {
   const { nodes: n, events, degree } = params;
-  const graph = randomGraph(n, degree, rng);
-  const admin = standInKey(n + 1);
-  const nodes = Array.from({ length: n }, (_, i) => new PeerlabNode({ room: ROOM, role: 'peer', signer: standInSigner(i), rng: seededRng(Math.floor(rng.next() * 2 ** 32)), admin }));
+  const graph = params.graph ?? 'fixed';
+  const network = params.network ?? PERFECT_NETWORK;
+  const churn = params.churn;
+  const roundMs = meanLatency(network.latency);
+  const start = WARMUP_MS[graph];
+  const admin = standInKey(2 ** 40);
+  const config = {
+    overlay: { ...DEFAULT_OVERLAY_TIMINGS, degree: { target: degree, low: Math.max(1, Math.round((degree * 2) / 3)), high: 2 * degree } },
+    ...(params.pushOnly ? { antiEntropyIntervalMs: Infinity } : {}),
+  };
+
+  const engines: (PeerlabNode | undefined)[] = [];
+  const alive: boolean[] = [];
+  const adversary: boolean[] = [];
+  const side: number[] = [];
+  const wake: number[] = [];
+  /** Live nodes, in no order, with each one's position, for O(1) random picks and removals. */
+  const live: number[] = [];
+  const livePos: number[] = [];
+  const links = new LinkTable();
+  const table = new DeliveryTable(events, n);
+  const eventOf = new Map<string, number>();
   const agenda = new Agenda<Work>();
-  const wake = new Float64Array(n).fill(Infinity);
-  const held = new Uint32Array(n);
-  const completedAt = new Float64Array(n).fill(-1);
+  let liveHonest = 0;
+  let honestNodes = 0;
+  let partitioned = false;
   let now = 0;
   let measuring = false;
-  let complete = 0;
+  let currentFrom = -1;
+  /** The node whose tick is being handled, or -1. */
+  let ticking = -1;
   let messages = 0;
   let updateMessages = 0;
   let bytes = 0;
+  let deliveries = 0;
+  let departedDuplicates = 0;
+  let joined = 0;
+  let left = 0;
+  let crashed = 0;
   let steps = 0;
+  /** Engine duplicate counts summed when the first write starts the measurement. */
+  let duplicatesAtStart = 0;
+
+  // Whole milliseconds, as a browser's Date.now(): with fractional times `(h + 8000) - h` can fall just
+  // short of 8000, and the engine's failure detector then asks to be woken at a time it does not act on.
+  const latency = (): number => Math.round(sampleLatency(network.latency, rng));
+  const apart = (a: number, b: number): boolean => partitioned && side[a] !== side[b];
+  const honestLive = (i: number): boolean => alive[i] === true && !adversary[i];
+
+  const addNode = (isAdversary: boolean): number => {
+    const i = engines.length;
+    table.reserve(i + 1);
+    adversary.push(isAdversary);
+    alive.push(true);
+    side.push(partitioned ? randomInt(rng, 2) : 0);
+    wake.push(Infinity);
+    livePos.push(live.length);
+    live.push(i);
+    const seed = Math.floor(rng.next() * 2 ** 32);
+    if (isAdversary) {
+      engines.push(undefined);
+      return i;
+    }
+    engines.push(new PeerlabNode({ room: ROOM, role: 'peer', signer: standInSigner(i), rng: seededRng(seed), admin, config }));
+    liveHonest++;
+    honestNodes++;
+    input(i, { type: 'tick' });
+    return i;
+  };
+
+  /** Up to `count` distinct live nodes other than `self`, at random. */
+  const sampleLive = (self: number, count: number): number[] => {
+    if (live.length - 1 <= count) return live.filter((i) => i !== self);
+    const picked = new Set<number>();
+    while (picked.size < count) {
+      const i = live[randomInt(rng, live.length)]!;
+      if (i !== self) picked.add(i);
+    }
+    return [...picked];
+  };
 
   const perform = (from: number, outputs: readonly Output[]): void => {
     for (const output of outputs) {
-      if (output.type === 'send') {
-        const to = Number(output.link);
-        if (measuring) {
-          messages++;
-          bytes += output.data.length;
-          if (output.message.t === 'events') updateMessages++;
+      switch (output.type) {
+        case 'send': {
+          const link = Number(output.link);
+          if (measuring) {
+            messages++;
+            bytes += output.data.length;
+            if (output.message.t === 'events') updateMessages++;
+          }
+          if (!links.isOpen(link)) break;
+          const to = links.other(link, from);
+          if (rng.next() < network.loss) break;
+          agenda.schedule(now + latency(), { kind: 'deliver', link, to, data: output.data });
+          if (network.duplicate > 0 && rng.next() < network.duplicate) agenda.schedule(now + latency(), { kind: 'deliver', link, to, data: output.data });
+          break;
         }
-        agenda.schedule(now + LATENCY_MS + rng.next() * JITTER_MS, { kind: 'deliver', from, to, data: output.data });
-      } else if (output.type === 'accepted') {
-        const holds = held[from]! + output.events.length;
-        held[from] = holds;
-        if (holds === events && completedAt[from]! < 0) {
-          completedAt[from] = now;
-          complete++;
+        case 'accepted':
+          for (const stored of output.events) {
+            if (output.local) {
+              eventOf.set(stored.id, table.write(from, now - start));
+              continue;
+            }
+            const event = eventOf.get(stored.id);
+            if (event === undefined || table.holds(from, event)) continue;
+            table.receive(from, event, now - start, currentFrom);
+            if (measuring) deliveries++;
+          }
+          break;
+        case 'connect':
+          if (graph === 'fixed') agenda.schedule(now, { kind: 'connectFailed', node: from, peer: output.peer });
+          else agenda.schedule(now + latency() + latency(), { kind: 'open', from, to: parseInt(output.peer, 16), forced: false });
+          break;
+        case 'drop': {
+          const link = Number(output.link);
+          if (!links.isOpen(link)) break;
+          links.close(link);
+          const other = links.other(link, from);
+          if (honestLive(other)) agenda.schedule(now, { kind: 'linkDown', node: other, link });
+          break;
         }
+        default:
+          break;
       }
     }
-    const next = nodes[from]!.nextWakeup();
-    if (next !== undefined && next !== wake[from]) {
+    const asked = engines[from]?.nextWakeup();
+    if (asked === undefined || !Number.isFinite(asked)) return;
+    // A wake-up at or before a tick just handled would spin at one instant: defer it by 1 ms.
+    const next = asked > now ? asked : ticking === from ? now + 1 : now;
+    if (next !== wake[from]) {
       wake[from] = next;
       agenda.schedule(next, { kind: 'tick', node: from });
     }
   };
-  const input = (i: number, data: Parameters<PeerlabNode['handle']>[0]): void => perform(i, handleSync(nodes[i]!, data, now, acceptEverySignature));
 
-  for (let i = 0; i < n; i++) input(i, { type: 'tick' });
-  for (let a = 0; a < n; a++) {
-    for (const b of graph[a]!) {
-      if (b < a) continue;
-      input(a, { type: 'linkUp', link: String(b), kind: 'direct' });
-      input(b, { type: 'linkUp', link: String(a), kind: 'direct' });
-    }
+  function input(i: number, data: Input): void {
+    const engine = engines[i];
+    if (engine === undefined || !alive[i]) return;
+    perform(i, handleSync(engine, data, now, acceptEverySignature));
   }
-  drain(WARMUP_MS);
 
-  const origin = randomInt(rng, n);
-  const duplicatesBefore = nodes.reduce((sum, node) => sum + node.stats().duplicates, 0);
-  const start = now;
-  measuring = true;
-  for (let e = 0; e < events; e++) input(origin, { type: 'write', kind: 'chat', body: { text: `simulated event ${e}`, name: 'sim' } });
-  const informedByRound = [complete];
-  let nextSample = start + ROUND_MS;
-  let lastProgress = 0;
-  while (complete < n && now - start < MAX_RUN_MS) {
+  const linkUp = (a: number, b: number): void => {
+    const link = links.open(a, b);
+    const name = links.name(link);
+    input(a, { type: 'linkUp', link: name, kind: 'direct', peer: standInKey(b) });
+    input(b, { type: 'linkUp', link: name, kind: 'direct', peer: standInKey(a) });
+  };
+
+  const leave = (i: number, crash: boolean): void => {
+    alive[i] = false;
+    const last = live.pop()!;
+    if (last !== i) {
+      live[livePos[i]!] = last;
+      livePos[last] = livePos[i]!;
+    }
+    const engine = engines[i];
+    if (engine !== undefined) {
+      departedDuplicates += engine.stats().duplicates;
+      liveHonest--;
+      table.leave(i);
+      engines[i] = undefined;
+    }
+    left++;
+    if (crash) {
+      crashed++;
+      return;
+    }
+    for (const link of links.openOf(i)) {
+      links.close(link);
+      const other = links.other(link, i);
+      if (honestLive(other)) agenda.schedule(now, { kind: 'linkDown', node: other, link });
+    }
+  };
+
+  // ---- the initial network ----
+  const adversaryCount = Math.round((params.adversaries ?? 0) * n);
+  const isAdversary = new Uint8Array(n);
+  for (const i of shuffled(rng, Array.from({ length: n }, (_, i) => i)).slice(0, Math.min(adversaryCount, n - 1))) isAdversary[i] = 1;
+  for (let i = 0; i < n; i++) addNode(isAdversary[i] === 1);
+  if (graph === 'fixed') {
+    const edges = randomGraph(n, degree, rng);
+    for (let a = 0; a < n; a++) for (const b of edges[a]!) if (b > a) linkUp(a, b);
+  } else {
+    for (let i = 0; i < n; i++) if (!adversary[i]) input(i, { type: 'members', peers: sampleLive(i, ROSTER_SAMPLE).map(standInKey) });
+  }
+
+  // ---- what happens after the warm-up ----
+  const interval = params.writeIntervalMs ?? 0;
+  for (let e = 0; e < events; e++) agenda.schedule(start + e * interval, { kind: 'write' });
+  let lastDisturbance = (events - 1) * interval;
+  const partition = network.partition;
+  if (partition) {
+    agenda.schedule(start + partition.startMs, { kind: 'split' });
+    agenda.schedule(start + partition.endMs, { kind: 'heal' });
+    lastDisturbance = Math.max(lastDisturbance, partition.endMs);
+  }
+  const churnEnd = churn ? start + churn.untilMs : start;
+  const nextChurn = (rate: number, kind: 'join' | 'leave', from: number): void => {
+    if (rate <= 0) return;
+    const at = from - (1000 / rate) * Math.log(1 - rng.next());
+    if (at < churnEnd) agenda.schedule(at, { kind });
+  };
+  if (churn) {
+    nextChurn(churn.joinRate, 'join', start);
+    nextChurn(churn.leaveRate, 'leave', start);
+    lastDisturbance = Math.max(lastDisturbance, churn.untilMs);
+  }
+  const deadline = start + lastDisturbance + MAX_QUIET_MS;
+
+  const informedByRound: number[] = [];
+  let nextSample = start;
+  let writesDone = 0;
+  let complete = false;
+  for (;;) {
     const at = agenda.peekTime();
-    if (at === undefined) break;
-    while (nextSample <= at && nextSample - start <= MAX_RUN_MS) {
-      informedByRound.push(complete);
-      nextSample += ROUND_MS;
+    if (at === undefined || at > deadline) break;
+    if (measuring) {
+      while (nextSample <= at) {
+        informedByRound.push(table.fraction(liveHonest));
+        nextSample += roundMs;
+      }
+      steps++;
+      if (progress && steps % PROGRESS_EVERY_STEPS === 0) progress(table.held, table.present * liveHonest, now - start);
     }
     step();
-    steps++;
-    if (progress && complete - lastProgress >= n / 20) {
-      lastProgress = complete;
-      progress(complete, n, now - start);
+    if (writesDone === events && now >= start + lastDisturbance && table.complete(liveHonest)) {
+      complete = true;
+      break;
     }
   }
-  informedByRound.push(complete);
+  informedByRound.push(table.fraction(liveHonest));
 
-  const duplicates = nodes.reduce((sum, node) => sum + node.stats().duplicates, 0) - duplicatesBefore;
-  let sumMs = 0;
-  let lastMs = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === origin || completedAt[i]! < 0) continue;
-    sumMs += completedAt[i]! - start;
-    lastMs = Math.max(lastMs, completedAt[i]! - start);
-  }
-  const receivers = Math.max(1, complete - 1);
+  const liveHonestNodes = live.filter((i) => !adversary[i]).sort((a, b) => a - b);
+  const duplicates = departedDuplicates + liveHonestNodes.reduce((sum, i) => sum + engines[i]!.stats().duplicates, 0) - duplicatesAtStart;
   return {
     nodes: n,
-    susceptible: n - complete,
-    updateMessages,
+    honestNodes,
+    adversaries: adversaryCount,
+    liveHonestAtEnd: liveHonest,
+    eventsWritten: table.written,
+    eventsPresent: table.present,
+    deliveryRatio: table.present === 0 ? 1 : table.fraction(liveHonest),
+    complete,
     messages,
-    duplicates,
-    receiveTimeSum: sumMs / ROUND_MS,
-    lastReceive: lastMs / ROUND_MS,
-    informedByRound,
+    updateMessages,
     bytes,
-    tAvgMs: sumMs / receivers,
-    tLastMs: lastMs,
+    duplicates,
+    deliveries,
+    joined,
+    left,
+    crashed,
+    roundMs,
+    informedByRound,
     virtualMs: now - start,
     steps,
+    ...table.quantiles(liveHonestNodes),
   };
 
   function step(): void {
     const entry = agenda.pop()!;
     now = entry.at;
     const work = entry.item;
-    if (work.kind === 'deliver') {
-      input(work.to, { type: 'message', link: String(work.from), data: work.data });
-    } else if (wake[work.node] === entry.at) {
-      wake[work.node] = Infinity;
-      input(work.node, { type: 'tick' });
+    switch (work.kind) {
+      case 'deliver':
+        if (!links.isOpen(work.link) || !alive[work.to] || apart(work.to, links.other(work.link, work.to))) return;
+        currentFrom = links.other(work.link, work.to);
+        input(work.to, { type: 'message', link: links.name(work.link), data: work.data });
+        currentFrom = -1;
+        return;
+      case 'tick':
+        if (wake[work.node] !== entry.at) return;
+        wake[work.node] = Infinity;
+        ticking = work.node;
+        input(work.node, { type: 'tick' });
+        ticking = -1;
+        return;
+      case 'open': {
+        const { from, to } = work;
+        if (!alive[from]) return;
+        const target = engines[to];
+        const accepts = adversary[to] === true || (target !== undefined && target.acceptsDirectLink());
+        if (from === to || !alive[to] || apart(from, to) || links.linked(from, to) || (!work.forced && !accepts)) {
+          if (!work.forced) input(from, { type: 'connectFailed', peer: standInKey(to) });
+          return;
+        }
+        linkUp(from, to);
+        return;
+      }
+      case 'linkDown':
+        input(work.node, { type: 'linkDown', link: links.name(work.link) });
+        return;
+      case 'connectFailed':
+        input(work.node, { type: 'connectFailed', peer: work.peer });
+        return;
+      case 'write': {
+        if (!measuring) {
+          measuring = true;
+          duplicatesAtStart = live.reduce((sum, i) => sum + (engines[i]?.stats().duplicates ?? 0), 0);
+        }
+        writesDone++;
+        let writer = live[randomInt(rng, live.length)]!;
+        // At most 90 % adversaries (options.ts), so this takes a few tries at most.
+        while (adversary[writer]) writer = live[randomInt(rng, live.length)]!;
+        input(writer, { type: 'write', kind: 'chat', body: { text: `simulated event ${writesDone - 1}`, name: 'sim' } });
+        return;
+      }
+      case 'join': {
+        joined++;
+        const i = addNode(rng.next() < (params.adversaries ?? 0));
+        const partners = sampleLive(i, graph === 'fixed' ? degree : ROSTER_SAMPLE);
+        if (graph === 'fixed') for (const b of partners) agenda.schedule(now + latency() + latency(), { kind: 'open', from: i, to: b, forced: true });
+        else input(i, { type: 'members', peers: partners.map(standInKey) });
+        nextChurn(churn!.joinRate, 'join', now);
+        return;
+      }
+      case 'leave': {
+        const i = live[randomInt(rng, live.length)]!;
+        // Keep two honest nodes, so there is always someone to write and someone to receive.
+        if (adversary[i] || liveHonest > 2) leave(i, rng.next() < churn!.crashFraction);
+        nextChurn(churn!.leaveRate, 'leave', now);
+        return;
+      }
+      case 'split': {
+        partitioned = true;
+        const order = shuffled(rng, Array.from({ length: engines.length }, (_, i) => i));
+        order.forEach((node, k) => (side[node] = k < order.length / 2 ? 0 : 1));
+        return;
+      }
+      case 'heal':
+        partitioned = false;
+        return;
+      default:
+        throw new Error(`unreachable: ${JSON.stringify(work satisfies never)}`);
     }
-  }
-
-  function drain(untilMs: number): void {
-    for (let at = agenda.peekTime(); at !== undefined && at <= untilMs; at = agenda.peekTime()) step();
-    now = untilMs;
   }
 }

@@ -3,78 +3,125 @@
  * comes from one seeded source consumed run after run, and nothing in the summary depends on wall time.
  */
 import { seededRng } from '../net/rng.ts';
+import type { Rng } from '../net/ports.ts';
 import { runAntiEntropy } from './antiEntropy.ts';
+import { formatLatency } from './network.ts';
 import type { SimOptions } from './options.ts';
-import { ROUND_MS, runPeerlab, type PeerlabRun, type Progress } from './peerlab.ts';
+import { runPeerlab, type PeerlabRun, type Progress } from './peerlab.ts';
+import { summarizePeerlab, type PeerlabSummary } from './peerlabReport.ts';
 import { runRumor } from './rumor.ts';
-import { summarize, type RunResult, type Summary } from './runResult.ts';
+import { summarize, type RunResult } from './runResult.ts';
 import { SIGNATURES } from './standIns.ts';
 
-export interface SimReport extends Summary {
+export interface SimReport {
   readonly protocol: SimOptions['protocol'];
   readonly seed: number;
+  readonly nodes: number;
+  /** Mean fraction informed at the end of each round (r = 0 is the start). */
+  readonly informedByRound: readonly number[];
+  /** Peerlab with --compare-adversaries: the same network without adversaries, and with them push only. */
+  readonly comparison?: readonly Comparison[];
   readonly [extra: string]: unknown;
+}
+
+export interface Comparison extends PeerlabSummary {
+  readonly label: string;
+  readonly adversaries: number;
+  readonly pushOnly: boolean;
 }
 
 export type RunProgress = (run: number, runs: number, detail?: string) => void;
 
 export function simulate(options: SimOptions, onProgress?: RunProgress): SimReport {
   const rng = seededRng(options.seed);
-  const { protocol, nodes, runs, seed } = options;
+  const { protocol, runs, seed } = options;
+  const head = { protocol, seed };
+  if (protocol === 'peerlab') {
+    const main = peerlabRuns(options, rng, onProgress);
+    const report = { ...head, ...peerlabSettings(options), ...summarizePeerlab(main) };
+    if (!options.compareAdversaries) return report;
+    // Each variant replays the same seed, so only the compared setting differs.
+    const variant = (label: string, adversaries: number, pushOnly: boolean): Comparison => ({
+      label,
+      adversaries,
+      pushOnly,
+      ...summarizePeerlab(peerlabRuns({ ...options, adversaries, pushOnly }, seededRng(options.seed), onProgress)),
+    });
+    const comparison = [
+      variant('no adversaries', 0, options.pushOnly),
+      variant(`${pct(options.adversaries)} adversaries, push only`, options.adversaries, true),
+    ];
+    return { ...report, comparison };
+  }
   const results: RunResult[] = [];
-  const peerlabRuns: PeerlabRun[] = [];
   for (let run = 0; run < runs; run++) {
     onProgress?.(run, runs);
     switch (protocol) {
       case 'rumor':
-        results.push(runRumor({ nodes, direction: options.mode, removal: options.removal, interest: options.interest, k: options.k }, rng));
+        results.push(runRumor({ nodes: options.nodes, direction: options.mode, removal: options.removal, interest: options.interest, k: options.k }, rng));
         break;
       case 'push':
       case 'pull':
       case 'push-pull':
-        results.push(runAntiEntropy({ nodes, exchange: protocol }, rng));
+        results.push(runAntiEntropy({ nodes: options.nodes, exchange: protocol }, rng));
         break;
-      case 'peerlab': {
-        const progress: Progress = (done, total, ms) => onProgress?.(run, runs, `${done}/${total} nodes hold every event at ${ms.toFixed(0)} virtual ms`);
-        const result = runPeerlab({ nodes, events: options.events, degree: options.degree }, rng, progress);
-        results.push(result);
-        peerlabRuns.push(result);
-        break;
-      }
       default:
         return unreachable(protocol);
     }
   }
   const summary = summarize(results);
-  const head = { protocol, seed };
-  switch (protocol) {
-    case 'rumor':
-      return { ...head, mode: options.mode, removal: options.removal, interest: options.interest, k: options.k, ...summary };
-    case 'push':
-    case 'pull':
-    case 'push-pull':
-      return { ...head, ...summary };
-    case 'peerlab': {
-      const mean = (pick: (r: PeerlabRun) => number): number => peerlabRuns.reduce((s, r) => s + pick(r), 0) / peerlabRuns.length;
-      const deliveries = (r: PeerlabRun): number => Math.max(1, (r.nodes - r.susceptible - 1) * options.events);
-      return {
-        ...head,
-        signatures: SIGNATURES,
-        events: options.events,
-        degree: options.degree,
-        roundMs: ROUND_MS,
-        ...summary,
-        // Per event delivered to a node (a node receiving E events counts E deliveries).
-        duplicatesPerDelivery: mean((r) => r.duplicates / deliveries(r)),
-        bytesPerNode: mean((r) => r.bytes / r.nodes),
-        tAvgMs: mean((r) => r.tAvgMs),
-        tLastMs: mean((r) => r.tLastMs),
-        steps: mean((r) => r.steps),
-      };
-    }
-    default:
-      return unreachable(protocol);
+  if (protocol === 'rumor') return { ...head, mode: options.mode, removal: options.removal, interest: options.interest, k: options.k, ...summary };
+  return { ...head, ...summary };
+}
+
+function peerlabRuns(options: SimOptions, rng: Rng, onProgress?: RunProgress): PeerlabRun[] {
+  const runs: PeerlabRun[] = [];
+  const churning = options.joinRate > 0 || options.leaveRate > 0;
+  for (let run = 0; run < options.runs; run++) {
+    onProgress?.(run, options.runs);
+    const progress: Progress = (done, total, ms) => onProgress?.(run, options.runs, `${done}/${total} deliveries at ${ms.toFixed(0)} virtual ms`);
+    runs.push(
+      runPeerlab(
+        {
+          nodes: options.nodes,
+          events: options.events,
+          degree: options.degree,
+          graph: options.graph,
+          network: { latency: options.latency, loss: options.loss, duplicate: options.duplicate, partition: options.partition },
+          writeIntervalMs: options.writeInterval,
+          ...(churning ? { churn: { joinRate: options.joinRate, leaveRate: options.leaveRate, crashFraction: options.crashFraction, untilMs: options.churnUntil } } : {}),
+          adversaries: options.adversaries,
+          pushOnly: options.pushOnly,
+        },
+        rng,
+        progress,
+      ),
+    );
   }
+  return runs;
+}
+
+/** The settings a peerlab summary was made with, so a JSON file says what it measured. */
+function peerlabSettings(options: SimOptions): Record<string, unknown> {
+  const churning = options.joinRate > 0 || options.leaveRate > 0;
+  return {
+    signatures: SIGNATURES,
+    graph: options.graph,
+    events: options.events,
+    writeIntervalMs: options.writeInterval,
+    degree: options.degree,
+    latency: formatLatency(options.latency),
+    loss: options.loss,
+    duplicate: options.duplicate,
+    partition: options.partition ? `${options.partition.startMs}:${options.partition.endMs}` : null,
+    churn: churning ? { joinRate: options.joinRate, leaveRate: options.leaveRate, crashFraction: options.crashFraction, untilMs: options.churnUntil } : null,
+    adversaryFraction: options.adversaries,
+    pushOnly: options.pushOnly,
+  };
+}
+
+function pct(fraction: number): string {
+  return `${Math.round(fraction * 100)} %`;
 }
 
 function unreachable(value: never): never {
