@@ -13,8 +13,10 @@ const options = (overrides: Partial<SimOptions>): SimOptions => ({ ...DEFAULT_OP
 describe('peerlab protocol over the simulated network', () => {
   it('200 nodes: one event reaches every node, with bounded traffic', () => {
     const run = runPeerlab({ nodes: 200, events: 1, degree: 6 }, seededRng(5));
-    expect(run.susceptible).toBe(0);
-    expect(run.informedByRound.at(-1)).toBe(200);
+    expect(run.complete).toBe(true);
+    expect(run.residue).toBe(0);
+    expect(run.informedByRound.at(-1)).toBe(1);
+    expect(run.hopsTo[2]).toBeGreaterThanOrEqual(run.hopsTo[0]!);
     // Push over ~6 links per node: every node forwards once, so at most ~degree + slack messages each.
     expect(run.updateMessages / 200).toBeLessThan(9);
     expect(run.duplicates).toBeGreaterThan(0);
@@ -37,6 +39,19 @@ describe('determinism', () => {
       expect(json(11)).not.toBe(json(12));
     });
   }
+
+  it('peerlab with every network condition, churn, droppers and the comparison: same seed, same bytes', () => {
+    const parsed = parseOptions(['--protocol', 'peerlab', '--nodes', '120', '--events', '4', '--write-interval', '300', '--latency', 'exp:40', '--loss', '0.1', '--duplicate', '0.1', '--partition', '200:3000', '--join-rate', '3', '--leave-rate', '3', '--crash-fraction', '0.5', '--churn-until', '4000', '--adversaries', '0.1', '--compare-adversaries']);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const json = (seed: number): string => JSON.stringify(simulate({ ...parsed.value, seed }));
+    const first = json(4);
+    expect(json(4)).toBe(first);
+    expect(json(5)).not.toBe(first);
+    const report = JSON.parse(first) as { comparison: { label: string }[]; deliveryRatio: number; churn: unknown };
+    expect(report.comparison.map((c) => c.label)).toEqual(['no adversaries', '10 % adversaries, push only']);
+    expect(report.deliveryRatio).toBe(1);
+    expect(report.churn).toEqual({ joinRate: 3, leaveRate: 3, crashFraction: 0.5, untilMs: 4000 });
+  });
 });
 
 describe('building blocks', () => {
@@ -65,7 +80,40 @@ describe('command line', () => {
     expect(parsed).toEqual({ ok: true, value: { ...DEFAULT_OPTIONS, mode: 'pull', removal: 'blind', interest: 'coin', k: 3, nodes: 500, runs: 4, seed: 9, json: true, svg: 'out.svg' } });
   });
 
+  it('parses the network, churn and adversary flags', () => {
+    const parsed = parseOptions(['--protocol=peerlab', '--graph', 'fixed', '--latency', 'uniform:10:30', '--loss', '0.05', '--duplicate', '0.2', '--partition', '1000:5000', '--join-rate', '2.5', '--leave-rate', '1', '--crash-fraction', '0.25', '--churn-until', '7000', '--adversaries', '0.2', '--write-interval', '100', '--push-only', '--compare-adversaries']);
+    expect(parsed).toEqual({
+      ok: true,
+      value: {
+        ...DEFAULT_OPTIONS,
+        protocol: 'peerlab',
+        graph: 'fixed',
+        latency: { kind: 'uniform', min: 10, max: 30 },
+        loss: 0.05,
+        duplicate: 0.2,
+        partition: { startMs: 1000, endMs: 5000 },
+        joinRate: 2.5,
+        leaveRate: 1,
+        crashFraction: 0.25,
+        churnUntil: 7000,
+        adversaries: 0.2,
+        writeInterval: 100,
+        pushOnly: true,
+        compareAdversaries: true,
+      },
+    });
+    expect(parseOptions(['--latency', 'exp:75'])).toMatchObject({ ok: true, value: { latency: { kind: 'exp', mean: 75 } } });
+    expect(parseOptions(['--latency', 'fixed:20'])).toMatchObject({ ok: true, value: { latency: { kind: 'fixed', ms: 20 } } });
+  });
+
   it.each([
+    [['--latency', 'normal:5'], /--latency must be/],
+    [['--latency', 'uniform:30:10'], /--latency must be/],
+    [['--loss', '1'], /--loss must be a number from 0 to 0.99/],
+    [['--adversaries', '0.95'], /--adversaries must be a number/],
+    [['--partition', '500:100'], /--partition must be START:END/],
+    [['--graph', 'ring'], /--graph must be one of/],
+    [['--push-only=yes'], /--push-only takes no value/],
     [['--protocol', 'gossip'], /--protocol must be one of/],
     [['--k', '0'], /--k must be an integer/],
     [['--nodes', '1.5'], /--nodes must be an integer/],
