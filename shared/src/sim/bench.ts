@@ -1,6 +1,6 @@
 /**
  * `npm run bench:sim`: simulated deliveries per second and peak memory, for push rumor mongering at
- * n = 1e4 and 1e5 and for the real engine at the sizes given by PEERLAB_SIZES. Wall-clock numbers, so
+ * n = 1e4 and 1e5 and for the real engine at the sizes given by PEERLAB_SIZES (fixed graph) and OVERLAY_SIZES. Wall-clock numbers, so
  * printed, never asserted. Each case runs in this process one after another; peak memory is sampled
  * after every run (rss, heapUsed) and is therefore a lower bound of the true peak.
  */
@@ -9,8 +9,10 @@ import { runPeerlab } from './peerlab.ts';
 import { runRumor } from './rumor.ts';
 import type { RunResult } from './runResult.ts';
 
-/** Engine sizes to try; the largest should finish within about a minute on a small machine. */
-const PEERLAB_SIZES = (process.env.PEERLAB_SIZES ?? '1000,10000').split(',').map(Number);
+/** Engine sizes to try over a fixed graph; 1e5 takes about 45 s of CPU (2026-11, 2 shared cores). */
+const PEERLAB_SIZES = (process.env.PEERLAB_SIZES ?? '1000,10000,100000').split(',').map(Number);
+/** Sizes for the engine's own overlay, which also pays for rosters, peer exchange and rewiring (3 s of warm-up). */
+const OVERLAY_SIZES = (process.env.OVERLAY_SIZES ?? '10000').split(',').map(Number);
 /** Rumor runs per size, so short runs are not dominated by timer resolution. */
 const RUMOR_RUNS = 20;
 
@@ -52,9 +54,11 @@ for (const nodes of [1e4, 1e5]) {
   rows.push(measure('rumor push feedback counter k=4', nodes, RUMOR_RUNS, () => delivered(runRumor({ nodes, direction: 'push', removal: 'feedback', interest: 'counter', k: 4 }, rng))));
   process.stderr.write(`bench: rumor n=${nodes} done\n`);
 }
-for (const nodes of PEERLAB_SIZES) {
-  rows.push(measure('peerlab engine, 1 event, degree 6', nodes, 1, () => runPeerlab({ nodes, events: 1, degree: 6 }, seededRng(1)).deliveries));
-  process.stderr.write(`bench: peerlab n=${nodes} done\n`);
+for (const graph of ['fixed', 'overlay'] as const) {
+  for (const nodes of graph === 'fixed' ? PEERLAB_SIZES : OVERLAY_SIZES) {
+    rows.push(measure(`peerlab engine, 1 event, degree 6, ${graph}`, nodes, 1, () => runPeerlab({ nodes, events: 1, degree: 6, graph }, seededRng(1)).deliveries));
+    process.stderr.write(`bench: peerlab ${graph} n=${nodes} done\n`);
+  }
 }
 
 const header = ['protocol', 'nodes', 'wall s', 'deliveries/s', 'peak rss MB', 'peak heap MB'];
