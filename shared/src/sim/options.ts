@@ -104,8 +104,8 @@ export const USAGE = `usage: npm run sim -- [options]
   --adversaries F            peerlab: fraction of nodes that receive but never send, 0..0.9 (default 0)
   --write-interval MS        peerlab: virtual ms between the events' writes (default 0: all at once)
   --push-only                peerlab: no periodic anti-entropy, to see what push alone reaches
-  --compare-adversaries      peerlab: also run without adversaries and with them push-only; the chart
-                             shows all three
+  --compare-adversaries      peerlab: also run without adversaries, and with them by push alone (fixed
+                             graph, no anti-entropy); the chart shows all three
   --json                     print the summary as JSON
   --svg FILE                 write a chart of the fraction informed per round
   --help`;

@@ -28,6 +28,7 @@ export interface Comparison extends PeerlabSummary {
   readonly label: string;
   readonly adversaries: number;
   readonly pushOnly: boolean;
+  readonly graph: SimOptions['graph'];
 }
 
 export type RunProgress = (run: number, runs: number, detail?: string) => void;
@@ -40,16 +41,19 @@ export function simulate(options: SimOptions, onProgress?: RunProgress): SimRepo
     const main = peerlabRuns(options, rng, onProgress);
     const report = { ...head, ...peerlabSettings(options), ...summarizePeerlab(main) };
     if (!options.compareAdversaries) return report;
-    // Each variant replays the same seed, so only the compared setting differs.
-    const variant = (label: string, adversaries: number, pushOnly: boolean): Comparison => ({
+    // Each variant replays the same seed, so only the compared setting differs. Push alone needs the
+    // fixed graph too: with the overlay, links that replace silent ones start with a summary exchange,
+    // which is anti-entropy by another name.
+    const variant = (label: string, adversaries: number, pushOnly: boolean, graph: SimOptions['graph']): Comparison => ({
       label,
       adversaries,
       pushOnly,
-      ...summarizePeerlab(peerlabRuns({ ...options, adversaries, pushOnly }, seededRng(options.seed), onProgress)),
+      graph,
+      ...summarizePeerlab(peerlabRuns({ ...options, adversaries, pushOnly, graph }, seededRng(options.seed), onProgress)),
     });
     const comparison = [
-      variant('no adversaries', 0, options.pushOnly),
-      variant(`${pct(options.adversaries)} adversaries, push only`, options.adversaries, true),
+      variant('no adversaries', 0, options.pushOnly, options.graph),
+      variant(`${pct(options.adversaries)} adversaries, push alone (fixed graph, no anti-entropy)`, options.adversaries, true, 'fixed'),
     ];
     return { ...report, comparison };
   }

@@ -48,7 +48,7 @@ describe('determinism', () => {
     expect(json(4)).toBe(first);
     expect(json(5)).not.toBe(first);
     const report = JSON.parse(first) as { comparison: { label: string }[]; deliveryRatio: number; churn: unknown };
-    expect(report.comparison.map((c) => c.label)).toEqual(['no adversaries', '10 % adversaries, push only']);
+    expect(report.comparison.map((c) => c.label)).toEqual(['no adversaries', '10 % adversaries, push alone (fixed graph, no anti-entropy)']);
     expect(report.deliveryRatio).toBe(1);
     expect(report.churn).toEqual({ joinRate: 3, leaveRate: 3, crashFraction: 0.5, untilMs: 4000 });
   });
