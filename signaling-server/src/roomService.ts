@@ -5,7 +5,7 @@
  * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
-import type { JoinRequest, JoinResponse, Member, Mode } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, Mode, RoomInfo } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
@@ -20,20 +20,7 @@ export interface MemberRef {
   readonly socketId: string;
 }
 
-export interface RoomInfo {
-  readonly room: string;
-  readonly mode: Mode;
-  readonly epoch: number;
-  readonly admin: string;
-  readonly server: string;
-  readonly members: readonly Member[];
-  readonly eventCount: number;
-  readonly digest: string;
-  readonly lastOrder: number;
-  readonly accepted: Record<Mode, Record<string, number>>;
-  /** The process whose authority holds the room (its id in /healthz). */
-  readonly owner: string;
-}
+export type { RoomInfo };
 
 export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | undefined {
   const room = rooms.get(name);

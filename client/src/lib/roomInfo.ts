@@ -2,21 +2,9 @@
  * The server's public view of a room (`GET /api/rooms/:room`), read by the presenter dashboard. The reply
  * is checked field by field: a dashboard must show "unavailable", never crash, on an unexpected answer.
  */
-import { isMode, type Member, type Mode } from '@peerlab/shared';
+import { isMode, type Member, type RoomInfo } from '@peerlab/shared';
 
-export interface RoomInfo {
-  readonly room: string;
-  readonly mode: Mode;
-  readonly epoch: number;
-  readonly admin: string;
-  readonly server: string;
-  readonly members: readonly Member[];
-  readonly eventCount: number;
-  readonly digest: string;
-  readonly lastOrder: number;
-  /** Events the server accepted, per mode they were accepted in, per kind. */
-  readonly accepted: Readonly<Record<string, Readonly<Record<string, number>>>>;
-}
+export type { RoomInfo };
 
 export type RoomFetch =
   | { readonly state: 'ok'; readonly info: RoomInfo }
@@ -34,7 +22,8 @@ function decodeRoomInfo(value: unknown): RoomInfo | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.room !== 'string' || !isMode(v.mode) || typeof v.epoch !== 'number' || typeof v.eventCount !== 'number') return undefined;
   const members = Array.isArray(v.members) ? v.members.filter(isMember) : [];
-  const accepted = typeof v.accepted === 'object' && v.accepted !== null ? (v.accepted as RoomInfo['accepted']) : {};
+  const empty: RoomInfo['accepted'] = { 'client-server': {}, p2p: {}, hybrid: {} };
+  const accepted = typeof v.accepted === 'object' && v.accepted !== null ? { ...empty, ...(v.accepted as Partial<RoomInfo['accepted']>) } : empty;
   return {
     room: v.room,
     mode: v.mode,
@@ -46,6 +35,7 @@ function decodeRoomInfo(value: unknown): RoomInfo | undefined {
     digest: typeof v.digest === 'string' ? v.digest : '',
     lastOrder: typeof v.lastOrder === 'number' ? v.lastOrder : 0,
     accepted,
+    owner: typeof v.owner === 'string' ? v.owner : '',
   };
 }
 

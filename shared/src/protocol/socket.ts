@@ -105,3 +105,20 @@ export function decodeAddressed(raw: unknown, maxBytes: number): Result<Addresse
 export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
+
+/** The server's public view of a room, `GET /api/rooms/:room` (the presenter and the tests read it). */
+export interface RoomInfo {
+  readonly room: string;
+  readonly mode: Mode;
+  readonly epoch: number;
+  readonly admin: string;
+  readonly server: string;
+  readonly members: readonly Member[];
+  readonly eventCount: number;
+  readonly digest: string;
+  readonly lastOrder: number;
+  /** Events the server accepted, per mode they were accepted in, per kind. */
+  readonly accepted: Readonly<Record<Mode, Readonly<Record<string, number>>>>;
+  /** The process whose authority holds the room (its id in /healthz). */
+  readonly owner: string;
+}
