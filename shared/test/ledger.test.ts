@@ -26,6 +26,7 @@ describe('ledger: strict operations', () => {
       expect(ledger.entries.map((e) => e.status).sort()).toEqual(['confirmed', 'refused']);
       expect(ledger.entries.find((e) => e.status === 'refused')?.reason).toMatch(/overdraft: fund holds 30, transfer 70/);
       expect(ledger.balances.get('fund')).toBe(30);
+      expect(ledger.entries.map((e) => e.position)).toEqual([1, 2]); // ranks in the authority's order
       for (const peer of room.peers) expect(statuses(room, peer)).toEqual(statuses(room, 'p0'));
     });
   }

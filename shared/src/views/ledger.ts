@@ -34,7 +34,7 @@ export interface LedgerEntry {
   readonly amount: number;
   readonly memo: string;
   readonly status: TransferStatus;
-  /** Position in the authority's order (the stamp's sequence number), when stamped. */
+  /** Rank in the authority's order of transfers (1 = first stamped), when stamped. */
   readonly position?: number;
   readonly reason?: string;
 }
@@ -96,13 +96,14 @@ export function ledgerView(events: Iterable<StoredEvent>, options: { readonly se
     balances.set(body.to, balance(body.to));
   }
   const entries: LedgerEntry[] = [];
+  const rank = new Map(stamped.map((stored, i) => [stored.id, i + 1]));
   for (const stored of [...stamped, ...unstamped]) {
     const body = stored.event.body as TransferBody;
     const base = { id: stored.id, author: stored.event.author, from: body.from, to: body.to, amount: body.amount, memo: body.memo ?? '' };
     const stamp = stamps.get(stored.id);
     if (stamp) {
       if (stamp.body.ok) move(base.from, base.to, base.amount);
-      entries.push({ ...base, status: stamp.body.ok ? 'confirmed' : 'refused', position: stamp.seq, ...(stamp.body.reason ? { reason: stamp.body.reason } : {}) });
+      entries.push({ ...base, status: stamp.body.ok ? 'confirmed' : 'refused', position: rank.get(stored.id)!, ...(stamp.body.reason ? { reason: stamp.body.reason } : {}) });
     } else if (options.strict) {
       entries.push({ ...base, status: 'pending' });
     } else if (balance(base.from) >= base.amount) {
