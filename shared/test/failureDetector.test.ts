@@ -21,4 +21,14 @@ describe('FailureDetector', () => {
   it('refuses a configuration that would cut live links', () => {
     expect(() => new FailureDetector({ heartbeatMs: 100, suspectAfterMs: 100 })).toThrow();
   });
+
+  it('agrees with its own deadline at fractional times (no wake-up that does nothing)', () => {
+    const detector = new FailureDetector({ heartbeatMs: 0.3, suspectAfterMs: 0.7 });
+    detector.watch('a', 0.1);
+    const deadline = detector.nextDeadline()!;
+    expect(detector.due(deadline)).toEqual(['a']);
+    detector.sent('a', deadline);
+    detector.heard('a', 0.1);
+    expect(detector.suspects(0.1 + 0.7)).toEqual(['a']);
+  });
 });

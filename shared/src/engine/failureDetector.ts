@@ -42,12 +42,14 @@ export class FailureDetector {
 
   /** Links silent for too long: the caller drops them. */
   suspects(now: number): string[] {
-    return [...this.#heard].filter(([, at]) => now - at >= this.#config.suspectAfterMs).map(([link]) => link);
+    // Compared as `now >= deadline`, exactly as nextDeadline() computes it: with fractional times,
+    // `now - at >= ms` can be false at the very deadline it announced, and the caller would spin.
+    return [...this.#heard].filter(([, at]) => now >= at + this.#config.suspectAfterMs).map(([link]) => link);
   }
 
   /** Links this node has sent nothing on for a heartbeat period: the caller pings them. */
   due(now: number): string[] {
-    return [...this.#sent].filter(([, at]) => now - at >= this.#config.heartbeatMs).map(([link]) => link);
+    return [...this.#sent].filter(([, at]) => now >= at + this.#config.heartbeatMs).map(([link]) => link);
   }
 
   nextDeadline(): number | undefined {
