@@ -70,7 +70,7 @@ export class BotPeer {
         identity: this.#identity,
         adminPair: this.#adminPair,
         verifier,
-        rtc: { SimplePeer, wrtc },
+        rtc: { SimplePeer, wrtc, udpOnly: true },
         iceServers: this.#options.iceServers ?? [],
         lastSeq: this.#lastSeq,
         seed: Math.floor(Math.random() * 2 ** 32),

@@ -43,6 +43,17 @@ export interface RtcImplementation {
   readonly SimplePeer: SimplePeerConstructor;
   /** `{ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate }` where the platform has none (Node). */
   readonly wrtc?: unknown;
+  /**
+   * Offer only UDP ICE candidates. Node's libwebrtc (@roamhq/wrtc) also gathers TCP candidates on every
+   * interface and checks every TCP pair: 8 bots held 14,000 TCP sockets and hit the file limit. Bots run
+   * on one machine or a LAN, where UDP host candidates always suffice.
+   */
+  readonly udpOnly?: boolean;
+}
+
+function isTcpCandidate(data: unknown): boolean {
+  const candidate = (data as { type?: string; candidate?: { candidate?: string } } | null)?.candidate?.candidate;
+  return (data as { type?: string } | null)?.type === 'candidate' && typeof candidate === 'string' && / tcp /i.test(candidate);
 }
 
 /** An attempt that has not opened after this long is given up (and, in hybrid, falls back to the relay). */
@@ -266,6 +277,7 @@ export class WebRtcMesh {
     this.#attempts.set(peer, attempt);
     attempt.timeout = setTimeout(() => this.#failed(peer, attempt, 'timeout'), CONNECT_TIMEOUT_MS);
     sp.on('signal', (data) => {
+      if (this.#rtc.udpOnly && isTcpCandidate(data)) return;
       if (current()) this.#send(peer, { a: id, i: initiator, d: data });
     });
     sp.on('connect', () => {
