@@ -70,4 +70,18 @@ test.describe('relay, lab and presenter', () => {
     await expect(page.getByTestId('room-code')).toHaveText(/^[a-z]+-[a-z]+-\d{2}$/);
     await context.close();
   });
+
+  test('a lone tab keeps its history across a reload (IndexedDB), with no peer and no server copy', async ({ room, server }) => {
+    const ada = await room.open('Ada');
+    const texts = ['kept 1', 'kept 2', 'kept 3'];
+    for (const text of texts) await ada.write(text);
+    const digest = await ada.digest();
+    await ada.reload();
+    // p2p: the server holds no chat and no other peer is online, so only the browser's own storage has it.
+    expect((await server.room(room.name))?.accepted.p2p?.chat ?? 0).toBe(0);
+    await expect(ada.testId('chat-message')).toHaveCount(3);
+    await expect(ada.testId('state-digest')).toHaveText(digest);
+    await ada.write('after the reload');
+    await expect(ada.testId('chat-message')).toHaveCount(4);
+  });
 });

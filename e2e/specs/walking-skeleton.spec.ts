@@ -102,7 +102,7 @@ test.describe('walking skeleton', () => {
     await expectConverged(tabs, texts.length + sequence.length);
   });
 
-  test('a reloaded tab keeps its identity and catches up from its peers, not the server', async ({ room, server }) => {
+  test('a reloaded tab keeps its identity and its history, and catches up from its peers, not the server', async ({ room, server }) => {
     const tabs = await threeTabs(room);
     const [ada, bob, cy] = tabs;
     await expectDirectMesh(tabs);

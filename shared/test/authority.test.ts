@@ -81,3 +81,22 @@ describe('admission (hybrid)', () => {
     expect(room.net.runUntil(() => [...room.net.nodes.get('p2')!.store.events()].some((s) => s.event.author === sybil.id && s.event.kind === 'chat'), 10_000)).toBe(true);
   });
 });
+
+describe('restored history', () => {
+  it('control events restored before the admin and server keys are known take effect once they are', () => {
+    const room = makeRoom(2, 35, CALM);
+    room.switchMode('p0', 'hybrid');
+    room.net.input('p0', { type: 'setService', running: false, admin });
+    room.net.runFor(1_000);
+    const history = [...room.net.nodes.get('p1')!.store.events()].map((stored) => ({ event: stored.event }));
+    // A returning peer restores its kept events before it has joined (no admin or server key yet).
+    const returning = new PeerlabNode({ room: 'lab', role: 'peer', signer: nodeSigner(keyPairFor('p1')), rng: seededRng(5) });
+    returning.handle({ type: 'restore', events: history }, 0);
+    expect(returning.mode).toBe('p2p');
+    returning.handle({ type: 'setAdmin', admin: ADMIN.publicKey }, 0);
+    returning.handle({ type: 'setServer', server: keyPairFor('server').publicKey }, 0);
+    expect(returning.mode).toBe('hybrid');
+    expect(returning.serviceRunning).toBe(false);
+    expect(returning.isAdmitted(room.net.nodes.get('p0')!.id)).toBe(true);
+  });
+});

@@ -315,9 +315,11 @@ export class PeerlabNode {
         break;
       case 'setAdmin':
         this.#admin = input.admin;
+        this.#reviewControl(out);
         break;
       case 'setServer':
         if (this.role === 'peer') this.#server = input.server;
+        this.#reviewControl(out);
         break;
       case 'members':
         this.#overlay?.setRoster(input.peers, now);
@@ -655,6 +657,13 @@ export class PeerlabNode {
       const peers = shuffled(this.#rng, eligible.filter((id) => !always.includes(id))).slice(0, this.#config.pushFanout);
       for (const linkId of [...always, ...peers]) out.event(linkId, stored);
     }
+  }
+
+  /** Control events restored before the admin's or server's key was known take effect once it is. */
+  #reviewControl(out: Outbox): void {
+    const control = [...this.store.events()].filter((stored) => isControlKind(stored.event.kind));
+    this.#noteStamps(control);
+    this.#refreshMode(out, control);
   }
 
   /** The admin's newest event of a kind: its log holds only control events, newest last. */

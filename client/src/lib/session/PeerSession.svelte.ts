@@ -17,12 +17,14 @@ import {
   type Mode,
   type OverlayConfig,
   type RejectionReason,
+  type SignedEvent,
   type Verifier,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
 import type { OverlaySetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
+import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
@@ -121,11 +123,12 @@ export class PeerSession {
   #closed = false;
 
   static async create(options: SessionOptions): Promise<PeerSession> {
-    const [identity, verifier] = await Promise.all([tabIdentity(options.storage.identity), pageVerifier()]);
-    return new PeerSession(options, identity, verifier);
+    const [identity, verifier, cache] = await Promise.all([tabIdentity(options.storage.identity), pageVerifier(), openEventCache()]);
+    const restored = cache ? await cache.load(options.room) : [];
+    return new PeerSession(options, identity, verifier, cache, restored);
   }
 
-  private constructor(options: SessionOptions, identity: KeyPair, verifier: Verifier) {
+  private constructor(options: SessionOptions, identity: KeyPair, verifier: Verifier, cache: EventCache | undefined, restored: readonly SignedEvent[]) {
     const { storage } = options;
     // Notices given before the driver exists (its constructor already reports) must not be lost.
     const early: string[] = [...(options.notices ?? [])];
@@ -144,6 +147,7 @@ export class PeerSession {
         ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
         ...(options.overlay ? { overlay: options.overlay } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
+        restored,
       },
       {
         changed: () => {
@@ -154,6 +158,7 @@ export class PeerSession {
           else early.push(text);
         },
         saveLastSeq: (seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq),
+        persist: (events) => cache?.save(options.room, events),
       },
     );
     this.room = this.#driver.room;

@@ -28,6 +28,7 @@ import {
   type Member,
   type Mode,
   type Output,
+  type SignedEvent,
   type OverlayConfig,
   type Verifier,
   type VerifyRequest,
@@ -110,6 +111,8 @@ export interface DriverOptions {
   readonly io?: typeof io;
   /** The room's passcode (`?passcode=`): set by the join that creates the room, required after. */
   readonly passcode?: string;
+  /** Events the host kept from earlier visits (a browser's IndexedDB). */
+  readonly restored?: readonly SignedEvent[];
 }
 
 export interface DriverHandlers {
@@ -119,6 +122,8 @@ export interface DriverHandlers {
   notice(text: string): void;
   /** The host's storage keeps the highest sequence number used, so a restart never reuses one. */
   saveLastSeq(seq: number): void;
+  /** Events that entered the state, for the host to keep (a browser: IndexedDB). */
+  persist?(events: readonly { readonly id: string; readonly event: SignedEvent }[]): void;
 }
 
 export class PeerDriver {
@@ -177,6 +182,8 @@ export class PeerDriver {
       lastSeq: options.lastSeq,
       ...(options.overlay ? { config: { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } } : {}),
     });
+    // What the host kept from earlier visits, before anyone answers (trusted: verified when first received).
+    if (options.restored && options.restored.length > 0) this.#node.handle({ type: 'restore', events: options.restored.map((event) => ({ event })) }, Date.now());
     this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, options.rtc, {
       open: (peer) => {
         this.#failures.delete(peer);
@@ -366,6 +373,7 @@ export class PeerDriver {
         break;
       case 'accepted':
         if (output.local) this.#on.saveLastSeq(this.#node.lastSeq);
+        this.#on.persist?.(output.events);
         break;
       case 'mode':
         this.#reconcileWanted = true;
