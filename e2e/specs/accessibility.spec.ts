@@ -1,0 +1,76 @@
+/**
+ * Usable by a person: every main view passes axe-core's WCAG A/AA rules with no serious or critical
+ * violation, works from the keyboard alone, and logs no console error. Screenshots of each view are kept
+ * as artifacts (test.info().outputPath, under e2e/artifacts).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { test, expect } from '../fixtures.ts';
+
+async function expectAccessible(page: Page, view: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  const blocking = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  const described = blocking.map((violation) => `${violation.id}: ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 4).join(', ')}`);
+  expect(described, `${view}: axe violations`).toEqual([]);
+  await page.screenshot({ path: test.info().outputPath(`${view}.png`), fullPage: true });
+}
+
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  return errors;
+}
+
+test.describe('accessibility', () => {
+  test('the peer view passes axe and is driven by the keyboard alone', async ({ room }) => {
+    const ada = await room.open('Ada');
+    const bob = await room.open('Bob');
+    await expect(ada.testId('peer-count')).toHaveText('1');
+
+    // Keyboard only: tab to the chat box, type, press Enter; the other peer gets the message.
+    const page = ada.page;
+    await page.locator('body').focus();
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await ada.testId('chat-input').evaluate((input) => input === document.activeElement);
+    }
+    expect(reached, 'the chat input is reachable with Tab').toBe(true);
+    await page.keyboard.type('typed without a mouse');
+    await page.keyboard.press('Enter');
+    await expect(bob.testId('chat-message').filter({ hasText: 'typed without a mouse' })).toHaveCount(1);
+
+    // The mode select is a real control the keyboard can change.
+    await ada.testId('mode-select').focus();
+    await ada.testId('mode-select').selectOption('client-server');
+    await expect(bob.testId('mode')).toHaveText('client-server');
+
+    await expectAccessible(page, 'peer-view');
+    expect(ada.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+  });
+
+  test('the presenter and lab views pass axe with no console errors', async ({ room, browser, server }) => {
+    await room.open('Ada');
+    const context = await browser.newContext();
+    const presenter = await context.newPage();
+    const presenterErrors = collectErrors(presenter);
+    await presenter.goto(`${server.url}/present?room=${room.name}`);
+    await expect(presenter.getByTestId('mode')).toHaveText('p2p');
+    await expectAccessible(presenter, 'presenter');
+
+    const lab = await context.newPage();
+    const labErrors = collectErrors(lab);
+    await lab.goto(`${server.url}/?lab=3&room=a11y${Date.now() % 100000}`);
+    await expect(lab.getByTestId('lab-peer')).toHaveCount(3);
+    await expect(lab.getByTestId('lab-peer').nth(2).getByTestId('peer-count')).toHaveText('2');
+    await expectAccessible(lab, 'lab');
+
+    expect(presenterErrors).toEqual([]);
+    expect(labErrors).toEqual([]);
+    await context.close();
+  });
+});
