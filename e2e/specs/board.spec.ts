@@ -93,6 +93,13 @@ test.describe('shared pixel board', () => {
       await expect(cell(page, 3, 4)).toHaveAttribute('data-lost', '2');
       await expect(cell(page, 3, 4)).toHaveAttribute('data-raced', '1');
     }
+    await cy.testId('board').locator('..').screenshot({ path: test.info().outputPath('board.png') });
+    // Readable on a phone: the 16×16 grid fits a 390 px wide screen without scrolling sideways.
+    await cy.page.setViewportSize({ width: 390, height: 844 });
+    const box = await cy.testId('board').boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(box!.width / 16).toBeGreaterThanOrEqual(18);
+    await cy.page.getByTestId('board').screenshot({ path: test.info().outputPath('board-phone.png') });
     for (const page of pages) expect(page.errors).toEqual([]);
   });
 
