@@ -118,4 +118,25 @@ test.describe('shared pixel board', () => {
     // Every other cell is still empty.
     await expect(ada.page.locator('[data-testid="board-cell"]:not([data-color=""])')).toHaveCount(1);
   });
+
+  test('lab mode: each card shows a glance of the board, the same on every peer', async ({ browser, server }) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?lab=3&room=labboard${Date.now() % 100000}`);
+    const cards = page.getByTestId('lab-peer');
+    await expect(cards).toHaveCount(3);
+    for (let i = 0; i < 3; i++) await expect(cards.nth(i).getByTestId('peer-count')).toHaveText('2');
+    await page.evaluate(() => {
+      const lab = (window as unknown as { peerlabLab: { paint(x: number, y: number, color: string): boolean }[] }).peerlabLab;
+      lab[0]!.paint(2, 3, 'orange');
+      lab[2]!.paint(9, 9, 'green');
+    });
+    for (let i = 0; i < 3; i++) {
+      const mini = cards.nth(i).getByTestId('board-mini-cell');
+      await expect(mini).toHaveCount(2);
+      await expect(mini.and(page.locator('[data-x="2"][data-y="3"]'))).toHaveAttribute('data-color', 'orange');
+      await expect(mini.and(page.locator('[data-x="9"][data-y="9"]'))).toHaveAttribute('data-color', 'green');
+    }
+    await context.close();
+  });
 });
