@@ -57,8 +57,11 @@ test.describe('reset the room', () => {
     await presenter.goto(`${server.url}/present?room=${room.name}`);
     await expect(presenter.getByTestId('room-generation')).toHaveText('0');
 
+    const started = Date.now();
     await resetRoom(ada);
     for (const page of pages) await expectEmptied(page);
+    // A measurement, not an assertion: how long until every page shows the empty room (results.json).
+    test.info().annotations.push({ type: 'reset-to-empty-ms', description: String(Date.now() - started) });
     expect(await Promise.all(pages.map((page) => page.identity()))).toEqual(identities);
     for (const page of pages) await expect(page.testId('peer-count')).toHaveText('2');
     await expectConverged(pages, 0);
