@@ -23,6 +23,8 @@ async function freePort(): Promise<number> {
 export interface RoomInfo {
   mode: string;
   epoch: number;
+  /** How many times the admin reset the room. */
+  generation: number;
   eventCount: number;
   digest: string;
   members: { peer: string; name: string }[];

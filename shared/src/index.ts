@@ -16,3 +16,6 @@ export * from './crypto/webCryptoVerifier.ts';
 export * from './views/chat.ts';
 export * from './views/ledger.ts';
 export * from './protocol/socket.ts';
+export * from './engine/pixel.ts';
+export * from './engine/roomGeneration.ts';
+export * from './views/board.ts';

@@ -36,6 +36,10 @@ export interface NewEvent {
 /** Why a group commit was refused without touching the log. */
 export type InsertResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'fenced'; readonly owner: string | undefined };
 
+export type ResetResult =
+  | { readonly ok: true; readonly generation: number; readonly deleted: number }
+  | { readonly ok: false; readonly reason: 'fenced' | 'stale_generation' };
+
 export class PeerlabDatabase {
   readonly #db: Database.Database;
   readonly #insertEvent: Database.Statement;
@@ -66,6 +70,7 @@ export class PeerlabDatabase {
       );
       CREATE TABLE IF NOT EXISTS room_passcodes (room TEXT PRIMARY KEY, hash TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS room_owners (room TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS room_generations (room TEXT PRIMARY KEY, generation INTEGER NOT NULL, reset_at INTEGER NOT NULL);
     `);
     this.#ownerOf = this.#db.prepare('SELECT owner FROM room_owners WHERE room = ?').pluck();
     this.#insertEvent = this.#db.prepare(
@@ -144,6 +149,27 @@ export class PeerlabDatabase {
   /** Group commit: all of one batch's events in one transaction (one fsync), if `owner` still holds the room. */
   insertEvents(room: string, events: readonly NewEvent[], owner: string): InsertResult {
     return events.length > 0 ? this.#insertEvents(room, events, owner) : { ok: true };
+  }
+
+  /** The room's generation: how many times its admin reset it (0 for a room never reset). */
+  roomGeneration(room: string): number {
+    return (this.#db.prepare('SELECT generation FROM room_generations WHERE room = ?').pluck().get(room) as number | undefined) ?? 0;
+  }
+
+  /**
+   * The admin's reset: in one transaction, if `owner` still holds the room and it is still at `from`,
+   * the room's events are deleted and its generation becomes `from + 1`. Nothing of the old log survives
+   * a restart; its events are refused anyway, being signed for the old generation's room id.
+   */
+  resetRoom(room: string, from: number, owner: string, now: number): ResetResult {
+    return this.#db.transaction((): ResetResult => {
+      const holder = this.#ownerOf.get(room) as string | undefined;
+      if (holder !== owner) return { ok: false, reason: 'fenced' };
+      if (this.roomGeneration(room) !== from) return { ok: false, reason: 'stale_generation' };
+      const deleted = this.#db.prepare('DELETE FROM events WHERE room = ?').run(room).changes;
+      this.#db.prepare('INSERT OR REPLACE INTO room_generations (room, generation, reset_at) VALUES (?, ?, ?)').run(room, from + 1, now);
+      return { ok: true, generation: from + 1, deleted };
+    }).immediate();
   }
 
   hasEvent(room: string, id: string): boolean {

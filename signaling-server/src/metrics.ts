@@ -14,6 +14,7 @@ export class Metrics {
   readonly relayBytes: Counter;
   readonly relayMessages: Counter;
   readonly rejections: Counter<'reason'>;
+  readonly roomResets: Counter;
 
   constructor(sources: MetricsSources, options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -41,6 +42,7 @@ export class Metrics {
       labelNames: ['reason'] as const,
       registers,
     });
+    this.roomResets = new Counter({ name: 'peerlab_room_resets_total', help: 'Rooms emptied by their admin (a new generation)', registers });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'peerlab_process_' });
   }
 

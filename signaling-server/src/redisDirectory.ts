@@ -11,7 +11,7 @@
  *   sockets here join the new owner again. Their engines then re-send, through the hello exchange,
  *   whatever the old owner had not committed.
  */
-import type { JoinRequest, JoinResponse } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, ResetRequest } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import { ProcessBus, type BusEnvelope } from './processBus.ts';
@@ -115,6 +115,10 @@ export class RedisDirectory implements RoomDirectory {
 
   relay(ref: MemberRef, to: string, data: string): void {
     this.#toOwner(ref.room, 'relay', { ref, to, data }, () => this.#service!.relay(ref, to, data));
+  }
+
+  reset(ref: MemberRef, request: ResetRequest): void {
+    this.#toOwner(ref.room, 'reset', { ref, request }, () => this.#service!.reset(ref, request));
   }
 
   leave(ref: MemberRef): void {
@@ -274,6 +278,9 @@ export class RedisDirectory implements RoomDirectory {
         return;
       case 'relay':
         if (owned) service.relay(ref, message.to as string, message.data as string);
+        return;
+      case 'reset':
+        if (owned) service.reset(ref, message.request as ResetRequest);
         return;
       case 'leave':
         if (owned) service.leave(ref);

@@ -12,6 +12,7 @@
 import {
   MODES,
   PeerlabNode,
+  engineRoomId,
   seededRng,
   tweetnaclSigner,
   tweetnaclVerifier,
@@ -67,8 +68,10 @@ export class RoomAuthority {
     readonly admin: string,
     serverKeys: KeyPair,
     private readonly ports: AuthorityPorts,
+    /** How many times the admin reset the room: events are signed for this generation's room id. */
+    readonly generation = 0,
   ) {
-    this.node = new PeerlabNode({ room, role: 'server', signer: tweetnaclSigner(serverKeys), rng: seededRng(0x5eed), admin });
+    this.node = new PeerlabNode({ room: engineRoomId(room, generation), role: 'server', signer: tweetnaclSigner(serverKeys), rng: seededRng(0x5eed), admin });
     // Claim first, then load: whatever a previous owner committed before the claim is in `rows`.
     ports.db.claimRoom(room, ports.owner, Date.now());
     const rows = ports.db.loadEvents(room);

@@ -3,7 +3,7 @@
  * to the directory, which calls the owner's `RoomService`: in this process (always, without Redis), or
  * in the process holding the room's lease (with Redis, see redisDirectory.ts).
  */
-import type { JoinRequest, JoinResponse } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, ResetRequest } from '@peerlab/shared';
 import type { MemberRef, RoomInfo, RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
 
@@ -19,6 +19,8 @@ export interface RoomDirectory {
   peer(ref: MemberRef, data: string): void;
   signal(ref: MemberRef, to: string, data: string): void;
   relay(ref: MemberRef, to: string, data: string): void;
+  /** Admin: reset the member's room (validated shape; the owner checks the signature). */
+  reset(ref: MemberRef, request: ResetRequest): void;
   leave(ref: MemberRef): void;
   info(room: string): Promise<RoomInfo | undefined>;
   /** Rooms whose authority runs in this process. */
@@ -60,6 +62,10 @@ export class LocalDirectory implements RoomDirectory {
 
   relay(ref: MemberRef, to: string, data: string): void {
     this.service.relay(ref, to, data);
+  }
+
+  reset(ref: MemberRef, request: ResetRequest): void {
+    this.service.reset(ref, request);
   }
 
   leave(ref: MemberRef): void {

@@ -5,13 +5,14 @@
  * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
-import type { JoinRequest, JoinResponse, Mode, RoomInfo } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Rooms } from './rooms.ts';
 import type { PeerlabIo } from './socketHandlers.ts';
+import { resetRoom } from './roomReset.ts';
 
 /** One member's socket in one room. */
 export interface MemberRef {
@@ -32,6 +33,7 @@ export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | 
     room: name,
     mode: authority.node.mode,
     epoch: authority.node.epoch,
+    generation: authority.generation,
     admin: authority.admin,
     server: rooms.serverKey,
     members: room.memberList(),
@@ -73,7 +75,7 @@ export class RoomService {
     }
     const node = room.authority.node;
     io.to(room.name).emit('members', room.memberList());
-    return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, members: room.memberList(), created };
+    return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created };
   }
 
   /** The member's server link is up: the authority says hello (after the join ack reached the client). */
@@ -112,6 +114,19 @@ export class RoomService {
     this.deps.metrics.relayMessages.inc();
     this.deps.metrics.relayBytes.inc(data.length);
     this.deps.io.to(target).emit('relay', { from: ref.peer, data });
+  }
+
+  /** Admin: empty the room into its next generation (see roomReset.ts); a refusal is told and counted. */
+  reset(ref: MemberRef, request: ResetRequest): void {
+    resetRoom(this.deps, ref, request).then(
+      (outcome) => {
+        if (!outcome.ok) this.#refuse(ref, outcome.reason, outcome.detail);
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error, room: ref.room }, 'reset failed');
+        this.#refuse(ref, 'internal', 'reset failed');
+      },
+    );
   }
 
   leave(ref: MemberRef): void {

@@ -151,7 +151,7 @@ export class Rooms {
         if (this.#rooms.get(name) === room) this.#rooms.delete(name);
         this.deps.onFenced(name);
       },
-    });
+    }, this.deps.db.roomGeneration(name));
     room = new Room(name, authority);
     this.#rooms.set(name, room);
     return room;

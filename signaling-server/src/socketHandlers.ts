@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   decodeAddressed,
   decodeJoin,
+  decodeReset,
   type ClientToServerEvents,
   type JoinResponse,
   type ServerToClientEvents,
@@ -152,6 +153,16 @@ export function registerSocketHandlers({ io, directory, metrics, logger }: Handl
         const decoded = decodeAddressed(raw, MAX_MESSAGE_BYTES);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
         directory.relay(state.joined, decoded.value.to, decoded.value.data);
+      }),
+    );
+
+    socket.on(
+      'reset',
+      guarded('reset', (raw) => {
+        if (!state.joined) return refuse('not_joined', 'join a room first');
+        const decoded = decodeReset(raw);
+        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
+        directory.reset(state.joined, decoded.value);
       }),
     );
 

@@ -10,6 +10,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import {
   PROTOCOL_VERSION,
   PeerlabNode,
+  engineRoomId,
   eventId,
   generateKeyPair,
   handleSync,
@@ -162,9 +163,11 @@ export class TestPeer {
     /** The admin key this peer proposes (and holds, if it creates the room). */
     readonly adminKeys: KeyPair = generateKeyPair(),
     keys?: KeyPair,
+    /** The room's generation this peer believes in (its engine room id names it). */
+    generation = 0,
   ) {
     this.keys = keys ?? generateKeyPair();
-    this.node = new PeerlabNode({ room, role: 'peer', signer: nodeSigner(this.keys), rng: seededRng(7) });
+    this.node = new PeerlabNode({ room: engineRoomId(room, generation), role: 'peer', signer: nodeSigner(this.keys), rng: seededRng(7) });
     this.socket = rawSocket(server);
     this.socket.on('peer', (data) => {
       this.feed({ type: 'message', link: 'server', data });
@@ -176,8 +179,8 @@ export class TestPeer {
     this.socket.on('relay', (message) => this.relays.push(message));
   }
 
-  static async joined(server: PeerlabServer, room: string, name: string, adminKeys?: KeyPair, keys?: KeyPair): Promise<TestPeer> {
-    const peer = new TestPeer(server, room, name, adminKeys, keys);
+  static async joined(server: PeerlabServer, room: string, name: string, adminKeys?: KeyPair, keys?: KeyPair, generation = 0): Promise<TestPeer> {
+    const peer = new TestPeer(server, room, name, adminKeys, keys, generation);
     const response = await peer.join();
     if (!response.ok) throw new Error(`join refused: ${response.reason} ${response.detail}`);
     return peer;

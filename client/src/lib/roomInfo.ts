@@ -28,6 +28,7 @@ function decodeRoomInfo(value: unknown): RoomInfo | undefined {
     room: v.room,
     mode: v.mode,
     epoch: v.epoch,
+    generation: typeof v.generation === 'number' ? v.generation : 0,
     admin: typeof v.admin === 'string' ? v.admin : '',
     server: typeof v.server === 'string' ? v.server : '',
     members,

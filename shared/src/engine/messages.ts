@@ -8,6 +8,8 @@ import { MAX_EVENT_BYTES, MODES, PROTOCOL_VERSION, type SignedEvent } from './ev
 import { accept, reject, type Rejection, type Result } from './rejections.ts';
 import { canonicalJson } from './encoding.ts';
 import type { RouteMessage } from './signalRouter.ts';
+import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
+import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -52,7 +54,7 @@ const versionVector = z.record(hexKey, z.number().int().min(0).max(2 ** 31)).ref
 const eventShape = z
   .object({
     v: z.number().int().min(1),
-    room: z.string().min(1).max(64),
+    room: z.string().min(1).max(MAX_ENGINE_ROOM_CHARS),
     author: hexKey,
     seq: seqNumber,
     lamport: z.number().int().min(0).max(2 ** 48),
@@ -70,11 +72,12 @@ const bodySchemas: Record<string, z.ZodType> = {
   admit: z.object({ peer: hexKey }).strict(),
   partition: z.object({ groups: z.array(z.array(hexKey).max(1000)).min(2).max(8).nullable(), epoch: seqNumber }).strict(),
   transfer: z.object({ from: accountName, to: accountName, amount: z.number().int().min(1).max(1_000_000), memo: z.string().max(100).optional() }).strict(),
+  pixel: z.object({ x: z.number().int().min(0).max(BOARD_SIZE - 1), y: z.number().int().min(0).max(BOARD_SIZE - 1), color: z.enum(PIXEL_COLORS), over: z.string().regex(/^[0-9a-f]{32}$/).optional() }).strict(),
   stamp: z.object({ transfer: z.string().regex(/^[0-9a-f]{32}$/), ok: z.boolean(), reason: z.string().max(120).optional() }).strict(),
 };
 
 const messageShape = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('hello'), v: z.number().int().min(1), room: z.string().min(1).max(64), peer: hexKey, vv: versionVector }).strict(),
+  z.object({ t: z.literal('hello'), v: z.number().int().min(1), room: z.string().min(1).max(MAX_ENGINE_ROOM_CHARS), peer: hexKey, vv: versionVector }).strict(),
   z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean() }).strict(),
   z.object({ t: z.literal('events'), events: z.array(z.unknown()).max(10_000) }).strict(),
   z.object({ t: z.literal('ping') }).strict(),

@@ -35,6 +35,8 @@ export type JoinResponse =
       readonly server: string;
       readonly mode: Mode;
       readonly epoch: number;
+      /** How many times the admin reset the room: the engine's room id names it (see roomGeneration.ts). */
+      readonly generation: number;
       readonly members: readonly Member[];
       /** True when this join created the room. */
       readonly created: boolean;
@@ -61,6 +63,8 @@ export interface ClientToServerEvents {
   signal: (message: Addressed) => void;
   /** An engine message for another member, carried by the server when no direct link exists. */
   relay: (message: Addressed) => void;
+  /** Admin: empty the room and start its next generation (signed with the room admin key). */
+  reset: (request: ResetRequest) => void;
 }
 
 export interface ServerToClientEvents {
@@ -70,6 +74,19 @@ export interface ServerToClientEvents {
   relay: (message: FromPeer) => void;
   /** The server refused something this client sent; it keeps the connection. */
   refused: (refusal: { readonly reason: string; readonly detail: string }) => void;
+  /** The admin reset the room: drop what is held for it and rejoin as `generation`. */
+  reset: (notice: RoomReset) => void;
+}
+
+export interface ResetRequest {
+  /** The generation the admin ends: a signature is good for one reset only. */
+  readonly generation: number;
+  /** The room admin key's ed25519 signature of `resetSigningBytes(room, generation)`, hex. */
+  readonly sig: string;
+}
+
+export interface RoomReset {
+  readonly generation: number;
 }
 
 export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -102,6 +119,13 @@ export function decodeAddressed(raw: unknown, maxBytes: number): Result<Addresse
   return parsed.success ? accept(parsed.data) : reject('schema', `addressed: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 }
 
+const resetSchema = z.object({ generation: z.number().int().min(0).max(2 ** 31), sig: z.string().regex(/^[0-9a-f]{128}$/) }).strict();
+
+export function decodeReset(raw: unknown): Result<ResetRequest> {
+  const parsed = resetSchema.safeParse(raw);
+  return parsed.success ? accept(parsed.data) : reject('schema', `reset: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+}
+
 export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
@@ -111,6 +135,8 @@ export interface RoomInfo {
   readonly room: string;
   readonly mode: Mode;
   readonly epoch: number;
+  /** How many times the admin reset the room. */
+  readonly generation: number;
   readonly admin: string;
   readonly server: string;
   readonly members: readonly Member[];

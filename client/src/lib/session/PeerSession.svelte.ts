@@ -7,15 +7,20 @@
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import {
+  boardView,
+  cellKey,
   chatView,
+  engineRoomId,
   REJECTION_REASONS,
   webCryptoVerifier,
+  type Board,
   type ChatMessage,
   type KeyPair,
   type Ledger,
   type LinkKind,
   type Mode,
   type OverlayConfig,
+  type PixelColor,
   type RejectionReason,
   type SignedEvent,
   type Verifier,
@@ -26,6 +31,7 @@ import type { OverlaySetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
+import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -89,6 +95,8 @@ export class PeerSession {
   readonly publicKey: string;
   readonly fingerprint: string;
   readonly webrtcSupported: boolean;
+  /** The room's generation this session belongs to: how many times its admin reset it. */
+  readonly generation: number;
 
   mode = $state.raw<Mode>('p2p');
   epoch = $state.raw(0);
@@ -96,6 +104,8 @@ export class PeerSession {
   eventCount = $state.raw(0);
   pendingCount = $state.raw(0);
   messages = $state.raw<readonly ChatMessage[]>([]);
+  /** The shared pixel board (last writer wins). */
+  board = $state.raw<Board>(boardView([]));
   members = $state.raw<readonly MemberView[]>([]);
   /** Open direct WebRTC links. */
   directCount = $state.raw(0);
@@ -124,12 +134,22 @@ export class PeerSession {
 
   static async create(options: SessionOptions): Promise<PeerSession> {
     const [identity, verifier, cache] = await Promise.all([tabIdentity(options.storage.identity), pageVerifier(), openEventCache()]);
-    const restored = cache ? await cache.load(options.room) : [];
-    return new PeerSession(options, identity, verifier, cache, restored);
+    // The generation this browser last saw; a join into a newer one drops this copy and starts again.
+    const generation = loadGeneration(options.room);
+    const restored = cache ? await cache.load(engineRoomId(options.room, generation)) : [];
+    return new PeerSession(options, identity, verifier, cache, restored, generation);
   }
 
-  private constructor(options: SessionOptions, identity: KeyPair, verifier: Verifier, cache: EventCache | undefined, restored: readonly SignedEvent[]) {
-    const { storage } = options;
+  private constructor(
+    options: SessionOptions,
+    identity: KeyPair,
+    verifier: Verifier,
+    cache: EventCache | undefined,
+    restored: readonly SignedEvent[],
+    generation: number,
+  ) {
+    const storage = { ...options.storage, lastSeq: generationScoped(options.storage.lastSeq, generation) };
+    const engineRoom = engineRoomId(options.room, generation);
     // Notices given before the driver exists (its constructor already reports) must not be lost.
     const early: string[] = [...(options.notices ?? [])];
     let ready = false;
@@ -148,6 +168,7 @@ export class PeerSession {
         ...(options.overlay ? { overlay: options.overlay } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
         restored,
+        generation,
       },
       {
         changed: () => {
@@ -158,7 +179,8 @@ export class PeerSession {
           else early.push(text);
         },
         saveLastSeq: (seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq),
-        persist: (events) => cache?.save(options.room, events),
+        persist: (events) => cache?.save(engineRoom, events),
+        roomReset: (next) => void this.#onRoomReset(options, cache, next),
       },
     );
     this.room = this.#driver.room;
@@ -166,6 +188,7 @@ export class PeerSession {
     this.publicKey = this.#driver.publicKey;
     this.fingerprint = this.#driver.fingerprint;
     this.webrtcSupported = this.#driver.webrtcSupported;
+    this.generation = this.#driver.generation;
     this.verifierName = this.#driver.verifierName;
     ready = true;
     for (const text of early) this.#notice(text);
@@ -191,6 +214,16 @@ export class PeerSession {
 
   switchMode(mode: Mode): void {
     this.#driver.switchMode(mode);
+  }
+
+  /** Paints one board cell, knowingly over the colour this peer shows there now. */
+  paint(x: number, y: number, color: PixelColor): boolean {
+    return this.#driver.paint(x, y, color, this.board.cells.get(cellKey(x, y))?.id);
+  }
+
+  /** Admin: empty the room for everyone (its next generation); every page drops its copy and rejoins. */
+  resetRoom(): void {
+    this.#driver.resetRoom();
   }
 
   /** Admin: split the room's peer-to-peer links into groups of peer keys (e2e: `window.peerlab.partition`). */
@@ -243,6 +276,16 @@ export class PeerSession {
     this.#scheduleRefresh();
   }
 
+  /** The room runs as a newer generation: forget this one's events, remember the generation, start again. */
+  async #onRoomReset(options: SessionOptions, cache: EventCache | undefined, generation: number): Promise<void> {
+    await cache?.clear(options.room);
+    if (!saveGeneration(options.room, generation)) {
+      this.#notice(`The room was reset, but this browser cannot store that: open the room again in a new tab.`);
+      return;
+    }
+    location.reload(); // the tab keeps its identity (sessionStorage); the next start is the new generation
+  }
+
   #notice(text: string): void {
     this.notices = [...this.notices, { id: ++this.#noticeId, text }].slice(-MAX_NOTICES);
   }
@@ -279,6 +322,7 @@ export class PeerSession {
     this.ledger = node.ledger();
     this.partitionGroups = node.partition;
     this.messages = chatView(node.store.events());
+    this.board = boardView(node.store.events());
     this.directCount = driver.directPeers().length;
     this.members = driver.members();
     const stats = node.stats();

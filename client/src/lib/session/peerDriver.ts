@@ -15,9 +15,14 @@
  * while it is reachable, else over the mesh itself (`routeSignal` / `signal`).
  */
 import {
+  BOARD_SIZE,
   DEFAULT_NODE_CONFIG,
+  isPixelColor,
   DEFAULT_OVERLAY,
+  engineRoomId,
   fingerprint,
+  resetSigningBytes,
+  toHex,
   PeerlabNode,
   seededRng,
   tweetnaclSigner,
@@ -30,6 +35,7 @@ import {
   type Output,
   type SignedEvent,
   type OverlayConfig,
+  type PixelColor,
   type Verifier,
   type VerifyRequest,
 } from '@peerlab/shared';
@@ -113,6 +119,8 @@ export interface DriverOptions {
   readonly passcode?: string;
   /** Events the host kept from earlier visits (a browser's IndexedDB). */
   readonly restored?: readonly SignedEvent[];
+  /** The room's generation as the host last knew it (0 until the admin first resets the room). */
+  readonly generation?: number;
 }
 
 export interface DriverHandlers {
@@ -124,6 +132,11 @@ export interface DriverHandlers {
   saveLastSeq(seq: number): void;
   /** Events that entered the state, for the host to keep (a browser: IndexedDB). */
   persist?(events: readonly { readonly id: string; readonly event: SignedEvent }[]): void;
+  /**
+   * The server runs the room as another generation (the admin reset it): this driver's events belong to
+   * an older one and it no longer takes part. The host drops what it keeps for the room and starts again.
+   */
+  roomReset?(generation: number): void;
 }
 
 export class PeerDriver {
@@ -133,6 +146,8 @@ export class PeerDriver {
   readonly fingerprint: string;
   readonly webrtcSupported: boolean;
   readonly verifierName: string;
+  /** The room's generation this driver's engine belongs to (its room id names it). */
+  readonly generation: number;
 
   serverStatus: ServerStatus = 'connecting';
   serverDetail = '';
@@ -174,8 +189,9 @@ export class PeerDriver {
     this.verifierName = options.verifier.name;
     this.#adminPair = options.adminPair;
     this.#degree = options.overlay ?? DEFAULT_OVERLAY;
+    this.generation = options.generation ?? 0;
     this.#node = new PeerlabNode({
-      room: options.room,
+      room: engineRoomId(options.room, this.generation),
       role: 'peer',
       signer: tweetnaclSigner(identity),
       rng: seededRng(options.seed),
@@ -232,6 +248,7 @@ export class PeerDriver {
           this.#on.notice(`Server refused a message: ${reason} (${detail}).`);
           this.#on.changed();
         },
+        reset: (generation) => this.#onGeneration(generation),
       },
     );
   }
@@ -304,6 +321,14 @@ export class PeerDriver {
     return true;
   }
 
+  /** Paints one board cell; `over` is the id of the cell's winner this peer shows (it paints over that). */
+  paint(x: number, y: number, color: PixelColor, over?: string): boolean {
+    if (this.#closed || !isPixelColor(color) || !Number.isInteger(x) || !Number.isInteger(y)) return false;
+    if (x < 0 || y < 0 || x >= BOARD_SIZE || y >= BOARD_SIZE) return false;
+    this.#apply({ type: 'write', kind: 'pixel', body: over === undefined ? { x, y, color } : { x, y, color, over } });
+    return true;
+  }
+
   /** Admin: stop or restore the server's service of the room (an outage the class can see). */
   setService(running: boolean): void {
     if (this.#closed || !this.isAdmin) return;
@@ -329,6 +354,17 @@ export class PeerDriver {
   heal(): void {
     if (this.#closed || !this.isAdmin) return;
     this.#apply({ type: 'partition', groups: null, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Admin: empty the room for everyone (a new generation); signed with the room admin key, checked by the server. */
+  resetRoom(): void {
+    if (this.#closed) return;
+    if (!this.isAdmin) {
+      this.#on.notice('Only the room admin (the browser that created the room) can reset it.');
+      return;
+    }
+    const sig = toHex(tweetnaclSigner(this.#adminPair).sign(resetSigningBytes(this.room, this.generation)));
+    this.#server.reset({ generation: this.generation, sig });
   }
 
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
@@ -429,6 +465,8 @@ export class PeerDriver {
   // ---- transports ----
 
   #onJoined(response: JoinAccepted): void {
+    // Joined a newer generation than this engine's: take no part (no links, no old events offered).
+    if (this.#onGeneration(response.generation)) return;
     this.serverKey = response.server;
     this.isAdmin = response.admin === this.#adminPair.publicKey;
     this.#joinedEpoch = response.epoch;
@@ -438,6 +476,18 @@ export class PeerDriver {
     this.#setRoster(response.members);
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
     this.#reconcile();
+  }
+
+  /** True when the room runs as another generation: this driver stops and hands over to the host. */
+  #onGeneration(generation: number): boolean {
+    if (generation === this.generation) return false;
+    if (!this.#closed) {
+      this.close();
+      if (this.#on.roomReset) this.#on.roomReset(generation);
+      else this.#on.notice(`The room was reset (generation ${generation}); rejoin to take part.`);
+      this.#on.changed();
+    }
+    return true;
   }
 
   #setRoster(members: readonly Member[]): void {

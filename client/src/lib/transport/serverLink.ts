@@ -3,7 +3,7 @@
  * `server` link, WebRTC signaling and the relay. It only moves text; the session decides what it means.
  */
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ServerToClientEvents } from '@peerlab/shared';
+import { PROTOCOL_VERSION, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
 
 export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
 
@@ -37,6 +37,8 @@ export interface ServerLinkHandlers {
   signal(message: FromPeer): void;
   relay(message: FromPeer): void;
   refused(reason: string, detail: string): void;
+  /** The admin reset the room: the server now runs it as `generation`. */
+  reset(generation: number): void;
 }
 
 export class ServerLink {
@@ -68,6 +70,10 @@ export class ServerLink {
     this.#socket.on('signal', (message) => this.#on.signal(message));
     this.#socket.on('relay', (message) => this.#on.relay(message));
     this.#socket.on('refused', ({ reason, detail }) => this.#on.refused(reason, detail));
+    this.#socket.on('reset', (notice) => {
+      const generation: unknown = notice?.generation;
+      if (typeof generation === 'number' && Number.isSafeInteger(generation) && generation >= 0) this.#on.reset(generation);
+    });
     this.#on.status('connecting');
   }
 
@@ -85,6 +91,11 @@ export class ServerLink {
 
   relay(to: string, data: string): void {
     if (this.#joined) this.#socket.emit('relay', { to, data });
+  }
+
+  /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
+  reset(request: ResetRequest): void {
+    if (this.#joined) this.#socket.emit('reset', request);
   }
 
   close(): void {
