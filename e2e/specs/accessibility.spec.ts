@@ -49,6 +49,11 @@ test.describe('accessibility', () => {
     await expect(bob.testId('mode')).toHaveText('client-server');
 
     await expectAccessible(page, 'peer-view');
+
+    // A phone: nothing wider than the screen, so no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: test.info().outputPath('peer-view-phone.png'), fullPage: true });
     expect(ada.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   });
