@@ -11,6 +11,7 @@ import {
   REJECTION_REASONS,
   webCryptoVerifier,
   type ChatMessage,
+  type HeldReport,
   type KeyPair,
   type Ledger,
   type LinkKind,
@@ -50,6 +51,8 @@ export interface SessionOptions {
   readonly notices?: readonly string[];
   /** The room's passcode (`?passcode=`). */
   readonly passcode?: string;
+  /** A dashboard's session: it reports as an observer. */
+  readonly observer?: boolean;
 }
 
 export interface TrafficRow {
@@ -114,6 +117,8 @@ export class PeerSession {
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
   notices = $state.raw<readonly Notice[]>([]);
+  /** Newest telemetry report per peer, as gossip (and this session) brought them. */
+  reports = $state.raw<readonly HeldReport[]>([]);
   verifierName: string;
 
   readonly #driver: PeerDriver;
@@ -147,6 +152,7 @@ export class PeerSession {
         ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
         ...(options.overlay ? { overlay: options.overlay } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
+        ...(options.observer ? { observer: true } : {}),
         restored,
       },
       {
@@ -284,6 +290,7 @@ export class PeerSession {
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
     this.duplicates = stats.duplicates;
+    this.reports = node.reports();
     this.traffic = (['server', 'direct', 'relay'] as const).map((kind) => ({
       kind,
       sentMessages: stats.sent[kind].messages,

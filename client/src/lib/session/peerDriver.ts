@@ -36,6 +36,7 @@ import {
 import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
+import { buildReport, REPORT_INTERVAL_MS } from './telemetryReport.ts';
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -113,6 +114,8 @@ export interface DriverOptions {
   readonly passcode?: string;
   /** Events the host kept from earlier visits (a browser's IndexedDB). */
   readonly restored?: readonly SignedEvent[];
+  /** A dashboard's session: it reports as an observer (watches, does not write). */
+  readonly observer?: boolean;
 }
 
 export interface DriverHandlers {
@@ -161,6 +164,9 @@ export class PeerDriver {
   #reconciling = false;
   #wakeup: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  readonly #observer: boolean;
+  #reportSeq = 0;
+  readonly #reportTimer: ReturnType<typeof setInterval>;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
     const { identity } = options;
@@ -174,6 +180,8 @@ export class PeerDriver {
     this.verifierName = options.verifier.name;
     this.#adminPair = options.adminPair;
     this.#degree = options.overlay ?? DEFAULT_OVERLAY;
+    this.#observer = options.observer ?? false;
+    this.#reportTimer = setInterval(() => this.#report(), REPORT_INTERVAL_MS);
     this.#node = new PeerlabNode({
       room: options.room,
       role: 'peer',
@@ -340,6 +348,7 @@ export class PeerDriver {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#wakeup);
+    clearInterval(this.#reportTimer);
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
     this.#mesh.shutdown();
@@ -417,6 +426,20 @@ export class PeerDriver {
     const kind = this.#peerLinks.get(peer);
     if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     else if (kind === 'relay') this.#server.relay(peer, data);
+  }
+
+  /**
+   * Telemetry: the report enters the engine (kept, and gossiped where the mode carries data peer to
+   * peer) and, while the server serves the room centrally, goes to it over the socket too.
+   * Its seq starts from the wall clock so a reloaded tab's reports still count as newer.
+   */
+  #report(): void {
+    if (this.#closed) return;
+    const at = Date.now();
+    this.#reportSeq = Math.max(this.#reportSeq + 1, at);
+    const report = buildReport({ node: this.#node, name: this.name, observer: this.#observer, seq: this.#reportSeq, at });
+    this.#apply({ type: 'report', report });
+    if (this.#server.joined && this.#node.mode !== 'p2p' && this.#node.serviceRunning) this.#server.report(report);
   }
 
   #armWakeup(): void {
