@@ -4,7 +4,7 @@
  * traffic through the server grows with writes. In p2p the presenter sees only what gossip brings: direct
  * edges between peers, and a closed page's numbers growing stale while the others stay fresh.
  */
-import type { Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
 import type { PeerPage } from '../peer.ts';
 
@@ -27,16 +27,17 @@ async function serverBytesTotal(page: Page): Promise<number> {
   return Number(await page.locator('[data-testid="chart-traffic"] [data-series="server"]').getAttribute('data-total'));
 }
 
-async function openPresenter(browser: import('@playwright/test').Browser, url: string, room: string): Promise<{ page: Page; close(): Promise<void>; errors: string[] }> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+/** The presenter in a browser of its own, or (`context`) in the room creator's browser, holding the admin key. */
+async function openPresenter(browser: Browser, url: string, room: string, context?: BrowserContext): Promise<{ page: Page; close(): Promise<void>; errors: string[] }> {
+  const own = context ?? (await browser.newContext());
+  const page = await own.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   await page.goto(`${url}/present?room=${room}`);
-  return { page, errors, close: () => context.close() };
+  return { page, errors, close: () => (context ? page.close() : own.close()) };
 }
 
 test.describe('presenter dashboard: room telemetry', () => {
@@ -70,6 +71,11 @@ test.describe('presenter dashboard: room telemetry', () => {
       .poll(async () => new Set(await Promise.all(keys.map((key) => page.locator(`[data-testid="graph-node"][data-peer="${key}"]`).getAttribute('data-digest')))).size)
       .toBe(1);
     for (const id of ['chart-traffic', 'chart-reach', 'chart-pending', 'chart-rejections']) await expect(page.getByTestId(id)).toBeVisible();
+    // A presenter from another browser holds no admin key: no teacher controls.
+    await expect(page.getByTestId('mode-select')).toHaveCount(0);
+    // The peer view's compact panel draws the same room: a server edge for each member (the presenter too).
+    await expect(peers[1]!.testId('telemetry-source')).toHaveText('central');
+    await expect.poll(() => peers[1]!.page.locator('[data-testid="room-graph"] [data-testid="graph-edge"][data-kind="server"]').count()).toBeGreaterThanOrEqual(3);
     await page.screenshot({ path: test.info().outputPath('presenter-client-server.png'), fullPage: true });
     expect(presenter.errors).toEqual([]);
     await presenter.close();
@@ -80,7 +86,8 @@ test.describe('presenter dashboard: room telemetry', () => {
     for (const peer of peers) await expect(peer.testId('mode')).toHaveText('p2p');
     const keys = await Promise.all(peers.map(keyOf));
 
-    const presenter = await openPresenter(browser, server.url, room.name);
+    // Opened in the creator's browser: the presenter holds the admin key and shows the teacher's controls.
+    const presenter = await openPresenter(browser, server.url, room.name, peers[0]!.page.context());
     const page = presenter.page;
     await expect(page.getByTestId('telemetry-source')).toHaveText('gossip');
     for (const key of keys) {
@@ -97,6 +104,13 @@ test.describe('presenter dashboard: room telemetry', () => {
     for (const key of keys.slice(0, 2)) expect(await ageMs(page, key)).toBeLessThan(3000);
     await expect(page.getByTestId('telemetry-source')).toHaveText('gossip');
     await page.screenshot({ path: test.info().outputPath('presenter-p2p-stale.png'), fullPage: true });
+
+    // The teacher switches the room from the dashboard: the view becomes central, the peers still fresh.
+    await page.getByTestId('mode-select').selectOption('client-server');
+    await expect(peers[1]!.testId('mode')).toHaveText('client-server');
+    await expect(page.getByTestId('telemetry-source')).toHaveText('central');
+    for (const key of keys.slice(0, 2)) await expect.poll(() => ageMs(page, key)).toBeLessThan(3000);
+    await page.screenshot({ path: test.info().outputPath('presenter-switched-to-client-server.png'), fullPage: true });
     expect(presenter.errors).toEqual([]);
     await presenter.close();
   });
