@@ -36,7 +36,7 @@ import {
 import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
-import { buildReport, REPORT_INTERVAL_MS } from './telemetryReport.ts';
+import { buildReport, REPORT_INTERVAL_MS, REPORTS_PER_PERIOD } from './telemetryReport.ts';
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -166,6 +166,7 @@ export class PeerDriver {
   #closed = false;
   readonly #observer: boolean;
   #reportSeq = 0;
+  #reportTicks = 0;
   readonly #reportTimer: ReturnType<typeof setInterval>;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
@@ -435,6 +436,7 @@ export class PeerDriver {
    */
   #report(): void {
     if (this.#closed) return;
+    if (this.#reportTicks++ % Math.max(1, Math.ceil((this.#roster.length + 1) / REPORTS_PER_PERIOD)) !== 0) return;
     const at = Date.now();
     this.#reportSeq = Math.max(this.#reportSeq + 1, at);
     const report = buildReport({ node: this.#node, name: this.name, observer: this.#observer, seq: this.#reportSeq, at });

@@ -10,6 +10,11 @@ import { MAX_REPORT_AUTHORS, MAX_REPORT_LINKS, REJECTION_REASONS, REPORTED_LINK_
  * every mesh link once: cheap for a classroom, and the cost shows in the direct traffic.
  */
 export const REPORT_INTERVAL_MS = 1000;
+/**
+ * Members a room holds before its peers report less often (every ceil(N / this) periods), so the p2p
+ * flood stays near this many reports a period; higher keeps big rooms fresher and costs N² messages.
+ */
+export const REPORTS_PER_PERIOD = 16;
 
 export interface ReportContext {
   readonly node: PeerlabNode;
