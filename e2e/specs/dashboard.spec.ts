@@ -78,6 +78,31 @@ test.describe('presenter dashboard: room telemetry', () => {
     await expect.poll(() => peers[1]!.page.locator('[data-testid="room-graph"] [data-testid="graph-edge"][data-kind="server"]').count()).toBeGreaterThanOrEqual(3);
     await page.screenshot({ path: test.info().outputPath('presenter-client-server.png'), fullPage: true });
     expect(presenter.errors).toEqual([]);
+    for (const peer of peers) expect(peer.errors, `${peer.name}'s console`).toEqual([]);
+    await presenter.close();
+  });
+
+  test('hybrid: central view, with a page without WebRTC drawn on relay edges and the others direct', async ({ room, browser, server }) => {
+    const ada = await room.open('Ada');
+    const bob = await room.open('Bob');
+    const blocked = await room.open('Blocked', 'no-webrtc-browser', { webrtc: false });
+    await ada.switchMode('hybrid');
+    await expect(blocked.testId('mode')).toHaveText('hybrid');
+    const [adaKey, bobKey, blockedKey] = await Promise.all([ada, bob, blocked].map(keyOf));
+
+    const presenter = await openPresenter(browser, server.url, room.name);
+    const page = presenter.page;
+    await expect(page.getByTestId('telemetry-source')).toHaveText('central');
+    const edge = (kind: string, x: string, y: string) => {
+      const [a, b] = x < y ? [x, y] : [y, x];
+      return page.locator(`[data-testid="graph-edge"][data-kind="${kind}"][data-a="${a}"][data-b="${b}"]`);
+    };
+    await expect(edge('relay', adaKey!, blockedKey!)).toHaveCount(1);
+    await expect(edge('relay', bobKey!, blockedKey!)).toHaveCount(1);
+    await expect(edge('direct', adaKey!, bobKey!)).toHaveCount(1);
+    await expect(page.locator(`[data-testid="graph-edge"][data-kind="direct"][data-a="${blockedKey}"], [data-testid="graph-edge"][data-kind="direct"][data-b="${blockedKey}"]`)).toHaveCount(0);
+    await page.screenshot({ path: test.info().outputPath('presenter-hybrid.png'), fullPage: true });
+    expect(presenter.errors).toEqual([]);
     await presenter.close();
   });
 
