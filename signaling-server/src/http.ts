@@ -143,7 +143,9 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     if (telemetryMatch && (method === 'GET' || method === 'HEAD')) {
       // The central view of the room's reports; `since` (server clock, ms) returns only newer history.
       const since = Number(query.get('since') ?? 0);
-      return sendJson(res, 200, deps.telemetry.view(telemetryMatch[1]!, Number.isFinite(since) ? since : 0, Date.now()));
+      const view = deps.telemetry.view(telemetryMatch[1]!, Number.isFinite(since) ? since : 0, Date.now());
+      // `history=0`: only each peer's newest report (a peer view's light poll).
+      return sendJson(res, 200, query.get('history') === '0' ? { ...view, history: [] } : view);
     }
     if (pathname.startsWith('/api/')) {
       const match = /^\/api\/rooms\/([^/]+)$/.exec(pathname);

@@ -42,6 +42,9 @@ describe('central telemetry', () => {
     await waitFor(async () => (await telemetry('obs')).latest[0]?.report.seq === 2, 'second report replaces the first');
     const after = await telemetry('obs', first.latest[0]!.receivedAt);
     expect(after.history.map((held) => held.report.seq)).toEqual([2]);
+    const light = (await getJson<RoomTelemetry>(server, '/api/rooms/obs/telemetry?history=0')).body;
+    expect(light.history).toEqual([]);
+    expect(light.latest.map((held) => held.report.seq)).toEqual([2]);
   });
 
   it('refuses reports before join, for another peer, malformed or too frequent — each counted by reason', async () => {

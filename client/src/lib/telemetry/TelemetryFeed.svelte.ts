@@ -14,6 +14,19 @@ const TICK_MS = 500;
 
 export type TelemetrySource = 'central' | 'gossip';
 
+export interface FeedOptions {
+  /**
+   * Whether central polls fetch the server's history too (every report, for exact reach times) or only
+   * each peer's newest report (counters are cumulative, so traffic sums stay right). A peer view on a
+   * phone takes the light one: thirty of them must not cost the server a history each per poll.
+   */
+  readonly history: boolean;
+  /** Central poll period, in ticks of TICK_MS. */
+  readonly pollTicks: number;
+}
+
+const PRESENTER_FEED: FeedOptions = { history: true, pollTicks: 2 };
+
 export class TelemetryFeed {
   source = $state.raw<TelemetrySource>('gossip');
   rows = $state.raw<readonly PeerRow[]>([]);
@@ -31,9 +44,11 @@ export class TelemetryFeed {
   /** Newest server receipt time ingested (server clock), for `?since=`. */
   #since = 0;
   #fetching = false;
+  readonly #options: FeedOptions;
 
-  constructor(session: PeerSession) {
+  constructor(session: PeerSession, options: FeedOptions = PRESENTER_FEED) {
     this.#session = session;
+    this.#options = options;
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
   }
 
@@ -51,7 +66,7 @@ export class TelemetryFeed {
     this.source = this.#centralAvailable() ? 'central' : 'gossip';
     // What gossip brought is always taken (the engine also holds this session's own report).
     for (const held of this.#session.reports) this.#timeline.ingest(held);
-    if (this.source === 'central' && this.#ticks % 2 === 0) void this.#fetchCentral();
+    if (this.source === 'central' && this.#ticks % this.#options.pollTicks === 0) void this.#fetchCentral();
     if (this.#ticks % 2 === 0) {
       this.#timeline.sample(now, this.#session.mode as Mode);
       this.samples = this.#timeline.samples;
@@ -69,7 +84,7 @@ export class TelemetryFeed {
     if (this.#fetching) return;
     this.#fetching = true;
     try {
-      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}`, { cache: 'no-store' });
+      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}${this.#options.history ? '' : '&history=0'}`, { cache: 'no-store' });
       if (!response.ok) return;
       const telemetry = (await response.json()) as RoomTelemetry;
       // Server receipt times onto this page's clock: one offset per answer (the request's latency, a few
