@@ -76,6 +76,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     // The peer view's compact panel draws the same room: a server edge for each member (the presenter too).
     await expect(peers[1]!.testId('telemetry-source')).toHaveText('central');
     await expect.poll(() => peers[1]!.page.locator('[data-testid="room-graph"] [data-testid="graph-edge"][data-kind="server"]').count()).toBeGreaterThanOrEqual(3);
+    await peers[1]!.page.screenshot({ path: test.info().outputPath('peer-view-client-server.png'), fullPage: true });
     await page.screenshot({ path: test.info().outputPath('presenter-client-server.png'), fullPage: true });
     expect(presenter.errors).toEqual([]);
     for (const peer of peers) expect(peer.errors, `${peer.name}'s console`).toEqual([]);
