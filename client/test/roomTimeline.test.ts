@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryReport } from '@peerlab/shared';
-import { RoomTimeline, SERVER_NODE, STALE_MS } from '../src/lib/telemetry/roomTimeline.ts';
+import { RoomTimeline, SERVER_NODE, STALE_MS, staleAfter } from '../src/lib/telemetry/roomTimeline.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -8,7 +8,7 @@ const S = 'f'.repeat(64);
 const zero = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 
 function report(peer: string, seq: number, extra: Partial<TelemetryReport> = {}): TelemetryReport {
-  return { peer, name: peer === A ? 'Ada' : 'Bob', seq, at: 0, observer: false, mode: 'client-server', digest: 'd1', events: 0, pending: 0, traffic: { server: zero, direct: zero, relay: zero }, rejections: {}, links: [], vv: {}, ...extra };
+  return { peer, name: peer === A ? 'Ada' : 'Bob', seq, at: 0, observer: false, periodMs: 1000, mode: 'client-server', digest: 'd1', events: 0, pending: 0, traffic: { server: zero, direct: zero, relay: zero }, rejections: {}, links: [], vv: {}, ...extra };
 }
 
 describe('RoomTimeline', () => {
@@ -49,5 +49,14 @@ describe('RoomTimeline', () => {
     timeline.ingest({ report: report(A, 5, { pending: 3 }), receivedAt: 100 });
     timeline.ingest({ report: report(A, 4, { pending: 9 }), receivedAt: 200 });
     expect(timeline.rows(300)[0]).toMatchObject({ ageMs: 200, report: { seq: 5, pending: 3 } });
+  });
+
+  it('gives a peer that reports less often (a big room) more time before calling it stale', () => {
+    expect(staleAfter(report(A, 1))).toBe(STALE_MS);
+    expect(staleAfter(report(A, 1, { periodMs: 3000 }))).toBe(9500);
+    const timeline = new RoomTimeline(0);
+    timeline.ingest({ report: report(A, 1, { periodMs: 3000 }), receivedAt: 0 });
+    expect(timeline.rows(5000)[0]?.stale).toBe(false);
+    expect(timeline.rows(10_000)[0]?.stale).toBe(true);
   });
 });

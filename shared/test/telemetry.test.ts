@@ -11,7 +11,7 @@ export function reportOf(label: string, seq: number, extra: Partial<TelemetryRep
     name: label,
     seq,
     at: 1000 * seq,
-    observer: false,
+    observer: false, periodMs: 1000,
     mode: 'p2p',
     digest: 'abc',
     events: 1,

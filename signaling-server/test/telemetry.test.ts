@@ -21,7 +21,7 @@ afterEach(async () => {
 
 const zero = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 function report(peer: string, seq: number): TelemetryReport {
-  return { peer, name: 'x', seq, at: seq, observer: false, mode: 'client-server', digest: 'd', events: 0, pending: 0, traffic: { server: zero, direct: zero, relay: zero }, rejections: {}, links: [], vv: {} };
+  return { peer, name: 'x', seq, at: seq, observer: false, periodMs: 1000, mode: 'client-server', digest: 'd', events: 0, pending: 0, traffic: { server: zero, direct: zero, relay: zero }, rejections: {}, links: [], vv: {} };
 }
 
 async function telemetry(room: string, since = 0): Promise<RoomTelemetry> {

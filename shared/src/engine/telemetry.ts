@@ -32,6 +32,8 @@ export interface TelemetryReport {
   readonly at: number;
   /** True for a dashboard's session, which watches rather than writes. */
   readonly observer: boolean;
+  /** How often this peer reports (ms): a viewer calls it stale after a few missed periods. */
+  readonly periodMs: number;
   readonly mode: Mode;
   readonly digest: string;
   readonly events: number;
@@ -65,6 +67,7 @@ export const telemetryReportSchema = z
     seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
     at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     observer: z.boolean(),
+    periodMs: z.number().int().min(100).max(3_600_000),
     mode: z.enum(MODES as [Mode, ...Mode[]]),
     digest: z.string().max(128),
     events: count,

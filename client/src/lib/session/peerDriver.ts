@@ -436,10 +436,11 @@ export class PeerDriver {
    */
   #report(): void {
     if (this.#closed) return;
-    if (this.#reportTicks++ % Math.max(1, Math.ceil((this.#roster.length + 1) / REPORTS_PER_PERIOD)) !== 0) return;
+    const every = Math.max(1, Math.ceil((this.#roster.length + 1) / REPORTS_PER_PERIOD));
+    if (this.#reportTicks++ % every !== 0) return;
     const at = Date.now();
     this.#reportSeq = Math.max(this.#reportSeq + 1, at);
-    const report = buildReport({ node: this.#node, name: this.name, observer: this.#observer, seq: this.#reportSeq, at });
+    const report = buildReport({ node: this.#node, name: this.name, observer: this.#observer, periodMs: every * REPORT_INTERVAL_MS, seq: this.#reportSeq, at });
     this.#apply({ type: 'report', report });
     if (this.#server.joined && this.#node.mode !== 'p2p' && this.#node.serviceRunning) this.#server.report(report);
   }

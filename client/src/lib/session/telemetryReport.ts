@@ -20,11 +20,12 @@ export interface ReportContext {
   readonly node: PeerlabNode;
   readonly name: string;
   readonly observer: boolean;
+  readonly periodMs: number;
   readonly seq: number;
   readonly at: number;
 }
 
-export function buildReport({ node, name, observer, seq, at }: ReportContext): TelemetryReport {
+export function buildReport({ node, name, observer, periodMs, seq, at }: ReportContext): TelemetryReport {
   const stats = node.stats();
   const traffic = {} as Record<ReportedLinkKind, TelemetryReport['traffic'][ReportedLinkKind]>;
   for (const kind of REPORTED_LINK_KINDS) {
@@ -49,6 +50,7 @@ export function buildReport({ node, name, observer, seq, at }: ReportContext): T
     seq,
     at,
     observer,
+    periodMs,
     mode: node.mode,
     digest: node.store.digest(),
     events: node.store.size,

@@ -11,8 +11,16 @@
  */
 import { REJECTION_REASONS, type HeldReport, type Mode, type RejectionReason, type TelemetryReport } from '@peerlab/shared';
 
-/** A peer whose newest report is older than this is stale: faded, and left out of room-wide sums. */
+/**
+ * A peer whose newest report is older than this is stale: faded, and left out of room-wide sums. At least
+ * STALE_MS, and more for a peer that reports less often (a big room): STALE_PERIODS of its own periods.
+ */
 export const STALE_MS = 3500;
+export const STALE_PERIODS = 3;
+
+export function staleAfter(report: TelemetryReport): number {
+  return Math.max(STALE_MS, STALE_PERIODS * report.periodMs + 500);
+}
 /** Seconds of history the charts keep (two minutes fit a projector and a lesson's switch or two). */
 export const WINDOW_SAMPLES = 120;
 /** Events first seen this soon after the timeline started are not timed (they predate the viewer). */
@@ -120,7 +128,7 @@ export class RoomTimeline {
 
   rows(now: number): PeerRow[] {
     return [...this.#latest.values()]
-      .map(({ report, receivedAt }) => ({ peer: report.peer, name: report.name, observer: report.observer, ageMs: Math.max(0, now - receivedAt), stale: now - receivedAt > STALE_MS, report }))
+      .map(({ report, receivedAt }) => ({ peer: report.peer, name: report.name, observer: report.observer, ageMs: Math.max(0, now - receivedAt), stale: now - receivedAt > staleAfter(report), report }))
       .sort((a, b) => Number(a.observer) - Number(b.observer) || a.name.localeCompare(b.name) || a.peer.localeCompare(b.peer));
   }
 
