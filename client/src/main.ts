@@ -14,7 +14,7 @@ const passcode = passcodeFrom(location);
 switch (route.view) {
   case 'present':
     if (new URLSearchParams(location.search).get('room') !== route.room) history.replaceState(null, '', `/present?room=${route.room}`);
-    mount(PresentView, { target, props: { room: route.room } });
+    mount(PresentView, { target, props: { room: route.room, iceServers } });
     break;
   case 'lab':
     mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode } });

@@ -7,6 +7,7 @@ export * from './engine/overlay.ts';
 export * from './engine/node.ts';
 export * from './engine/rejections.ts';
 export * from './engine/store.ts';
+export * from './engine/telemetry.ts';
 export * from './net/ports.ts';
 export * from './net/rng.ts';
 export * from './net/driveSync.ts';

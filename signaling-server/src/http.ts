@@ -9,6 +9,7 @@ import { lanAddresses } from './lanAddresses.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import type { Rooms } from './rooms.ts';
+import type { TelemetryStore } from './telemetryStore.ts';
 
 export type { RoomInfo } from './roomService.ts';
 
@@ -18,6 +19,7 @@ export interface HttpDeps {
   readonly directory: RoomDirectory;
   readonly metrics: Metrics;
   readonly startedAt: number;
+  readonly telemetry: TelemetryStore;
   connections(): number;
 }
 
@@ -107,6 +109,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       return sendText(res, 400, 'bad request\n');
     }
     const method = req.method ?? 'GET';
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     if (method === 'OPTIONS') {
       res.writeHead(204, { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'GET, HEAD, OPTIONS', 'access-control-allow-headers': '*' });
       res.end();
@@ -135,6 +138,14 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       // The presenter shows these (and a QR code) so students on the same network can join.
       const port = req.socket.localPort;
       return sendJson(res, 200, { lan: lanAddresses().map((address) => `http://${address}:${port}/`) });
+    }
+    const telemetryMatch = /^\/api\/rooms\/([^/]+)\/telemetry$/.exec(pathname);
+    if (telemetryMatch && (method === 'GET' || method === 'HEAD')) {
+      // The central view of the room's reports; `since` (server clock, ms) returns only newer history.
+      const since = Number(query.get('since') ?? 0);
+      const view = deps.telemetry.view(telemetryMatch[1]!, Number.isFinite(since) ? since : 0, Date.now());
+      // `history=0`: only each peer's newest report (a peer view's light poll).
+      return sendJson(res, 200, query.get('history') === '0' ? { ...view, history: [] } : view);
     }
     if (pathname.startsWith('/api/')) {
       const match = /^\/api\/rooms\/([^/]+)$/.exec(pathname);

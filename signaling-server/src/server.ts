@@ -25,6 +25,7 @@ import type { Redis } from './roomLeases.ts';
 import { RoomService } from './roomService.ts';
 import { Rooms } from './rooms.ts';
 import { registerSocketHandlers, type PeerlabIo } from './socketHandlers.ts';
+import { TelemetryStore } from './telemetryStore.ts';
 
 /** Socket.IO's cap on one incoming packet; engine messages are at most 256 KiB. */
 export const MAX_HTTP_BUFFER_SIZE = 1024 * 1024;
@@ -132,8 +133,9 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
       logger.error({ room: name }, 'another process claimed this room in the database: run several processes only with REDIS_URL'),
     );
   }
-  handleRequest = createRequestHandler({ clientDist: options.clientDist, rooms, directory, metrics, startedAt, connections });
-  registerSocketHandlers({ io, directory, metrics, logger });
+  const telemetry = new TelemetryStore();
+  handleRequest = createRequestHandler({ clientDist: options.clientDist, rooms, directory, metrics, startedAt, connections, telemetry });
+  registerSocketHandlers({ io, directory, metrics, logger, telemetry });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

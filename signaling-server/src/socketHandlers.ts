@@ -11,6 +11,7 @@ import {
   decodeAddressed,
   decodeJoin,
   decodeReset,
+  decodeReport,
   type ClientToServerEvents,
   type JoinResponse,
   type ServerToClientEvents,
@@ -19,6 +20,7 @@ import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { TokenBucket } from './rateLimit.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
+import type { TelemetryStore } from './telemetryStore.ts';
 import type { MemberRef } from './roomService.ts';
 
 export type PeerlabIo = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -31,18 +33,27 @@ interface SocketState {
   joining: boolean;
   /** When the last `rate_limited` refusal was sent: refusals of a flood are themselves throttled. */
   lastRateRefusal: number;
+  /** When this socket's last telemetry report was taken (reports have their own, lower budget). */
+  lastReport: number;
 }
+
+/**
+ * Least time between two telemetry reports of one socket: peers report about once a second, so this
+ * leaves room for jitter while a misbehaving page cannot fill the room's history.
+ */
+export const REPORT_MIN_INTERVAL_MS = 400;
 
 export interface HandlerDeps {
   readonly io: PeerlabIo;
   readonly directory: RoomDirectory;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly telemetry: TelemetryStore;
 }
 
-export function registerSocketHandlers({ io, directory, metrics, logger }: HandlerDeps): void {
+export function registerSocketHandlers({ io, directory, metrics, logger, telemetry }: HandlerDeps): void {
   io.on('connection', (socket: PeerlabSocket) => {
-    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, joining: false };
+    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, joining: false, lastReport: 0 };
 
     const refuse = (reason: string, detail: string): void => {
       metrics.rejected(reason);
@@ -163,6 +174,21 @@ export function registerSocketHandlers({ io, directory, metrics, logger }: Handl
         const decoded = decodeReset(raw);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
         directory.reset(state.joined, decoded.value);
+      }),
+    );
+
+    socket.on(
+      'report',
+      guarded('report', (raw) => {
+        if (!state.joined) return refuse('not_joined', 'join a room first');
+        const now = Date.now();
+        if (now - state.lastReport < REPORT_MIN_INTERVAL_MS) return refuse('rate_limited', `reports at most every ${REPORT_MIN_INTERVAL_MS} ms`);
+        const decoded = decodeReport(raw);
+        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
+        // The socket's joined peer is the only peer it may report for: no report about someone else.
+        if (decoded.value.peer !== state.joined.peer) return refuse('forged_report', 'a report names another peer than this connection joined as');
+        state.lastReport = now;
+        telemetry.record(state.joined.room, decoded.value, now);
       }),
     );
 

@@ -10,6 +10,7 @@ import { canonicalJson } from './encoding.ts';
 import type { RouteMessage } from './signalRouter.ts';
 import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
 import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
+import { telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -33,6 +34,8 @@ export type WireMessage =
   | { readonly t: 'ping' }
   /** Peer exchange: some members the sender knows, so the overlay can grow without the server. */
   | { readonly t: 'peers'; readonly peers: readonly string[] }
+  /** A telemetry report, flooded peer to peer (dedup by origin and seq) where the mode carries data. */
+  | { readonly t: 'report'; readonly report: TelemetryReport }
   | RouteMessage;
 
 /** Largest WebRTC signal (SDP or ICE candidate, as JSON text) carried by the server or the mesh. */
@@ -83,6 +86,7 @@ const messageShape = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ping') }).strict(),
   z.object({ t: z.literal('peers'), peers: z.array(hexKey).max(MAX_EXCHANGED_PEERS) }).strict(),
   z.object({ t: z.literal('route'), id: z.string().min(1).max(40), from: hexKey, to: hexKey, ttl: z.number().int().min(0).max(16), data: z.string().max(MAX_SIGNAL_BYTES) }).strict(),
+  z.object({ t: z.literal('report'), report: telemetryReportSchema }).strict(),
   z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
 ]);
 

@@ -19,6 +19,7 @@ import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
+import { ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
 import { toHex } from './encoding.ts';
 import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
@@ -84,6 +85,8 @@ export type Input =
   | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
   /** Events from this node's own durable storage: trusted, not re-verified. */
   | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
+  /** This peer's own telemetry report: kept, and flooded where the mode carries data peer to peer. */
+  | { readonly type: 'report'; readonly report: TelemetryReport }
   | { readonly type: 'tick' };
 
 export type Output =
@@ -166,6 +169,8 @@ export class PeerlabNode {
   #now = 0;
   readonly #overlay: Overlay | undefined;
   readonly #router: SignalRouter;
+  /** Newest telemetry report per origin, heard by gossip (and this node's own). */
+  readonly #reports = new ReportBook();
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -251,6 +256,11 @@ export class PeerlabNode {
     return this.#links;
   }
 
+  /** The newest report of each origin this node heard (receivedAt on the driver's clock). */
+  reports(): readonly HeldReport[] {
+    return this.#reports.all();
+  }
+
   stats(): NodeStats {
     return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, sent: this.#sent, received: this.#received };
   }
@@ -333,6 +343,9 @@ export class PeerlabNode {
       case 'restore':
         this.#restore(out, input.events);
         break;
+      case 'report':
+        this.#floodReport(out, input.report, undefined);
+        break;
       case 'tick':
         break;
       default:
@@ -387,6 +400,10 @@ export class PeerlabNode {
         break;
       case 'peers':
         this.#overlay?.learn(message.peers, this.#now);
+        break;
+      case 'report':
+        // Gossip only: a report over the server link is not this protocol's (the server collects over the socket).
+        if (link.kind === 'direct' || link.kind === 'relay') this.#floodReport(out, message.report, linkId);
         break;
       case 'route':
         if (link.kind !== 'direct') break;
@@ -703,6 +720,20 @@ export class PeerlabNode {
     if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
       // Reconcile over every link the new policy uses, so e.g. the server becomes complete again.
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
+    }
+  }
+
+  /**
+   * Flooding with dedup: a report newer than the held one for its origin goes once to every peer link
+   * the mode lets data cross (not back to where it came from, nor to its origin). N reports a period thus
+   * cost each peer about N × degree messages, which shows in the direct/relay traffic.
+   */
+  #floodReport(out: Outbox, report: TelemetryReport, source: string | undefined): void {
+    if (!this.#reports.offer(report, this.#now)) return;
+    for (const [linkId, link] of this.#links) {
+      if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
+      if (this.#carriageOf(link.kind) !== 'all') continue;
+      this.#send(out, linkId, { t: 'report', report });
     }
   }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
 import { MODES, type Mode } from '../engine/event.ts';
 import { accept, reject, type Result } from '../engine/rejections.ts';
+import type { HeldReport, TelemetryReport } from '../engine/telemetry.ts';
 
 export interface Member {
   /** The peer's public key, hex. */
@@ -65,6 +66,8 @@ export interface ClientToServerEvents {
   relay: (message: Addressed) => void;
   /** Admin: empty the room and start its next generation (signed with the room admin key). */
   reset: (request: ResetRequest) => void;
+  /** This peer's telemetry report, for the server's central view (decoded with `decodeReport`). */
+  report: (report: TelemetryReport) => void;
 }
 
 export interface ServerToClientEvents {
@@ -147,4 +150,15 @@ export interface RoomInfo {
   readonly accepted: Readonly<Record<Mode, Readonly<Record<string, number>>>>;
   /** The process whose authority holds the room (its id in /healthz). */
   readonly owner: string;
+}
+
+/** The server's central telemetry of a room, `GET /api/rooms/:room/telemetry?since=MS` (the presenter polls it). */
+export interface RoomTelemetry {
+  readonly room: string;
+  /** The server's clock when it answered: `receivedAt` times are on the same clock. */
+  readonly now: number;
+  /** The newest report of each peer that reported. */
+  readonly latest: readonly HeldReport[];
+  /** Reports received after `since` (oldest first), from a short history. */
+  readonly history: readonly HeldReport[];
 }

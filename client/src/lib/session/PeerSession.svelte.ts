@@ -15,6 +15,7 @@ import {
   webCryptoVerifier,
   type Board,
   type ChatMessage,
+  type HeldReport,
   type KeyPair,
   type Ledger,
   type LinkKind,
@@ -56,6 +57,8 @@ export interface SessionOptions {
   readonly notices?: readonly string[];
   /** The room's passcode (`?passcode=`). */
   readonly passcode?: string;
+  /** A dashboard's session: it reports as an observer. */
+  readonly observer?: boolean;
 }
 
 export interface TrafficRow {
@@ -124,6 +127,8 @@ export class PeerSession {
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
   notices = $state.raw<readonly Notice[]>([]);
+  /** Newest telemetry report per peer, as gossip (and this session) brought them. */
+  reports = $state.raw<readonly HeldReport[]>([]);
   verifierName: string;
 
   readonly #driver: PeerDriver;
@@ -167,6 +172,7 @@ export class PeerSession {
         ...(options.serverUrl === undefined ? {} : { serverUrl: options.serverUrl }),
         ...(options.overlay ? { overlay: options.overlay } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
+        ...(options.observer ? { observer: true } : {}),
         restored,
         generation,
       },
@@ -328,6 +334,7 @@ export class PeerSession {
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
     this.duplicates = stats.duplicates;
+    this.reports = node.reports();
     this.traffic = (['server', 'direct', 'relay'] as const).map((kind) => ({
       kind,
       sentMessages: stats.sent[kind].messages,

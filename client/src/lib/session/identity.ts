@@ -63,6 +63,11 @@ export function peerStorageKeys(room: string): StorageKeys {
   return { identity: 'peerlab.identity', lastSeq: `peerlab.lastSeq.${room}` };
 }
 
+/** The presenter dashboard's observer session: its own identity, never a student tab's. */
+export function presenterStorageKeys(room: string): StorageKeys {
+  return { identity: 'peerlab.presenter.identity', lastSeq: `peerlab.presenter.lastSeq.${room}` };
+}
+
 export function labStorageKeys(index: number, room: string): StorageKeys {
   return { identity: `peerlab.lab.${index}.identity`, lastSeq: `peerlab.lab.${index}.lastSeq.${room}` };
 }

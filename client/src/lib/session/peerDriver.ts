@@ -42,6 +42,7 @@ import {
 import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
+import { buildReport, REPORT_INTERVAL_MS, REPORTS_PER_PERIOD } from './telemetryReport.ts';
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -121,6 +122,8 @@ export interface DriverOptions {
   readonly restored?: readonly SignedEvent[];
   /** The room's generation as the host last knew it (0 until the admin first resets the room). */
   readonly generation?: number;
+  /** A dashboard's session: it reports as an observer (watches, does not write). */
+  readonly observer?: boolean;
 }
 
 export interface DriverHandlers {
@@ -176,6 +179,10 @@ export class PeerDriver {
   #reconciling = false;
   #wakeup: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  readonly #observer: boolean;
+  #reportSeq = 0;
+  #reportTicks = 0;
+  readonly #reportTimer: ReturnType<typeof setInterval>;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
     const { identity } = options;
@@ -190,6 +197,8 @@ export class PeerDriver {
     this.#adminPair = options.adminPair;
     this.#degree = options.overlay ?? DEFAULT_OVERLAY;
     this.generation = options.generation ?? 0;
+    this.#observer = options.observer ?? false;
+    this.#reportTimer = setInterval(() => this.#report(), REPORT_INTERVAL_MS);
     this.#node = new PeerlabNode({
       room: engineRoomId(options.room, this.generation),
       role: 'peer',
@@ -376,6 +385,7 @@ export class PeerDriver {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#wakeup);
+    clearInterval(this.#reportTimer);
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
     this.#mesh.shutdown();
@@ -453,6 +463,22 @@ export class PeerDriver {
     const kind = this.#peerLinks.get(peer);
     if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     else if (kind === 'relay') this.#server.relay(peer, data);
+  }
+
+  /**
+   * Telemetry: the report enters the engine (kept, and gossiped where the mode carries data peer to
+   * peer) and, while the server serves the room centrally, goes to it over the socket too.
+   * Its seq starts from the wall clock so a reloaded tab's reports still count as newer.
+   */
+  #report(): void {
+    if (this.#closed) return;
+    const every = Math.max(1, Math.ceil((this.#roster.length + 1) / REPORTS_PER_PERIOD));
+    if (this.#reportTicks++ % every !== 0) return;
+    const at = Date.now();
+    this.#reportSeq = Math.max(this.#reportSeq + 1, at);
+    const report = buildReport({ node: this.#node, name: this.name, observer: this.#observer, periodMs: every * REPORT_INTERVAL_MS, seq: this.#reportSeq, at });
+    this.#apply({ type: 'report', report });
+    if (this.#server.joined && this.#node.mode !== 'p2p' && this.#node.serviceRunning) this.#server.report(report);
   }
 
   #armWakeup(): void {

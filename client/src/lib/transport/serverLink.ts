@@ -3,7 +3,7 @@
  * `server` link, WebRTC signaling and the relay. It only moves text; the session decides what it means.
  */
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
+import { PROTOCOL_VERSION, type TelemetryReport, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
 
 export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
 
@@ -96,6 +96,11 @@ export class ServerLink {
   /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
   reset(request: ResetRequest): void {
     if (this.#joined) this.#socket.emit('reset', request);
+  }
+
+  /** This peer's telemetry report, for the server's central view. */
+  report(report: TelemetryReport): void {
+    if (this.#joined) this.#socket.emit('report', report);
   }
 
   close(): void {

@@ -1,0 +1,63 @@
+/**
+ * Builds this peer's telemetry report from its engine: state, traffic by link kind, rejections, links and
+ * version vector. Framework-free (the Node bots report too); the driver decides when and where to send it.
+ */
+import { MAX_REPORT_AUTHORS, MAX_REPORT_LINKS, REJECTION_REASONS, REPORTED_LINK_KINDS, type PeerlabNode, type RejectionReason, type ReportedLinkKind, type TelemetryReport } from '@peerlab/shared';
+
+/**
+ * How often a peer reports. One second keeps the dashboard's staleness readable to a tenth of the
+ * period and its charts smooth, while a p2p room of N peers floods N reports a second, each crossing
+ * every mesh link once: cheap for a classroom, and the cost shows in the direct traffic.
+ */
+export const REPORT_INTERVAL_MS = 1000;
+/**
+ * Members a room holds before its peers report less often (every ceil(N / this) periods), so the p2p
+ * flood stays near this many reports a period; higher keeps big rooms fresher and costs N² messages.
+ */
+export const REPORTS_PER_PERIOD = 16;
+
+export interface ReportContext {
+  readonly node: PeerlabNode;
+  readonly name: string;
+  readonly observer: boolean;
+  readonly periodMs: number;
+  readonly seq: number;
+  readonly at: number;
+}
+
+export function buildReport({ node, name, observer, periodMs, seq, at }: ReportContext): TelemetryReport {
+  const stats = node.stats();
+  const traffic = {} as Record<ReportedLinkKind, TelemetryReport['traffic'][ReportedLinkKind]>;
+  for (const kind of REPORTED_LINK_KINDS) {
+    traffic[kind] = {
+      sentMessages: stats.sent[kind].messages,
+      sentBytes: stats.sent[kind].bytes,
+      receivedMessages: stats.received[kind].messages,
+      receivedBytes: stats.received[kind].bytes,
+    };
+  }
+  const rejections: Partial<Record<RejectionReason, number>> = {};
+  for (const reason of REJECTION_REASONS) if (stats.rejections[reason] > 0) rejections[reason] = stats.rejections[reason];
+  const links: { peer: string; kind: ReportedLinkKind }[] = [];
+  for (const link of node.links().values()) {
+    if (link.peer === undefined || link.kind === 'client') continue;
+    links.push({ peer: link.peer, kind: link.kind });
+  }
+  const vv = Object.fromEntries(Object.entries(node.store.versionVector()).slice(0, MAX_REPORT_AUTHORS));
+  return {
+    peer: node.id,
+    name,
+    seq,
+    at,
+    observer,
+    periodMs,
+    mode: node.mode,
+    digest: node.store.digest(),
+    events: node.store.size,
+    pending: node.pendingCount,
+    traffic,
+    rejections,
+    links: links.slice(0, MAX_REPORT_LINKS),
+    vv,
+  };
+}

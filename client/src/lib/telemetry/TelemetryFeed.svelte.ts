@@ -1,0 +1,105 @@
+/**
+ * Feeds a RoomTimeline from where the room's reports can be seen, as Svelte state for the dashboard:
+ * - `central`: while the server serves the room (client-server, hybrid; service running; connected), from
+ *   GET /api/rooms/:room/telemetry — every peer's reports, complete;
+ * - `gossip`: otherwise (p2p, or the server gone or stopped), from what the session's engine heard by
+ *   gossip — partial, and each peer's staleness shows how partial.
+ */
+import type { HeldReport, Mode, RoomTelemetry } from '@peerlab/shared';
+import type { PeerSession } from '../session/PeerSession.svelte.ts';
+import { RoomTimeline, WINDOW_SAMPLES, type Flow, type GraphEdge, type GraphNode, type PeerRow, type Sample } from './roomTimeline.ts';
+
+/** Redraw period of ages, graph and flows; samples are taken every other tick (one a second). */
+const TICK_MS = 500;
+
+export type TelemetrySource = 'central' | 'gossip';
+
+export interface FeedOptions {
+  /**
+   * Whether central polls fetch the server's history too (every report, for exact reach times) or only
+   * each peer's newest report (counters are cumulative, so traffic sums stay right). A peer view on a
+   * phone takes the light one: thirty of them must not cost the server a history each per poll.
+   */
+  readonly history: boolean;
+  /** Central poll period, in ticks of TICK_MS. */
+  readonly pollTicks: number;
+}
+
+const PRESENTER_FEED: FeedOptions = { history: true, pollTicks: 2 };
+
+export class TelemetryFeed {
+  source = $state.raw<TelemetrySource>('gossip');
+  rows = $state.raw<readonly PeerRow[]>([]);
+  samples = $state.raw<readonly Sample[]>([]);
+  nodes = $state.raw<readonly GraphNode[]>([]);
+  edges = $state.raw<readonly GraphEdge[]>([]);
+  flows = $state.raw<readonly Flow[]>([]);
+  totals = $state.raw({ serverBytes: 0, directBytes: 0, serverMessages: 0, directMessages: 0 });
+  readonly capacity = WINDOW_SAMPLES;
+
+  readonly #session: PeerSession;
+  readonly #timeline = new RoomTimeline(Date.now());
+  readonly #timer: ReturnType<typeof setInterval>;
+  #ticks = 0;
+  /** Newest server receipt time ingested (server clock), for `?since=`. */
+  #since = 0;
+  #fetching = false;
+  readonly #options: FeedOptions;
+
+  constructor(session: PeerSession, options: FeedOptions = PRESENTER_FEED) {
+    this.#session = session;
+    this.#options = options;
+    this.#timer = setInterval(() => this.#tick(), TICK_MS);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+  }
+
+  #centralAvailable(): boolean {
+    const session = this.#session;
+    return session.mode !== 'p2p' && session.serverStatus === 'connected' && session.serviceRunning;
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    this.source = this.#centralAvailable() ? 'central' : 'gossip';
+    // What gossip brought is always taken (the engine also holds this session's own report).
+    for (const held of this.#session.reports) this.#timeline.ingest(held);
+    if (this.source === 'central' && this.#ticks % this.#options.pollTicks === 0) void this.#fetchCentral();
+    if (this.#ticks % 2 === 0) {
+      this.#timeline.sample(now, this.#session.mode as Mode);
+      this.samples = this.#timeline.samples;
+      this.totals = { ...this.#timeline.totals };
+    }
+    this.#ticks++;
+    this.rows = this.#timeline.rows(now);
+    const graph = this.#timeline.graph(now);
+    this.nodes = graph.nodes;
+    this.edges = graph.edges;
+    this.flows = [...this.#timeline.flows(now)];
+  }
+
+  async #fetchCentral(): Promise<void> {
+    if (this.#fetching) return;
+    this.#fetching = true;
+    try {
+      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}${this.#options.history ? '' : '&history=0'}`, { cache: 'no-store' });
+      if (!response.ok) return;
+      const telemetry = (await response.json()) as RoomTelemetry;
+      // Server receipt times onto this page's clock: one offset per answer (the request's latency, a few
+      // ms on a LAN, is the error; far below the one-second reporting period).
+      const offset = Date.now() - telemetry.now;
+      const toLocal = (held: HeldReport): HeldReport => ({ report: held.report, receivedAt: held.receivedAt + offset });
+      for (const held of telemetry.history) {
+        this.#timeline.ingest(toLocal(held));
+        this.#since = Math.max(this.#since, held.receivedAt);
+      }
+      for (const held of telemetry.latest) this.#timeline.ingest(toLocal(held));
+    } catch {
+      // Unreachable server: the next tick falls back to gossip when the session notices.
+    } finally {
+      this.#fetching = false;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPair, type RoomTelemetry, type TelemetryReport } from '@peerlab/shared';
+import type { PeerlabServer } from '../src/server.ts';
+import { REPORT_MIN_INTERVAL_MS } from '../src/socketHandlers.ts';
+import { getJson, metricValue, metricsText, rawSocket, startServer, tempEnv, TestPeer, waitFor, type TestEnv } from './helpers.ts';
+
+let env: TestEnv;
+let server: PeerlabServer;
+const cleanups: (() => void)[] = [];
+
+beforeEach(async () => {
+  env = tempEnv();
+  server = await startServer(env);
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  await server.close();
+  env.cleanup();
+});
+
+const zero = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
+function report(peer: string, seq: number): TelemetryReport {
+  return { peer, name: 'x', seq, at: seq, observer: false, periodMs: 1000, mode: 'client-server', digest: 'd', events: 0, pending: 0, traffic: { server: zero, direct: zero, relay: zero }, rejections: {}, links: [], vv: {} };
+}
+
+async function telemetry(room: string, since = 0): Promise<RoomTelemetry> {
+  return (await getJson<RoomTelemetry>(server, `/api/rooms/${room}/telemetry?since=${since}`)).body;
+}
+
+describe('central telemetry', () => {
+  it('keeps the latest report per peer with the server receipt time, and serves history after `since`', async () => {
+    const alice = await TestPeer.joined(server, 'obs', 'alice');
+    cleanups.push(() => alice.close());
+    alice.socket.emit('report', report(alice.keys.publicKey, 1));
+    await waitFor(async () => (await telemetry('obs')).latest.length === 1, 'first report stored');
+    const first = await telemetry('obs');
+    expect(first.latest[0]!.report.seq).toBe(1);
+    expect(first.latest[0]!.receivedAt).toBeLessThanOrEqual(first.now);
+    await new Promise((resolve) => setTimeout(resolve, REPORT_MIN_INTERVAL_MS + 50));
+    alice.socket.emit('report', report(alice.keys.publicKey, 2));
+    await waitFor(async () => (await telemetry('obs')).latest[0]?.report.seq === 2, 'second report replaces the first');
+    const after = await telemetry('obs', first.latest[0]!.receivedAt);
+    expect(after.history.map((held) => held.report.seq)).toEqual([2]);
+    const light = (await getJson<RoomTelemetry>(server, '/api/rooms/obs/telemetry?history=0')).body;
+    expect(light.history).toEqual([]);
+    expect(light.latest.map((held) => held.report.seq)).toEqual([2]);
+  });
+
+  it('refuses reports before join, for another peer, malformed or too frequent — each counted by reason', async () => {
+    const stranger = rawSocket(server);
+    cleanups.push(() => stranger.disconnect());
+    const strangerRefusals: string[] = [];
+    stranger.on('refused', (refusal) => strangerRefusals.push(refusal.reason));
+    await waitFor(() => stranger.connected, 'stranger connected');
+    stranger.emit('report', report(generateKeyPair().publicKey, 1));
+    await waitFor(() => strangerRefusals.includes('not_joined'), 'report before join refused');
+
+    const bob = await TestPeer.joined(server, 'obs2', 'bob');
+    cleanups.push(() => bob.close());
+    bob.socket.emit('report', report(generateKeyPair().publicKey, 1));
+    bob.socket.emit('report', { ...report(bob.keys.publicKey, 1), digest: 42 } as unknown as TelemetryReport);
+    bob.socket.emit('report', report(bob.keys.publicKey, 3));
+    bob.socket.emit('report', report(bob.keys.publicKey, 4));
+    await waitFor(() => bob.refusals.length >= 3, 'three refusals');
+    expect(bob.refusals.map((refusal) => refusal.reason)).toEqual(['forged_report', 'schema', 'rate_limited']);
+    const stored = await telemetry('obs2');
+    expect(stored.latest.map((held) => held.report.seq)).toEqual([3]);
+    const metrics = await metricsText(server);
+    expect(metricValue(metrics, 'peerlab_rejections_total', { reason: 'forged_report' })).toBe(1);
+    expect(await telemetry('nobody')).toMatchObject({ latest: [], history: [] });
+  });
+});
