@@ -24,6 +24,9 @@ import {
   type RejectionReason,
   type SignedEvent,
   type Verifier,
+  type FreezeGate,
+  type MessageTrace,
+  type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
@@ -56,6 +59,9 @@ export interface SessionOptions {
   readonly notices?: readonly string[];
   /** The room's passcode (`?passcode=`). */
   readonly passcode?: string;
+  /** Lab: the tab's freeze gate and trace numbering, shared by its peers. */
+  readonly gate?: FreezeGate;
+  readonly traceSequence?: TraceSequence;
 }
 
 export interface TrafficRow {
@@ -169,6 +175,8 @@ export class PeerSession {
         ...(options.passcode ? { passcode: options.passcode } : {}),
         restored,
         generation,
+        ...(options.gate ? { gate: options.gate } : {}),
+        ...(options.traceSequence ? { traceSequence: options.traceSequence } : {}),
       },
       {
         changed: () => {
@@ -241,6 +249,20 @@ export class PeerSession {
   /** Admin: end the partition. */
   heal(): void {
     this.#driver.heal();
+  }
+
+  /** Every message this peer sent and received (a bounded ring; subscribe for new records). */
+  get trace(): MessageTrace {
+    return this.#driver.trace;
+  }
+
+  /** A short description of an event this peer holds, for pickers: its kind, author and chat text. */
+  describeEvent(id: string): { readonly kind: string; readonly author: string; readonly text?: string } | undefined {
+    const stored = this.#driver.node.store.get(id);
+    if (!stored) return undefined;
+    const body = stored.event.body as { text?: unknown; name?: unknown };
+    const text = stored.event.kind === 'chat' && typeof body.text === 'string' ? body.text : undefined;
+    return { kind: stored.event.kind, author: stored.event.author, ...(text === undefined ? {} : { text }) };
   }
 
   dismissNotice(id: number): void {
