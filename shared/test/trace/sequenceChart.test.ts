@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVectors, eventTrail, MessageTrace, SequenceChart, TraceSequence, vvExchange, type TraceRecord } from '../../src/index.ts';
+import { compareVectors, eventTrail, ExchangeIndex, MessageTrace, SequenceChart, TraceSequence, vvExchange, type TraceRecord } from '../../src/index.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -87,5 +87,34 @@ describe('sequence chart', () => {
     const trail = eventTrail(arrows, chart.held(), 'e-b1');
     expect(trail.carriers).toHaveLength(1);
     expect([...trail.firstHeld.keys()]).toEqual([A]);
+  });
+});
+
+describe('exchange index', () => {
+  it('pairs a hello with the hello going back, lists only exchanges that shipped events, newest first', () => {
+    const trace = new MessageTrace();
+    const chart = new SequenceChart(() => true);
+    trace.subscribe((r, data) => chart.add(r, data));
+    trace.record(record({ dir: 'send', peer: A, remote: B, t: 'hello', vv: { [A]: 1 } }), 'hello-a');
+    trace.record(record({ dir: 'send', peer: B, remote: A, t: 'hello', vv: {} }), 'hello-b');
+    const bGot = trace.record(record({ dir: 'recv', peer: B, remote: A, t: 'hello', vv: { [A]: 1 } }), 'hello-a');
+    const aGot = trace.record(record({ dir: 'recv', peer: A, remote: B, t: 'hello', vv: {} }), 'hello-b');
+    trace.record(record({ dir: 'send', peer: A, remote: B, t: 'events', eventIds: ['e-a1'], cause: aGot.seq }), 'events-a');
+    // A quiet exchange afterwards: nothing shipped, so not listed.
+    trace.record(record({ dir: 'send', peer: A, remote: B, t: 'vv', vv: { [A]: 1 }, reply: true }), 'vv-a');
+    const quiet = trace.record(record({ dir: 'recv', peer: B, remote: A, t: 'vv', vv: { [A]: 1 }, reply: true }), 'vv-a');
+    trace.record(record({ dir: 'send', peer: B, remote: A, t: 'vv', vv: { [A]: 1 }, reply: false, cause: quiet.seq }), 'vv-b');
+    const index = new ExchangeIndex(chart.arrows());
+    const recent = index.recent(5);
+    expect(recent).toHaveLength(1);
+    const fromB = recent[0]!;
+    expect(fromB.opening.from).toBe(B);
+    expect(fromB.answer?.from).toBe(A);
+    expect(fromB.shippedByReceiver.flatMap((arrow) => arrow.eventIds)).toEqual(['e-a1']);
+    expect(fromB.shippedByOpener).toEqual([]);
+    // Asked from A's hello, the same exchange reads the other way round.
+    const fromA = index.exchange(fromB.answer!)!;
+    expect(fromA.shippedByOpener.flatMap((arrow) => arrow.eventIds)).toEqual(['e-a1']);
+    expect(bGot.seq).toBeLessThan(aGot.seq);
   });
 });

@@ -8,6 +8,8 @@ import type { Arrow, TraceRecord } from '@peerlab/shared';
 export const ROW_HEIGHT = 22;
 export const HEADER_HEIGHT = 34;
 export const COLUMN_WIDTH = 120;
+/** How far a message known by one end only slopes: it took some time, unknown here. */
+const ONE_END_SLOPE = ROW_HEIGHT * 0.6;
 
 export interface ArrowFilter {
   readonly lifelines: readonly string[];
@@ -49,17 +51,25 @@ export function nextEnd(arrows: readonly Arrow[], filter: ArrowFilter, cursor: n
   return next;
 }
 
-/** The last `max` arrows the filter shows up to `cursor`, placed; `held` marks drawn where each lifeline first held the selected event. */
-export function layout(arrows: readonly Arrow[], filter: ArrowFilter, cursor: number, max: number, held: readonly TraceRecord[]): Layout {
+/**
+ * The arrows the filter shows up to `cursor`, placed: the last `max` of them, or with an `anchor` (following
+ * one event) the first `max` from it on. `held` marks are drawn where each lifeline first held the event.
+ */
+export function layout(arrows: readonly Arrow[], filter: ArrowFilter, cursor: number, max: number, held: readonly TraceRecord[], anchor?: number): Layout {
   const lifelines = new Set(filter.lifelines);
   const column = new Map(filter.lifelines.map((peer, i) => [peer, columnX(i)]));
+  const fits = (arrow: Arrow): boolean => arrow.id <= cursor && passes(arrow, lifelines, filter.hidePings);
   const visible: Arrow[] = [];
-  for (let i = arrows.length - 1; i >= 0 && visible.length < max; i--) {
-    const arrow = arrows[i]!;
-    if (arrow.id <= cursor && passes(arrow, lifelines, filter.hidePings)) visible.push(arrow);
+  if (anchor === undefined) {
+    for (let i = arrows.length - 1; i >= 0 && visible.length < max; i--) if (fits(arrows[i]!)) visible.push(arrows[i]!);
+    visible.reverse();
+  } else {
+    for (const arrow of arrows) {
+      if (visible.length >= max) break;
+      if (arrow.id >= anchor && fits(arrow)) visible.push(arrow);
+    }
   }
-  visible.reverse();
-  const first = visible[0]?.id ?? Infinity;
+  const first = anchor ?? visible[0]?.id ?? Infinity;
   const ends = new Set<number>();
   const shown = (seq: number | undefined): seq is number => seq !== undefined && seq <= cursor;
   for (const arrow of visible) {
@@ -76,9 +86,10 @@ export function layout(arrows: readonly Arrow[], filter: ArrowFilter, cursor: nu
     const x2 = column.get(arrow.to)!;
     const sent = shown(arrow.send?.seq) ? rowOf.get(arrow.send.seq) : undefined;
     const received = shown(arrow.recv?.seq) ? rowOf.get(arrow.recv.seq) : undefined;
-    if (received !== undefined) return { arrow, x1, x2, y1: sent ?? received, y2: received, inFlight: false };
-    // Sent, not yet received: it heads for the receiver but stops short. To the server (or out of the tab), a level arrow.
-    if (!arrow.awaitsReceive) return { arrow, x1, x2, y1: sent!, y2: sent!, inFlight: false };
+    // A message with one end outside the tab (the server, a local view's neighbours) slopes a fraction of a row.
+    if (received !== undefined) return { arrow, x1, x2, y1: sent ?? received - ONE_END_SLOPE, y2: received, inFlight: false };
+    // Sent, not yet received: it heads for the receiver but stops short.
+    if (!arrow.awaitsReceive) return { arrow, x1, x2, y1: sent!, y2: sent! + ONE_END_SLOPE, inFlight: false };
     return { arrow, x1, x2: x1 + (x2 - x1) * 0.6, y1: sent!, y2: sent! + (bottom - sent!) * 0.6, inFlight: true };
   });
   return {
