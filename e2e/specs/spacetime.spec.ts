@@ -8,7 +8,10 @@ import type { Locator, Page } from '@playwright/test';
 
 declare global {
   interface Window {
-    peerlabLab?: readonly { readonly publicKey: string }[];
+    peerlabLab?: readonly {
+      readonly publicKey: string;
+      readonly trace: { records(): readonly { readonly seq: number; readonly dir: string; readonly t: string; readonly remote: string }[] };
+    }[];
   }
 }
 
@@ -30,6 +33,11 @@ async function write(cards: Locator, index: number, text: string): Promise<void>
   await cards.nth(index).getByTestId('chat-input').fill(text);
   await cards.nth(index).getByTestId('chat-send').click();
   await expect(cards.nth(index).getByTestId('chat-input')).toHaveValue('');
+}
+
+/** Hellos each lab peer sent and received: a link dropped and made again adds two. */
+async function hellos(page: Page): Promise<number[]> {
+  return page.evaluate(() => window.peerlabLab!.map((session) => session.trace.records().filter((record) => record.t === 'hello').length));
 }
 
 /** Follows the event whose chat text is `text` in the diagram's picker; returns its id. */
@@ -120,7 +128,9 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await compare.getByRole('button', { name: 'Close' }).click();
 
   // Frozen time: a write on peer 1 reaches no one while deliveries queue up.
+  const hellosBefore = await hellos(page);
   await page.getByTestId('lab-freeze').click();
+  const frozenAt = await page.evaluate(() => Date.now());
   const frozen = await counts(cards);
   await write(cards, 0, 'written while frozen');
   await expect(cards.nth(0).getByTestId('event-count')).toHaveText(String(frozen[0]! + 1));
@@ -146,13 +156,22 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expect(diagram.getByTestId('st-held')).toHaveCount(2);
   await page.screenshot({ path: test.info().outputPath('lab-spacetime-frozen.png'), fullPage: true });
 
+  // Hold the freeze past the failure detector's 8 s suspicion: the engines' clock stopped with it.
+  await page.waitForFunction((until) => Date.now() >= until, frozenAt + 9_000, { timeout: 30_000 });
+
   // Resume: everything queued is delivered in order, and the lab converges with its links intact.
+  const resumedAfter = await page.evaluate(() => Math.max(...window.peerlabLab!.flatMap((session) => session.trace.records().map((record) => record.seq))));
   await page.getByTestId('lab-resume').click();
   await expect(page.getByTestId('lab-queued')).toHaveText('0');
   await expectConverged(cards);
   expect(await counts(cards)).toEqual([frozen[0]! + 1, frozen[0]! + 1, frozen[0]! + 1]);
   for (let i = 0; i < 3; i++) await expect(cards.nth(i).getByTestId('peer-count')).toHaveText('2');
   await expect(diagram.getByTestId('st-held')).toHaveCount(3);
+  // Time runs again (every peer has sent a summary to a peer since), and no link was dropped and made again.
+  await expect
+    .poll(() => page.evaluate((after) => window.peerlabLab!.every((session) => session.trace.records().some((r) => r.seq > after && r.dir === 'send' && r.t === 'vv' && r.remote !== 'server')), resumedAfter))
+    .toBe(true);
+  expect(await hellos(page)).toEqual(hellosBefore);
   await page.screenshot({ path: test.info().outputPath('lab-spacetime.png'), fullPage: true });
   test.info().annotations.push({ type: 'steps', description: `${steps} steps to the first delivery; ${waiting} inputs queued before` });
   expect(errors).toEqual([]);

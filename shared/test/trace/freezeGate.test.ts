@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FreezeGate } from '../../src/index.ts';
+import { FreezeGate, handleSync } from '../../src/index.ts';
+import { makeNode, nodeVerify } from '../helpers.ts';
 
 describe('freeze gate', () => {
   it('holds inputs while frozen, steps them in arrival order, drains on resume', () => {
@@ -46,5 +47,33 @@ describe('freeze gate', () => {
     });
     gate.step();
     expect(applied).toEqual(['outer', 'inner-now']);
+  });
+});
+
+describe('a frozen lab and the failure detector', () => {
+  /** Two peers on one direct link, hellos exchanged at `now`; returns a tick function giving each node's drops. */
+  function linkedPair(now: number): (at: number) => string[] {
+    const a = makeNode('alice');
+    const b = makeNode('bob');
+    const toB = handleSync(a, { type: 'linkUp', link: 'peer:b', kind: 'direct', peer: b.id }, now, nodeVerify);
+    const toA = handleSync(b, { type: 'linkUp', link: 'peer:a', kind: 'direct', peer: a.id }, now, nodeVerify);
+    for (const output of toB) if (output.type === 'send') handleSync(b, { type: 'message', link: 'peer:a', data: output.data }, now, nodeVerify);
+    for (const output of toA) if (output.type === 'send') handleSync(a, { type: 'message', link: 'peer:b', data: output.data }, now, nodeVerify);
+    return (at) =>
+      [a, b].flatMap((node) => handleSync(node, { type: 'tick' }, at, nodeVerify)).flatMap((output) => (output.type === 'drop' ? [output.reason] : []));
+  }
+
+  it('a minute frozen: on the gate clock no link looks silent on resume; on the wall clock every one would', () => {
+    let wall = 1_000;
+    const gate = new FreezeGate(() => wall);
+    const tickGate = linkedPair(gate.now());
+    const tickWall = linkedPair(wall);
+    wall = 1_500;
+    gate.freeze();
+    wall = 61_500;
+    expect(tickGate(gate.now())).toEqual([]);
+    gate.resume();
+    expect(tickGate(gate.now())).toEqual([]);
+    expect(tickWall(wall)).toEqual(['suspected', 'suspected']);
   });
 });
