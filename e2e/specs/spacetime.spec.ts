@@ -124,6 +124,7 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expect(compare).toBeVisible();
   await expect(compare.locator('tr.differs').first()).toBeVisible();
   await expect(compare).toContainText('split');
+  await expect(compare.getByTestId('st-vv-row').filter({ hasText: 'room admin' })).toHaveCount(1); // the partition's author
   await page.screenshot({ path: test.info().outputPath('lab-spacetime-exchange.png'), fullPage: true });
   await compare.getByRole('button', { name: 'Close' }).click();
 
@@ -192,6 +193,7 @@ test('peer view: the diagram is this peer’s local view of what it sent and rec
   const id = (await select.locator('option', { hasText: 'seen from Ada' }).getAttribute('value'))!;
   await select.selectOption(id);
   await expect(diagram.locator(`[data-testid="st-arrow"][data-type="events"][data-from="${adaKey}"][data-event-ids~="${id}"]`).first()).toBeVisible();
+  await ada.page.screenshot({ path: test.info().outputPath('peer-spacetime.png'), fullPage: true });
   // Bob's lifeline is there; hiding it hides every arrow to and from it.
   await diagram.getByRole('checkbox', { name: 'Bob', exact: true }).uncheck();
   await expect(diagram.getByTestId('st-lifeline')).toHaveCount(2);

@@ -127,6 +127,8 @@ export class PeerSession {
   partitionGroups = $state.raw<readonly (readonly string[])[] | null>(null);
   serverDetail = $state.raw('');
   serverKey = $state.raw<string | undefined>(undefined);
+  /** The room admin's key (it signs mode, service and partition events). */
+  adminKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
   notices = $state.raw<readonly Notice[]>([]);
@@ -339,6 +341,7 @@ export class PeerSession {
     this.serverDetail = driver.serverDetail;
     this.serverShown = this.serverStatus === 'connected' && !node.serviceRunning ? 'stopped' : this.serverStatus;
     this.serverKey = driver.serverKey;
+    this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
     this.ledger = node.ledger();
