@@ -20,3 +20,7 @@ export * from './protocol/socket.ts';
 export * from './engine/pixel.ts';
 export * from './engine/roomGeneration.ts';
 export * from './views/board.ts';
+export * from './trace/messageTrace.ts';
+export * from './trace/sequenceChart.ts';
+export * from './trace/exchange.ts';
+export * from './net/freezeGate.ts';

@@ -33,6 +33,8 @@ export interface NodeConfig {
   readonly pushFanout: number;
   /** Degree watermarks, heartbeats and peer exchange of the mesh (peers only). */
   readonly overlay: OverlayTimings;
+  /** Emit a `received` output per decoded message, for a message trace; off where no one reads it (server, simulator). */
+  readonly traceReceived: boolean;
 }
 
 export const DEFAULT_NODE_CONFIG: NodeConfig = {
@@ -40,6 +42,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   maxBatchBytes: MAX_MESSAGE_BYTES - 32 * 1024,
   pushFanout: 6,
   overlay: DEFAULT_OVERLAY_TIMINGS,
+  traceReceived: false,
 };
 
 export type Role = 'peer' | 'server';
@@ -90,7 +93,13 @@ export type Input =
   | { readonly type: 'tick' };
 
 export type Output =
-  | { readonly type: 'send'; readonly link: string; readonly data: string; readonly message: WireMessage }
+  /** `eventIds`: for an `events` message, the ids of the events it carries (for a message trace). */
+  | { readonly type: 'send'; readonly link: string; readonly data: string; readonly message: WireMessage; readonly eventIds?: readonly string[] }
+  /**
+   * With `traceReceived`: a message decoded from a link, before the outputs it causes. `eventIds`: for
+   * `events`, the ids of the valid events it carried (filled while this same call handles them).
+   */
+  | { readonly type: 'received'; readonly link: string; readonly kind: LinkKind; readonly message: WireMessage; readonly bytes: number; readonly eventIds?: readonly string[] }
   | { readonly type: 'verify'; readonly requests: readonly VerifyRequest[] }
   /** Events that just entered the state (to persist, then render). `orders` only on the server. */
   | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
@@ -377,6 +386,7 @@ export class PeerlabNode {
     }
     for (const rejection of decoded.value.rejectedEvents) this.#rejected(out, linkId, rejection);
     const message = decoded.value.message;
+    const tracedIds = this.#config.traceReceived ? this.#traceReceived(out, linkId, link.kind, message, data.length) : undefined;
     switch (message.t) {
       case 'hello':
         if (message.room !== this.room) {
@@ -391,7 +401,7 @@ export class PeerlabNode {
         this.#onSummary(out, linkId, link, message.vv, message.reply);
         break;
       case 'events':
-        this.#onEvents(out, linkId, message.events);
+        this.#onEvents(out, linkId, message.events, tracedIds);
         break;
       case 'ack':
         this.#onAcks(message.acks);
@@ -418,6 +428,17 @@ export class PeerlabNode {
     }
   }
 
+  /** The `received` output; returns the list its `events` ids are collected into. */
+  #traceReceived(out: Outbox, linkId: string, kind: LinkKind, message: WireMessage, bytes: number): string[] | undefined {
+    if (message.t !== 'events') {
+      out.push({ type: 'received', link: linkId, kind, message, bytes });
+      return undefined;
+    }
+    const eventIds: string[] = [];
+    out.push({ type: 'received', link: linkId, kind, message, bytes, eventIds });
+    return eventIds;
+  }
+
   #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean): void {
     link.reported = vv;
     this.#confirmOwn(vv[this.id] ?? 0);
@@ -427,13 +448,14 @@ export class PeerlabNode {
     if (reply) this.#sendSummary(out, linkId, false);
   }
 
-  #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[]): void {
+  #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], tracedIds?: string[]): void {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
     for (const event of events) {
       // The common duplicate (the same event again) is known by its slot and signature: no hash needed.
       const held = this.store.canonicalAt(event.author, event.seq);
       const id = held !== undefined && held.event.sig === event.sig ? held.id : eventId(event);
+      tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
         const order = this.#orders.get(id);
@@ -888,7 +910,7 @@ class Outbox {
       const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
       const data = encodeMessage(message);
       onSend(item.link, data);
-      outputs.push({ type: 'send', link: item.link, data, message });
+      outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
     }
     return outputs;
   }

@@ -25,6 +25,9 @@ import {
   type RejectionReason,
   type SignedEvent,
   type Verifier,
+  type FreezeGate,
+  type MessageTrace,
+  type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
@@ -59,6 +62,9 @@ export interface SessionOptions {
   readonly passcode?: string;
   /** A dashboard's session: it reports as an observer. */
   readonly observer?: boolean;
+  /** Lab: the tab's freeze gate and trace numbering, shared by its peers. */
+  readonly gate?: FreezeGate;
+  readonly traceSequence?: TraceSequence;
 }
 
 export interface TrafficRow {
@@ -124,6 +130,8 @@ export class PeerSession {
   partitionGroups = $state.raw<readonly (readonly string[])[] | null>(null);
   serverDetail = $state.raw('');
   serverKey = $state.raw<string | undefined>(undefined);
+  /** The room admin's key (it signs mode, service and partition events). */
+  adminKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
   notices = $state.raw<readonly Notice[]>([]);
@@ -175,6 +183,8 @@ export class PeerSession {
         ...(options.observer ? { observer: true } : {}),
         restored,
         generation,
+        ...(options.gate ? { gate: options.gate } : {}),
+        ...(options.traceSequence ? { traceSequence: options.traceSequence } : {}),
       },
       {
         changed: () => {
@@ -247,6 +257,20 @@ export class PeerSession {
   /** Admin: end the partition. */
   heal(): void {
     this.#driver.heal();
+  }
+
+  /** Every message this peer sent and received (a bounded ring; subscribe for new records). */
+  get trace(): MessageTrace {
+    return this.#driver.trace;
+  }
+
+  /** A short description of an event this peer holds, for pickers: its kind, author and chat text. */
+  describeEvent(id: string): { readonly kind: string; readonly author: string; readonly text?: string } | undefined {
+    const stored = this.#driver.node.store.get(id);
+    if (!stored) return undefined;
+    const body = stored.event.body as { text?: unknown; name?: unknown };
+    const text = stored.event.kind === 'chat' && typeof body.text === 'string' ? body.text : undefined;
+    return { kind: stored.event.kind, author: stored.event.author, ...(text === undefined ? {} : { text }) };
   }
 
   dismissNotice(id: number): void {
@@ -323,6 +347,7 @@ export class PeerSession {
     this.serverDetail = driver.serverDetail;
     this.serverShown = this.serverStatus === 'connected' && !node.serviceRunning ? 'stopped' : this.serverStatus;
     this.serverKey = driver.serverKey;
+    this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
     this.ledger = node.ledger();

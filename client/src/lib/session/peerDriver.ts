@@ -38,11 +38,15 @@ import {
   type PixelColor,
   type Verifier,
   type VerifyRequest,
+  type FreezeGate,
+  type MessageTrace,
+  type TraceSequence,
 } from '@peerlab/shared';
 import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
 import { buildReport, REPORT_INTERVAL_MS, REPORTS_PER_PERIOD } from './telemetryReport.ts';
+import { PeerTracer } from './peerTracer.ts';
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -124,7 +128,14 @@ export interface DriverOptions {
   readonly generation?: number;
   /** A dashboard's session: it reports as an observer (watches, does not write). */
   readonly observer?: boolean;
+  /** The lab's freeze gate: its clock drives the engine, and it holds outside inputs while frozen. */
+  readonly gate?: FreezeGate;
+  /** Record numbers shared by the peers of one tab, so their traces interleave in one order. */
+  readonly traceSequence?: TraceSequence;
 }
+
+/** Inputs from the outside world that a frozen gate holds; the user's own actions still apply at once. */
+const GATED_INPUTS: ReadonlySet<Input['type']> = new Set(['message', 'verified']);
 
 export interface DriverHandlers {
   /** Something the host shows may have changed (coalesce: this fires for every engine input). */
@@ -183,6 +194,9 @@ export class PeerDriver {
   #reportSeq = 0;
   #reportTicks = 0;
   readonly #reportTimer: ReturnType<typeof setInterval>;
+  readonly #gate: FreezeGate | undefined;
+  readonly #tracer: PeerTracer;
+  readonly #unsubscribeGate: (() => void) | undefined;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
     const { identity } = options;
@@ -199,16 +213,22 @@ export class PeerDriver {
     this.generation = options.generation ?? 0;
     this.#observer = options.observer ?? false;
     this.#reportTimer = setInterval(() => this.#report(), REPORT_INTERVAL_MS);
+    this.#gate = options.gate;
     this.#node = new PeerlabNode({
       room: engineRoomId(options.room, this.generation),
       role: 'peer',
       signer: tweetnaclSigner(identity),
       rng: seededRng(options.seed),
       lastSeq: options.lastSeq,
-      ...(options.overlay ? { config: { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } } : {}),
+      config: { traceReceived: true, ...(options.overlay ? { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } : {}) },
+    });
+    this.#tracer = new PeerTracer(identity.publicKey, this.#node, options.traceSequence, () => Date.now());
+    // Time runs again after a freeze: timers are re-armed (they are not armed while frozen).
+    this.#unsubscribeGate = this.#gate?.subscribe(() => {
+      if (!this.#gate?.frozen && this.#wakeup === undefined) this.#armWakeup();
     });
     // What the host kept from earlier visits, before anyone answers (trusted: verified when first received).
-    if (options.restored && options.restored.length > 0) this.#node.handle({ type: 'restore', events: options.restored.map((event) => ({ event })) }, Date.now());
+    if (options.restored && options.restored.length > 0) this.#node.handle({ type: 'restore', events: options.restored.map((event) => ({ event })) }, this.#now());
     this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, options.rtc, {
       open: (peer) => {
         this.#failures.delete(peer);
@@ -269,6 +289,11 @@ export class PeerDriver {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Every message this peer sent and received, and when events entered its state (a bounded ring). */
+  get trace(): MessageTrace {
+    return this.#tracer.trace;
   }
 
   /** Peers with an open direct channel. */
@@ -384,6 +409,7 @@ export class PeerDriver {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unsubscribeGate?.();
     clearTimeout(this.#wakeup);
     clearInterval(this.#reportTimer);
     for (const timer of this.#retries.values()) clearTimeout(timer);
@@ -396,9 +422,17 @@ export class PeerDriver {
 
   #apply(input: Input): void {
     if (this.#closed) return;
+    if (GATED_INPUTS.has(input.type) && this.#gate?.hold(() => this.#applyHeld(input))) {
+      this.#on.changed();
+      return;
+    }
     this.#depth++;
     try {
-      for (const output of this.#node.handle(input, Date.now())) this.#perform(output);
+      this.#tracer.begin(input);
+      for (const output of this.#node.handle(input, this.#now())) {
+        this.#tracer.note(output);
+        this.#perform(output);
+      }
     } finally {
       this.#depth--;
     }
@@ -409,8 +443,21 @@ export class PeerDriver {
     }
   }
 
+  /** The engine's clock: the lab's gate (stops while frozen), else the wall clock. */
+  #now(): number {
+    return this.#gate ? this.#gate.now() : Date.now();
+  }
+
+  /** An input the gate held: a message for a link closed meanwhile is dropped, as its transport would have. */
+  #applyHeld(input: Input): void {
+    if (input.type === 'message' && !this.#node.links().has(input.link)) return;
+    this.#apply(input);
+  }
+
   #perform(output: Output): void {
     switch (output.type) {
+      case 'received':
+        break; // traced above; the engine already acted on it
       case 'send':
         this.#send(output.link, output.data);
         break;
@@ -483,9 +530,14 @@ export class PeerDriver {
 
   #armWakeup(): void {
     clearTimeout(this.#wakeup);
+    this.#wakeup = undefined;
     const at = this.#node.nextWakeup();
-    if (at === undefined || this.#closed) return;
-    this.#wakeup = setTimeout(() => this.#apply({ type: 'tick' }), Math.max(0, at - Date.now()));
+    // Frozen time reaches no deadline: the gate's subscription re-arms on resume.
+    if (at === undefined || this.#closed || this.#gate?.frozen) return;
+    this.#wakeup = setTimeout(() => {
+      this.#wakeup = undefined;
+      if (!this.#gate?.frozen) this.#apply({ type: 'tick' });
+    }, Math.max(0, at - this.#now()));
   }
 
   // ---- transports ----
