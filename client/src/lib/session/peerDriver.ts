@@ -20,6 +20,7 @@ import {
   isPixelColor,
   DEFAULT_OVERLAY,
   engineRoomId,
+  FaultStage,
   fingerprint,
   resetSigningBytes,
   toHex,
@@ -28,6 +29,7 @@ import {
   tweetnaclSigner,
   wantsDirectLinks,
   wantsRelayLinks,
+  type FaultRule,
   type Input,
   type KeyPair,
   type Member,
@@ -42,6 +44,17 @@ import {
 import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
+import { ChurnFollower, type ChurnClock } from './churnFollower.ts';
+import { classroomView, type ClassroomView } from './classroomView.ts';
+
+/** Wall-clock timers for the fault stage and the churn follower (the engine itself has none). */
+const WALL_CLOCK: ChurnClock = {
+  now: () => Date.now(),
+  after: (ms, run) => {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -176,6 +189,13 @@ export class PeerDriver {
   #reconciling = false;
   #wakeup: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** The teacher's fault rules, applied to what this peer sends on peer links (direct and relay). */
+  readonly #faults: FaultStage;
+  readonly #churn: ChurnFollower;
+  /** Away by the churn schedule: no server connection, no peer links, identity and store kept. */
+  #suspended = false;
+  /** Names of members seen in the roster, so a member away (off the roster) can still be named. */
+  readonly #names = new Map<string, string>();
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
     const { identity } = options;
@@ -198,6 +218,18 @@ export class PeerDriver {
       lastSeq: options.lastSeq,
       ...(options.overlay ? { config: { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } } : {}),
     });
+    this.#faults = new FaultStage(identity.publicKey, seededRng(options.seed ^ 0x5f3759df), WALL_CLOCK);
+    this.#churn = new ChurnFollower(
+      {
+        self: identity.publicKey,
+        candidates: () => [this.publicKey, ...this.#roster.map((member) => member.peer)],
+        suspend: () => this.#setSuspended(true),
+        resume: () => this.#setSuspended(false),
+        behind: () => this.#node.eventsBehindPartners(),
+        changed: () => this.#on.changed(),
+      },
+      WALL_CLOCK,
+    );
     // What the host kept from earlier visits, before anyone answers (trusted: verified when first received).
     if (options.restored && options.restored.length > 0) this.#node.handle({ type: 'restore', events: options.restored.map((event) => ({ event })) }, Date.now());
     this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, options.rtc, {
@@ -367,6 +399,23 @@ export class PeerDriver {
     this.#server.reset({ generation: this.generation, sig });
   }
 
+  /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
+  setFaults(rules: readonly FaultRule[]): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setFaults', rules, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Admin: start or stop the churn generator; this tab is exempt, so the teacher keeps control. */
+  setChurn(on: boolean, periodMs: number, downMs: number): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setChurn', on, periodMs, downMs, exempt: [this.publicKey], admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Fault rules and counters, churn state: what the classroom panels show. */
+  classroom(): ClassroomView {
+    return classroomView(this.#faults, this.#churn, this.#names);
+  }
+
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
   dropDirectLink(peer: string): boolean {
     return this.#mesh.breakLink(peer);
@@ -375,6 +424,8 @@ export class PeerDriver {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#churn.stop();
+    this.#faults.clear();
     clearTimeout(this.#wakeup);
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
@@ -393,6 +444,7 @@ export class PeerDriver {
       this.#depth--;
     }
     if (this.#depth === 0) {
+      this.#churn.observe();
       if (this.#reconcileWanted) this.#reconcile();
       this.#armWakeup();
       this.#on.changed();
@@ -432,6 +484,12 @@ export class PeerDriver {
       case 'partition':
         this.#reconcileWanted = true; // the engine already dropped the links the partition cuts
         break;
+      case 'faults':
+        this.#faults.setRules(output.rules);
+        break;
+      case 'churn':
+        this.#churn.follow(output.plan);
+        break;
       default:
         output satisfies never;
     }
@@ -450,6 +508,12 @@ export class PeerDriver {
       return;
     }
     const peer = link.slice(PEER_PREFIX.length);
+    this.#faults.send(peer, data, (faulted) => this.#sendToPeer(peer, faulted));
+  }
+
+  /** After the fault stage (possibly later): over whatever link the pair has by then. */
+  #sendToPeer(peer: string, data: string): void {
+    if (this.#closed) return;
     const kind = this.#peerLinks.get(peer);
     if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     else if (kind === 'relay') this.#server.relay(peer, data);
@@ -492,6 +556,7 @@ export class PeerDriver {
 
   #setRoster(members: readonly Member[]): void {
     this.#roster = members.filter((member) => member.peer !== this.publicKey);
+    for (const member of this.#roster) this.#names.set(member.peer, member.name);
     const listed = new Set(this.#roster.map((member) => member.peer));
     for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
     this.#apply({ type: 'members', peers: [...listed] });
@@ -509,7 +574,10 @@ export class PeerDriver {
 
   #onPeerData(peer: string, data: string): void {
     if (this.#peerLinks.get(peer) !== 'direct') this.#reconcile(); // the channel opened before we linked it
-    if (this.#peerLinks.has(peer)) this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
+    if (this.#peerLinks.has(peer)) {
+      this.#faults.noteReceived(peer);
+      this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
+    }
   }
 
   #onRelay(from: string, data: string): void {
@@ -519,6 +587,7 @@ export class PeerDriver {
       this.#peerLinks.set(from, 'relay');
       this.#apply({ type: 'linkUp', link: PEER_PREFIX + from, kind: 'relay', peer: from });
     }
+    this.#faults.noteReceived(from);
     this.#apply({ type: 'message', link: PEER_PREFIX + from, data });
   }
 
@@ -588,8 +657,8 @@ export class PeerDriver {
     const mode = this.#node.mode;
     const modeKnown = this.#node.epoch >= this.#joinedEpoch;
     // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
-    const direct = modeKnown && wantsDirectLinks(mode);
-    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined;
+    const direct = modeKnown && wantsDirectLinks(mode) && !this.#suspended;
+    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined && !this.#suspended;
     this.#mesh.setEnabled(direct);
     const open = new Set(direct ? this.#mesh.openPeers() : []);
     for (const peer of new Set([...this.#peerLinks.keys(), ...open, ...this.#failures.keys()])) {
@@ -610,6 +679,15 @@ export class PeerDriver {
         this.#apply({ type: 'linkKind', link, kind: want });
       }
     }
+  }
+
+  /** Churn: leave (close every peer link and the server connection) or come back. */
+  #setSuspended(suspended: boolean): void {
+    if (this.#closed || suspended === this.#suspended) return;
+    this.#suspended = suspended;
+    if (suspended) this.#server.suspend();
+    else this.#server.resume();
+    this.#reconcile();
   }
 
   #reasonFor(peer: string): { reason?: string } {
