@@ -194,6 +194,8 @@ export class PeerDriver {
   readonly #churn: ChurnFollower;
   /** Away by the churn schedule: no server connection, no peer links, identity and store kept. */
   #suspended = false;
+  /** Links the overlay asked for while this peer was away: started when it has rejoined the server. */
+  readonly #deferredConnects = new Set<string>();
   /** Names of members seen in the roster, so a member away (off the roster) can still be named. */
   readonly #names = new Map<string, string>();
 
@@ -471,7 +473,9 @@ export class PeerDriver {
         if (output.rejection.fault === 'local') this.#on.notice(`Refused: ${output.rejection.reason} (${output.rejection.detail}).`);
         break;
       case 'connect':
-        if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
+        // Away (churn): the overlay counts the attempt as under way, so make it once back on the server.
+        if (this.#suspended) this.#deferredConnects.add(output.peer);
+        else if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
         break;
       case 'drop':
         this.#onDrop(output.link);
@@ -540,6 +544,8 @@ export class PeerDriver {
     this.#setRoster(response.members);
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
     this.#reconcile();
+    for (const peer of this.#deferredConnects) if (this.#listed(peer) && !this.#peerLinks.has(peer)) this.#mesh.connect(peer);
+    this.#deferredConnects.clear();
   }
 
   /** True when the room runs as another generation: this driver stops and hands over to the host. */
@@ -555,7 +561,11 @@ export class PeerDriver {
   }
 
   #setRoster(members: readonly Member[]): void {
+    const before = new Set(this.#roster.map((member) => member.peer));
     this.#roster = members.filter((member) => member.peer !== this.publicKey);
+    // A member back on the roster (churn, reload) never got the offers made while it was away (they went
+    // over the mesh, which it was not on), and glare would make us ignore its new offer: start over.
+    for (const member of this.#roster) if (!before.has(member.peer) && !this.#mesh.isOpen(member.peer)) this.#mesh.close(member.peer);
     for (const member of this.#roster) this.#names.set(member.peer, member.name);
     const listed = new Set(this.#roster.map((member) => member.peer));
     for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
