@@ -111,4 +111,30 @@ test.describe('faults', () => {
     expect(await Promise.all(peers.map(counters))).toEqual(frozen);
     for (const peer of peers) expect(peer.errors).toEqual([]);
   });
+
+  test('hybrid: the rules act on the server relay too; after the clear, what was written during the cut arrives', async ({ room }) => {
+    const ada = await room.open('Ada');
+    const blocked = await room.open('Blocked', 'no-webrtc-browser', { webrtc: false });
+    await ada.switchMode('hybrid');
+    await expect(blocked.testId('member').filter({ hasText: 'Ada' })).toHaveAttribute('data-link', 'relay');
+    const [adaKey, blockedKey] = [await publicKey(ada), await publicKey(blocked)];
+
+    await setRule(ada, /^(Ada \(you\) ↔ Blocked)$/, { drop: 100 });
+    await expect(blocked.testId('member').filter({ hasText: 'Ada' })).toHaveAttribute('data-fault', 'drop 100%');
+    await expect.poll(() => counter(ada, 'fault-dropped')).toBeGreaterThan(0);
+    await expect.poll(() => counter(blocked, 'fault-dropped')).toBeGreaterThan(0);
+    const base = { ada: await counter(ada, 'fault-dropped'), blocked: await counter(blocked, 'fault-dropped') };
+    const crossed = { ada: await receivedFrom(ada, blockedKey), blocked: await receivedFrom(blocked, adaKey) };
+    await ada.write('written during the cut');
+    await expect.poll(() => counter(ada, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.ada + 3);
+    await expect.poll(() => counter(blocked, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.blocked + 3);
+    expect(await receivedFrom(ada, blockedKey)).toBe(crossed.ada);
+    expect(await receivedFrom(blocked, adaKey)).toBe(crossed.blocked);
+    await expect(blocked.testId('chat-message')).toHaveCount(0);
+
+    await ada.testId('fault-clear').click();
+    await expectAllMessages([blocked], ['written during the cut']);
+    await expectConverged([ada, blocked], 3);
+    expect(await receivedFrom(blocked, adaKey)).toBeGreaterThan(crossed.blocked);
+  });
 });
