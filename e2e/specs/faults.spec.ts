@@ -87,8 +87,10 @@ test.describe('faults', () => {
       texts.push(...batch);
       await Promise.all(peers.map((peer, i) => peer.write(batch[i]!)));
     }
+    const lastWrite = Date.now();
     await expectAllMessages(peers, texts, 40_000);
     await expectConverged(peers, texts.length, 40_000);
+    console.log(`faults: 4 pages, 30 % drop + 30 % dup + 20 % reorder + 10–50 ms delay on all links: converged ${Date.now() - lastWrite} ms after the last write`);
     // Every message exactly once, though the links duplicated many.
     for (const peer of peers) await expect(peer.testId('chat-message')).toHaveCount(texts.length);
     for (const peer of peers) {
