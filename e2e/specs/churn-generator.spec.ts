@@ -3,6 +3,7 @@
  * the admin's `churn` event, a page really leaves (closes its links and its server connection), stays
  * away, rejoins and catches up. The admin's tab never leaves. Nothing written by anyone is lost.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from '../fixtures.ts';
 import { expectConverged, type PeerPage } from '../peer.ts';
 
@@ -46,6 +47,8 @@ test.describe('churn generator', () => {
 
     // Someone is away at some point: the admin's member list marks them, and that page says so itself.
     await expect(ada.page.locator('[data-away="true"]')).toHaveCount(1, { timeout: 10_000 });
+    const axe = await new AxeBuilder({ page: ada.page }).withTags(['wcag2a', 'wcag2aa']).include('[data-testid="churn-panel"]').include('[data-testid="faults-panel"]').analyze();
+    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
     await expect.poll(async () => (await Promise.all(peers.map((peer) => peer.testId('churn-status').innerText()))).some((text) => text.includes('you are away')), { timeout: 10_000 }).toBe(true);
     // At least two leave/rejoin cycles room-wide; the admin's tab is exempt.
     await expect.poll(async () => (await Promise.all(peers.map(cycles))).reduce((a, b) => a + b, 0), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);

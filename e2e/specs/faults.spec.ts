@@ -2,6 +2,7 @@
  * The teacher's per-link fault injection, over real WebRTC between pages: each peer applies the rules to
  * what it sends on matching peer links, counts what it did, and the room still converges by anti-entropy.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { test, expect } from '../fixtures.ts';
 import { expectAllMessages, expectConverged, type PeerPage } from '../peer.ts';
 
@@ -69,6 +70,12 @@ test.describe('faults', () => {
     expect(await receivedFrom(cy, bobKey)).toBe(crossed.cy);
     expect(await counter(ada, 'fault-dropped')).toBe(0);
     await expect(bob.testId('fault-link-row').and(bob.page.locator(`[data-peer="${cyKey}"]`))).toContainText('drop 100%');
+    // The Faults panel and the traffic panel's counters pass axe's WCAG A/AA rules (admin's page, then a student's).
+    for (const peer of [ada, bob]) {
+      const results = await new AxeBuilder({ page: peer.page }).withTags(['wcag2a', 'wcag2aa']).include('[data-testid="faults-panel"]').include('[data-testid="fault-counters"]').analyze();
+      expect(results.passes.length, 'axe checked the panels').toBeGreaterThan(0);
+      expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    }
     for (const peer of [ada, bob, cy]) expect(peer.errors).toEqual([]);
   });
 
