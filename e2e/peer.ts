@@ -1,6 +1,7 @@
 /** One Peerlab peer view in a page, driven only through the automation contract's data-testids. */
 import { expect, type BrowserContext, type Page } from '@playwright/test';
 import type { PeerSnapshot } from '../client/src/lib/session/peerDriver.ts';
+import type { ClassroomView } from '../client/src/lib/session/classroomView.ts';
 
 export type Mode = 'client-server' | 'p2p' | 'hybrid';
 
@@ -8,7 +9,7 @@ declare global {
   interface Window {
     /** The part of the page's PeerSession the suite reaches into: its debug/test hooks and a few actions. */
     peerlab?: {
-      readonly debug: { directPeers(): string[]; dropDirectLink(peer: string): boolean; snapshot(): PeerSnapshot };
+      readonly debug: { directPeers(): string[]; dropDirectLink(peer: string): boolean; snapshot(): PeerSnapshot; classroom?(): ClassroomView };
       sendChat(text: string): boolean;
       switchMode(mode: Mode): void;
       partition?(groups: readonly (readonly string[])[]): void;

@@ -12,6 +12,8 @@ export * from './net/ports.ts';
 export * from './net/rng.ts';
 export * from './net/driveSync.ts';
 export * from './net/memoryNetwork.ts';
+export * from './net/faultStage.ts';
+export * from './net/churnSchedule.ts';
 export * from './crypto/tweetnaclSigner.ts';
 export * from './crypto/webCryptoVerifier.ts';
 export * from './views/chat.ts';

@@ -65,6 +65,42 @@ export interface PartitionBody {
   readonly epoch: number;
 }
 
+/**
+ * One fault rule of the teacher's: on the peer link between `a` and `b` (peer keys, `*` for any), each
+ * side drops, delays, duplicates and holds back (reorders) that share of its outgoing messages.
+ */
+export interface FaultRule {
+  readonly a: string;
+  readonly b: string;
+  /** Percent of messages lost. */
+  readonly drop: number;
+  readonly delayMs: number;
+  /** Extra delay, uniform in [0, jitterMs). */
+  readonly jitterMs: number;
+  /** Percent of messages sent twice. */
+  readonly duplicate: number;
+  /** Percent of messages held back behind the next few on the same link. */
+  readonly reorder: number;
+}
+
+/** The admin's fault rules for the room's peer links; an empty list clears them. */
+export interface FaultsBody {
+  readonly rules: readonly FaultRule[];
+  readonly epoch: number;
+}
+
+/**
+ * The admin's churn generator: every `periodMs` one member (chosen by a hash of the event and the slot)
+ * leaves for `downMs`, then rejoins. Keys in `exempt` (the teacher's own tab) never leave.
+ */
+export interface ChurnBody {
+  readonly on: boolean;
+  readonly periodMs: number;
+  readonly downMs: number;
+  readonly exempt: readonly string[];
+  readonly epoch: number;
+}
+
 /** The server's membership certificate: this key was admitted to the room (hybrid refuses data without one). */
 export interface AdmitBody {
   readonly peer: string;
@@ -97,6 +133,7 @@ export type EventClass = 'control' | 'strict' | 'data';
 
 export function eventClass(kind: string): EventClass {
   if (kind === 'mode' || kind === 'service' || kind === 'partition' || kind === 'stamp' || kind === 'admit') return 'control';
+  if (kind === 'faults' || kind === 'churn') return 'control';
   if (kind === 'transfer') return 'strict';
   return 'data';
 }

@@ -54,6 +54,13 @@ const versionVector = z.record(hexKey, z.number().int().min(0).max(2 ** 31)).ref
   'too many authors',
 );
 
+/** Most fault rules one event may carry: one per pair of a classroom's worth of links is plenty. */
+export const MAX_FAULT_RULES = 64;
+const percent = z.number().int().min(0).max(100);
+const faultRule = z
+  .object({ a: z.union([hexKey, z.literal('*')]), b: z.union([hexKey, z.literal('*')]), drop: percent, delayMs: z.number().int().min(0).max(10_000), jitterMs: z.number().int().min(0).max(10_000), duplicate: percent, reorder: percent })
+  .strict();
+
 const eventShape = z
   .object({
     v: z.number().int().min(1),
@@ -74,6 +81,11 @@ const bodySchemas: Record<string, z.ZodType> = {
   service: z.object({ running: z.boolean(), epoch: seqNumber }).strict(),
   admit: z.object({ peer: hexKey }).strict(),
   partition: z.object({ groups: z.array(z.array(hexKey).max(1000)).min(2).max(8).nullable(), epoch: seqNumber }).strict(),
+  faults: z.object({ rules: z.array(faultRule).max(MAX_FAULT_RULES), epoch: seqNumber }).strict(),
+  churn: z
+    .object({ on: z.boolean(), periodMs: z.number().int().min(1000).max(600_000), downMs: z.number().int().min(100).max(600_000), exempt: z.array(hexKey).max(16), epoch: seqNumber })
+    .strict()
+    .refine((body) => body.downMs < body.periodMs, 'downMs must be shorter than periodMs'),
   transfer: z.object({ from: accountName, to: accountName, amount: z.number().int().min(1).max(1_000_000), memo: z.string().max(100).optional() }).strict(),
   pixel: z.object({ x: z.number().int().min(0).max(BOARD_SIZE - 1), y: z.number().int().min(0).max(BOARD_SIZE - 1), color: z.enum(PIXEL_COLORS), over: z.string().regex(/^[0-9a-f]{32}$/).optional() }).strict(),
   stamp: z.object({ transfer: z.string().regex(/^[0-9a-f]{32}$/), ok: z.boolean(), reason: z.string().max(120).optional() }).strict(),

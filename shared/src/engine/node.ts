@@ -11,7 +11,7 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
@@ -80,6 +80,10 @@ export type Input =
   | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
   /** Admin: split the room's peer-to-peer links into groups, or heal the split (`groups: null`). */
   | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null; readonly admin: Signer }
+  /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
+  | { readonly type: 'setFaults'; readonly rules: readonly FaultRule[]; readonly admin: Signer }
+  /** Admin: start or stop the churn generator. */
+  | { readonly type: 'setChurn'; readonly on: boolean; readonly periodMs: number; readonly downMs: number; readonly exempt: readonly string[]; readonly admin: Signer }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
   /** The driver could not open the direct link a `connect` output asked for. */
@@ -111,8 +115,23 @@ export type Output =
   /** The node gave up a link (silent too long, or above the degree's high watermark): close its transport. */
   | { readonly type: 'drop'; readonly link: string; readonly reason: 'suspected' | 'shed' | 'partitioned' }
   | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null }
+  /** The admin's current fault rules for peer links: the driver's fault stage applies them. */
+  | { readonly type: 'faults'; readonly rules: readonly FaultRule[] }
+  /** The admin's churn generator, or null when off: the driver follows its schedule. */
+  | { readonly type: 'churn'; readonly plan: ChurnPlan | null }
   /** A WebRTC signal that reached this node over the mesh. */
   | { readonly type: 'signal'; readonly from: string; readonly data: string };
+
+/** A running churn generator: its event id seeds the schedule every peer derives alike. */
+export interface ChurnPlan {
+  readonly id: string;
+  readonly periodMs: number;
+  readonly downMs: number;
+  readonly exempt: readonly string[];
+}
+
+/** Control kinds the admin signs with an epoch (its sequence number), newest event wins. */
+const ADMIN_CONTROL_KINDS: ReadonlySet<string> = new Set(['mode', 'service', 'partition', 'faults', 'churn']);
 
 interface LinkState {
   kind: LinkKind;
@@ -170,6 +189,8 @@ export class PeerlabNode {
   #mode: Mode = INITIAL_MODE;
   #serviceRunning = true;
   #partition: readonly (readonly string[])[] | null = null;
+  #faults: readonly FaultRule[] = [];
+  #churn: ChurnPlan | null = null;
   /** Keys holding the server's membership certificate. */
   readonly #admitted = new Set<string>();
   #epoch = 0;
@@ -204,6 +225,35 @@ export class PeerlabNode {
   /** The admin's current partition of the room, if any. */
   get partition(): readonly (readonly string[])[] | null {
     return this.#partition;
+  }
+
+  /** The admin's current fault rules for peer links (empty: none). */
+  get faults(): readonly FaultRule[] {
+    return this.#faults;
+  }
+
+  /** The admin's running churn generator, or null. */
+  get churn(): ChurnPlan | null {
+    return this.#churn;
+  }
+
+  /**
+   * Events the partners' last summaries (over peer links) say they hold and this node lacks, or undefined
+   * before any peer partner has reported: a returning peer has caught up when this reaches 0.
+   */
+  eventsBehindPartners(): number | undefined {
+    const mine = this.store.versionVector(() => true);
+    const missing = new Map<string, number>();
+    let heard = false;
+    for (const link of this.#links.values()) {
+      if ((link.kind !== 'direct' && link.kind !== 'relay') || Object.keys(link.reported).length === 0) continue;
+      heard = true;
+      for (const [author, seq] of Object.entries(link.reported)) missing.set(author, Math.max(missing.get(author) ?? 0, seq - (mine[author] ?? 0)));
+    }
+    if (!heard) return undefined;
+    let behind = 0;
+    for (const count of missing.values()) behind += count;
+    return behind;
   }
 
   /** Whether the admin's partition puts `a` and `b` in different groups (members named in none are in the first). */
@@ -318,7 +368,9 @@ export class PeerlabNode {
       }
       case 'switchMode':
       case 'setService':
-      case 'partition': {
+      case 'partition':
+      case 'setFaults':
+      case 'setChurn': {
         if (input.admin.publicKey !== this.#admin) {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
@@ -326,7 +378,9 @@ export class PeerlabNode {
         const epoch = this.store.highestSeq(input.admin.publicKey) + 1;
         if (input.type === 'switchMode') this.#write(out, input.admin, 'mode', { mode: input.mode, epoch } satisfies ModeBody);
         else if (input.type === 'setService') this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
-        else this.#write(out, input.admin, 'partition', { groups: input.groups, epoch } satisfies PartitionBody);
+        else if (input.type === 'partition') this.#write(out, input.admin, 'partition', { groups: input.groups, epoch } satisfies PartitionBody);
+        else if (input.type === 'setFaults') this.#write(out, input.admin, 'faults', { rules: input.rules, epoch } satisfies FaultsBody);
+        else this.#write(out, input.admin, 'churn', { on: input.on, periodMs: input.periodMs, downMs: input.downMs, exempt: input.exempt, epoch } satisfies ChurnBody);
         break;
       }
       case 'admit':
@@ -476,9 +530,9 @@ export class PeerlabNode {
 
   #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
     if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (event.kind === 'mode' || event.kind === 'service' || event.kind === 'partition') {
+    if (ADMIN_CONTROL_KINDS.has(event.kind)) {
       if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
-      const body = event.body as ModeBody | ServiceBody | PartitionBody;
+      const body = event.body as ModeBody | ServiceBody | PartitionBody | FaultsBody | ChurnBody;
       if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
     }
     if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
@@ -716,7 +770,7 @@ export class PeerlabNode {
   }
 
   #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
-    if (!added.some((stored) => stored.event.kind === 'mode' || stored.event.kind === 'service' || stored.event.kind === 'partition')) return;
+    if (!added.some((stored) => ADMIN_CONTROL_KINDS.has(stored.event.kind))) return;
     const wasStrict = this.#ordersStrict();
     const previous = { mode: this.#mode, running: this.#serviceRunning };
     const mode = this.#newestAdminEvent('mode');
@@ -738,6 +792,7 @@ export class PeerlabNode {
       out.push({ type: 'partition', groups });
       this.#dropAcrossPartition(out);
     }
+    this.#refreshClassroom(out);
     if (this.#ordersStrict() && !wasStrict) this.#stampBacklog(out);
     if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
       // Reconcile over every link the new policy uses, so e.g. the server becomes complete again.
@@ -756,6 +811,23 @@ export class PeerlabNode {
       if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
       if (this.#carriageOf(link.kind) !== 'all') continue;
       this.#send(out, linkId, { t: 'report', report });
+    }
+  }
+
+  /** The teacher's fault rules and churn generator: the newest admin event of each kind wins. */
+  #refreshClassroom(out: Outbox): void {
+    const faults = this.#newestAdminEvent('faults');
+    const rules = faults ? (faults.event.body as FaultsBody).rules : [];
+    if (JSON.stringify(rules) !== JSON.stringify(this.#faults)) {
+      this.#faults = rules;
+      out.push({ type: 'faults', rules });
+    }
+    const churn = this.#newestAdminEvent('churn');
+    const body = churn?.event.body as ChurnBody | undefined;
+    const plan: ChurnPlan | null = churn && body?.on ? { id: churn.id, periodMs: body.periodMs, downMs: body.downMs, exempt: body.exempt } : null;
+    if (plan?.id !== this.#churn?.id) {
+      this.#churn = plan;
+      out.push({ type: 'churn', plan });
     }
   }
 

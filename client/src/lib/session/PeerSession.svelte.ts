@@ -16,6 +16,7 @@ import {
   type Board,
   type ChatMessage,
   type HeldReport,
+  type FaultRule,
   type KeyPair,
   type Ledger,
   type LinkKind,
@@ -36,6 +37,7 @@ import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys }
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
+import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -129,6 +131,8 @@ export class PeerSession {
   /** The admin's current split of the room's peer links, or null. */
   partitionGroups = $state.raw<readonly (readonly string[])[] | null>(null);
   serverDetail = $state.raw('');
+  /** The teacher's fault rules and churn generator, and what they did here. */
+  classroom = $state.raw<ClassroomView>(NO_CLASSROOM);
   serverKey = $state.raw<string | undefined>(undefined);
   /** The room admin's key (it signs mode, service and partition events). */
   adminKey = $state.raw<string | undefined>(undefined);
@@ -273,6 +277,16 @@ export class PeerSession {
     return { kind: stored.event.kind, author: stored.event.author, ...(text === undefined ? {} : { text }) };
   }
 
+  /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
+  setFaults(rules: readonly FaultRule[]): void {
+    this.#driver.setFaults(rules);
+  }
+
+  /** Admin: start or stop the churn generator (this tab never leaves). */
+  setChurn(on: boolean, periodMs: number, downMs: number): void {
+    this.#driver.setChurn(on, periodMs, downMs);
+  }
+
   dismissNotice(id: number): void {
     this.notices = this.notices.filter((notice) => notice.id !== id);
   }
@@ -295,6 +309,8 @@ export class PeerSession {
     dropDirectLink: (peer: string): boolean => this.#driver.dropDirectLink(peer),
     /** Digest, counts and events held per author, read in one call (the churn scenarios poll it). */
     snapshot: (): PeerSnapshot => this.#driver.snapshot(),
+    /** Fault counters per link and churn state, read at once (the faults and churn specs poll it). */
+    classroom: (): ClassroomView => this.#driver.classroom(),
   };
 
   // ---- derived state ----
@@ -352,6 +368,7 @@ export class PeerSession {
     this.refusedCount = driver.refusedCount;
     this.ledger = node.ledger();
     this.partitionGroups = node.partition;
+    this.classroom = driver.classroom();
     this.messages = chatView(node.store.events());
     this.board = boardView(node.store.events());
     this.directCount = driver.directPeers().length;

@@ -20,6 +20,7 @@ import {
   isPixelColor,
   DEFAULT_OVERLAY,
   engineRoomId,
+  FaultStage,
   fingerprint,
   resetSigningBytes,
   toHex,
@@ -28,6 +29,7 @@ import {
   tweetnaclSigner,
   wantsDirectLinks,
   wantsRelayLinks,
+  type FaultRule,
   type Input,
   type KeyPair,
   type Member,
@@ -47,6 +49,17 @@ import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/s
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
 import { buildReport, REPORT_INTERVAL_MS, REPORTS_PER_PERIOD } from './telemetryReport.ts';
 import { PeerTracer } from './peerTracer.ts';
+import { ChurnFollower, type ChurnClock } from './churnFollower.ts';
+import { classroomView, type ClassroomView } from './classroomView.ts';
+
+/** Wall-clock timers for the fault stage and the churn follower (the engine itself has none). */
+const WALL_CLOCK: ChurnClock = {
+  now: () => Date.now(),
+  after: (ms, run) => {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 /** Longest chat message a user can type; keeps one event far below the engine's event size limit. */
 export const MAX_CHAT_CHARS = 500;
@@ -197,6 +210,15 @@ export class PeerDriver {
   readonly #gate: FreezeGate | undefined;
   readonly #tracer: PeerTracer;
   readonly #unsubscribeGate: (() => void) | undefined;
+  /** The teacher's fault rules, applied to what this peer sends on peer links (direct and relay). */
+  readonly #faults: FaultStage;
+  readonly #churn: ChurnFollower;
+  /** Away by the churn schedule: no server connection, no peer links, identity and store kept. */
+  #suspended = false;
+  /** Links the overlay asked for while this peer was away: started when it has rejoined the server. */
+  readonly #deferredConnects = new Set<string>();
+  /** Names of members seen in the roster, so a member away (off the roster) can still be named. */
+  readonly #names = new Map<string, string>();
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
     const { identity } = options;
@@ -227,6 +249,18 @@ export class PeerDriver {
     this.#unsubscribeGate = this.#gate?.subscribe(() => {
       if (!this.#gate?.frozen && this.#wakeup === undefined) this.#armWakeup();
     });
+    this.#faults = new FaultStage(identity.publicKey, seededRng(options.seed ^ 0x5f3759df), WALL_CLOCK);
+    this.#churn = new ChurnFollower(
+      {
+        self: identity.publicKey,
+        candidates: () => [this.publicKey, ...this.#roster.map((member) => member.peer)],
+        suspend: () => this.#setSuspended(true),
+        resume: () => this.#setSuspended(false),
+        behind: () => this.#node.eventsBehindPartners(),
+        changed: () => this.#on.changed(),
+      },
+      WALL_CLOCK,
+    );
     // What the host kept from earlier visits, before anyone answers (trusted: verified when first received).
     if (options.restored && options.restored.length > 0) this.#node.handle({ type: 'restore', events: options.restored.map((event) => ({ event })) }, this.#now());
     this.#mesh = new WebRtcMesh(identity.publicKey, options.iceServers, options.rtc, {
@@ -401,6 +435,23 @@ export class PeerDriver {
     this.#server.reset({ generation: this.generation, sig });
   }
 
+  /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
+  setFaults(rules: readonly FaultRule[]): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setFaults', rules, admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Admin: start or stop the churn generator; this tab is exempt, so the teacher keeps control. */
+  setChurn(on: boolean, periodMs: number, downMs: number): void {
+    if (this.#closed || !this.isAdmin) return;
+    this.#apply({ type: 'setChurn', on, periodMs, downMs, exempt: [this.publicKey], admin: tweetnaclSigner(this.#adminPair) });
+  }
+
+  /** Fault rules and counters, churn state: what the classroom panels show. */
+  classroom(): ClassroomView {
+    return classroomView(this.#faults, this.#churn, this.#names);
+  }
+
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
   dropDirectLink(peer: string): boolean {
     return this.#mesh.breakLink(peer);
@@ -410,6 +461,8 @@ export class PeerDriver {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsubscribeGate?.();
+    this.#churn.stop();
+    this.#faults.clear();
     clearTimeout(this.#wakeup);
     clearInterval(this.#reportTimer);
     for (const timer of this.#retries.values()) clearTimeout(timer);
@@ -437,6 +490,7 @@ export class PeerDriver {
       this.#depth--;
     }
     if (this.#depth === 0) {
+      this.#churn.observe();
       if (this.#reconcileWanted) this.#reconcile();
       this.#armWakeup();
       this.#on.changed();
@@ -476,7 +530,9 @@ export class PeerDriver {
         if (output.rejection.fault === 'local') this.#on.notice(`Refused: ${output.rejection.reason} (${output.rejection.detail}).`);
         break;
       case 'connect':
-        if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
+        // Away (churn): the overlay counts the attempt as under way, so make it once back on the server.
+        if (this.#suspended) this.#deferredConnects.add(output.peer);
+        else if (this.#peerLinks.get(output.peer) !== 'direct') this.#mesh.connect(output.peer);
         break;
       case 'drop':
         this.#onDrop(output.link);
@@ -488,6 +544,12 @@ export class PeerDriver {
         break; // the admin stopped or restored the server's service; nothing for the transports to do
       case 'partition':
         this.#reconcileWanted = true; // the engine already dropped the links the partition cuts
+        break;
+      case 'faults':
+        this.#faults.setRules(output.rules);
+        break;
+      case 'churn':
+        this.#churn.follow(output.plan);
         break;
       default:
         output satisfies never;
@@ -507,6 +569,12 @@ export class PeerDriver {
       return;
     }
     const peer = link.slice(PEER_PREFIX.length);
+    this.#faults.send(peer, data, (faulted) => this.#sendToPeer(peer, faulted));
+  }
+
+  /** After the fault stage (possibly later): over whatever link the pair has by then. */
+  #sendToPeer(peer: string, data: string): void {
+    if (this.#closed) return;
     const kind = this.#peerLinks.get(peer);
     if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     else if (kind === 'relay') this.#server.relay(peer, data);
@@ -554,6 +622,8 @@ export class PeerDriver {
     this.#setRoster(response.members);
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
     this.#reconcile();
+    for (const peer of this.#deferredConnects) if (this.#listed(peer) && !this.#peerLinks.has(peer)) this.#mesh.connect(peer);
+    this.#deferredConnects.clear();
   }
 
   /** True when the room runs as another generation: this driver stops and hands over to the host. */
@@ -569,7 +639,12 @@ export class PeerDriver {
   }
 
   #setRoster(members: readonly Member[]): void {
+    const before = new Set(this.#roster.map((member) => member.peer));
     this.#roster = members.filter((member) => member.peer !== this.publicKey);
+    // A member back on the roster (churn, reload) never got the offers made while it was away (they went
+    // over the mesh, which it was not on), and glare would make us ignore its new offer: start over.
+    for (const member of this.#roster) if (!before.has(member.peer) && !this.#mesh.isOpen(member.peer)) this.#mesh.close(member.peer);
+    for (const member of this.#roster) this.#names.set(member.peer, member.name);
     const listed = new Set(this.#roster.map((member) => member.peer));
     for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
     this.#apply({ type: 'members', peers: [...listed] });
@@ -587,7 +662,10 @@ export class PeerDriver {
 
   #onPeerData(peer: string, data: string): void {
     if (this.#peerLinks.get(peer) !== 'direct') this.#reconcile(); // the channel opened before we linked it
-    if (this.#peerLinks.has(peer)) this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
+    if (this.#peerLinks.has(peer)) {
+      this.#faults.noteReceived(peer);
+      this.#apply({ type: 'message', link: PEER_PREFIX + peer, data });
+    }
   }
 
   #onRelay(from: string, data: string): void {
@@ -597,6 +675,7 @@ export class PeerDriver {
       this.#peerLinks.set(from, 'relay');
       this.#apply({ type: 'linkUp', link: PEER_PREFIX + from, kind: 'relay', peer: from });
     }
+    this.#faults.noteReceived(from);
     this.#apply({ type: 'message', link: PEER_PREFIX + from, data });
   }
 
@@ -666,8 +745,8 @@ export class PeerDriver {
     const mode = this.#node.mode;
     const modeKnown = this.#node.epoch >= this.#joinedEpoch;
     // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
-    const direct = modeKnown && wantsDirectLinks(mode);
-    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined;
+    const direct = modeKnown && wantsDirectLinks(mode) && !this.#suspended;
+    const relay = modeKnown && wantsRelayLinks(mode) && this.#server.joined && !this.#suspended;
     this.#mesh.setEnabled(direct);
     const open = new Set(direct ? this.#mesh.openPeers() : []);
     for (const peer of new Set([...this.#peerLinks.keys(), ...open, ...this.#failures.keys()])) {
@@ -688,6 +767,15 @@ export class PeerDriver {
         this.#apply({ type: 'linkKind', link, kind: want });
       }
     }
+  }
+
+  /** Churn: leave (close every peer link and the server connection) or come back. */
+  #setSuspended(suspended: boolean): void {
+    if (this.#closed || suspended === this.#suspended) return;
+    this.#suspended = suspended;
+    if (suspended) this.#server.suspend();
+    else this.#server.resume();
+    this.#reconcile();
   }
 
   #reasonFor(peer: string): { reason?: string } {

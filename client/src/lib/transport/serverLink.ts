@@ -103,6 +103,16 @@ export class ServerLink {
     if (this.#joined) this.#socket.emit('report', report);
   }
 
+  /** Leaves the server on purpose (churn): disconnects without reconnecting until `resume`. */
+  suspend(): void {
+    if (!this.#closed) this.#socket.disconnect();
+  }
+
+  /** Comes back after `suspend`: reconnects and joins again as the same peer. */
+  resume(): void {
+    if (!this.#closed && !this.#socket.connected) this.#socket.connect();
+  }
+
   close(): void {
     this.#closed = true;
     this.#joined = false;
