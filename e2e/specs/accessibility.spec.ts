@@ -48,6 +48,9 @@ test.describe('accessibility', () => {
     await ada.testId('mode-select').selectOption('client-server');
     await expect(bob.testId('mode')).toHaveText('client-server');
 
+    // Enough messages that the conversation scrolls: a scrolling region must be reachable by keyboard.
+    for (let i = 0; i < 12; i++) await bob.write(`line ${i}`);
+    await expect(ada.testId('chat-message')).toHaveCount(13);
     await expectAccessible(page, 'peer-view');
 
     // A phone: nothing wider than the screen, so no sideways scrolling.

@@ -63,7 +63,8 @@ test.describe('reset the room', () => {
     // A measurement, not an assertion: how long until every page shows the empty room (results.json).
     test.info().annotations.push({ type: 'reset-to-empty-ms', description: String(Date.now() - started) });
     expect(await Promise.all(pages.map((page) => page.identity()))).toEqual(identities);
-    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('2');
+    // The presenter is an observer peer of the room (it hears gossip in p2p): a third direct link for each page.
+    for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');
     await expectConverged(pages, 0);
     await expect(presenter.getByTestId('room-generation')).toHaveText('1');
     const info = await server.room(room.name);
