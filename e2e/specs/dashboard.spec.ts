@@ -73,6 +73,8 @@ test.describe('presenter dashboard: room telemetry', () => {
     for (const id of ['chart-traffic', 'chart-reach', 'chart-pending', 'chart-rejections']) await expect(page.getByTestId(id)).toBeVisible();
     // A presenter from another browser holds no admin key: no teacher controls.
     await expect(page.getByTestId('mode-select')).toHaveCount(0);
+    // Every peer lists the presenter as an observer member (so the churn generator never picks it).
+    for (const peer of peers) await expect(peer.testId('member').filter({ has: peer.testId('member-observer') })).toHaveText(/Presenter/);
     // The peer view's compact panel draws the same room: a server edge for each member (the presenter too).
     await expect(peers[1]!.testId('telemetry-source')).toHaveText('central');
     await expect.poll(() => peers[1]!.page.locator('[data-testid="room-graph"] [data-testid="graph-edge"][data-kind="server"]').count()).toBeGreaterThanOrEqual(3);

@@ -15,6 +15,8 @@ export interface Member {
   readonly name: string;
   /** Protocol version the peer speaks. */
   readonly version: number;
+  /** A dashboard (the presenter): it watches and gossips but writes nothing; churn never picks it. */
+  readonly observer?: boolean;
 }
 
 export interface JoinRequest {
@@ -26,6 +28,8 @@ export interface JoinRequest {
   readonly version: number;
   /** Sets the room's passcode when this join creates it; must match it otherwise (if the room has one). */
   readonly passcode?: string;
+  /** Joins as an observer (see Member.observer). */
+  readonly observer?: boolean;
 }
 
 export type JoinResponse =
@@ -104,6 +108,7 @@ const joinSchema = z
     adminKey: hexKey,
     version: z.number().int().min(1),
     passcode: z.string().min(1).max(64).optional(),
+    observer: z.boolean().optional(),
   })
   .strict();
 

@@ -87,6 +87,8 @@ export interface MemberView {
   readonly link: MemberLink;
   /** Why the pair is on the relay (or why its last direct attempt failed), when known. */
   readonly reason?: string;
+  /** The member is a dashboard (the presenter), not a student's peer. */
+  readonly observer?: boolean;
 }
 
 /** Why a relay link exists when this side saw no failure itself: the other side fell back to it. */
@@ -253,7 +255,8 @@ export class PeerDriver {
     this.#churn = new ChurnFollower(
       {
         self: identity.publicKey,
-        candidates: () => [this.publicKey, ...this.#roster.map((member) => member.peer)],
+        // Observers (the presenter's dashboard) never leave: every peer drops them from the draw alike.
+        candidates: () => [...(this.#observer ? [] : [this.publicKey]), ...this.#roster.filter((member) => !member.observer).map((member) => member.peer)],
         suspend: () => this.#setSuspended(true),
         resume: () => this.#setSuspended(false),
         behind: () => this.#node.eventsBehindPartners(),
@@ -286,6 +289,7 @@ export class PeerDriver {
         adminKey: this.#adminPair.publicKey,
         ...(options.io ? { io: options.io } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
+        ...(options.observer ? { observer: true } : {}),
       },
       {
         status: (status, detail) => {
@@ -341,6 +345,7 @@ export class PeerDriver {
       peer: member.peer,
       name: member.name,
       version: member.version,
+      ...(member.observer ? { observer: true } : {}),
       fingerprint: fingerprint(member.peer),
       link: this.#peerLinks.get(member.peer) ?? 'none',
       ...this.#reasonFor(member.peer),

@@ -21,6 +21,8 @@ export interface ServerLinkOptions {
   readonly adminKey: string;
   /** The room's passcode: sets it when this join creates the room, else must match it. */
   readonly passcode?: string;
+  /** Joins as an observer: the room lists it as one (a dashboard that writes nothing). */
+  readonly observer?: boolean;
   /** The socket.io-client factory; the package's own `io` unless a host passes another (tests, Node bots). */
   readonly io?: typeof io;
 }
@@ -122,8 +124,8 @@ export class ServerLink {
   #join(): void {
     if (this.#closed) return;
     this.#on.status('connecting');
-    const { room, name, peer, adminKey, passcode } = this.#options;
-    const request = { room, name, peer, adminKey, version: PROTOCOL_VERSION, ...(passcode ? { passcode } : {}) };
+    const { room, name, peer, adminKey, passcode, observer } = this.#options;
+    const request = { room, name, peer, adminKey, version: PROTOCOL_VERSION, ...(passcode ? { passcode } : {}), ...(observer ? { observer } : {}) };
     this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', request, (error, response) => {
       if (this.#closed || !this.#socket.connected) return;
       if (error) {
