@@ -125,6 +125,19 @@ test.describe('presenter dashboard: room telemetry', () => {
     }
     await page.screenshot({ path: test.info().outputPath('presenter-p2p.png'), fullPage: true });
 
+    // Messages animate along the edge they take: Bob's own sends, from his trace, fly on his direct edges.
+    const bob = peers[1]!;
+    const flying = bob.page.locator(`[data-testid="room-graph"] [data-testid="graph-flow"][data-kind="direct"][data-from="${keys[1]}"]`);
+    let writes = 0;
+    await expect(async () => {
+      await bob.write(`flying ${writes++}`);
+      await expect(flying.first()).toBeAttached({ timeout: 1000 });
+    }).toPass({ timeout: 20_000 });
+    // To another peer (a student or the observing presenter), never to itself or the server.
+    const target = await flying.first().getAttribute('data-to');
+    expect(target).toMatch(/^[0-9a-f]{64}$/);
+    expect(target).not.toBe(keys[1]);
+
     // Cy leaves: nobody reports for it any more, so its numbers age while the others' stay fresh.
     await peers[2]!.page.close();
     await expect.poll(() => ageMs(page, keys[2]!), { message: 'the closed page grows stale', timeout: 20_000 }).toBeGreaterThan(5000);

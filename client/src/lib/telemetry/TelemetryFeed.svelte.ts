@@ -7,7 +7,7 @@
  */
 import type { HeldReport, Mode, RoomTelemetry } from '@peerlab/shared';
 import type { PeerSession } from '../session/PeerSession.svelte.ts';
-import { RoomTimeline, WINDOW_SAMPLES, type Flow, type GraphEdge, type GraphNode, type PeerRow, type Sample } from './roomTimeline.ts';
+import { FLOW_LIFETIME_MS, RoomTimeline, SERVER_NODE, WINDOW_SAMPLES, type Flow, type GraphEdge, type GraphNode, type PeerRow, type Sample } from './roomTimeline.ts';
 
 /** Redraw period of ages, graph and flows; samples are taken every other tick (one a second). */
 const TICK_MS = 500;
@@ -26,6 +26,8 @@ export interface FeedOptions {
 }
 
 const PRESENTER_FEED: FeedOptions = { history: true, pollTicks: 2 };
+/** Most of this page's own messages animated at once (a burst must not bury the picture). */
+const MAX_OWN_FLOWS = 60;
 
 export class TelemetryFeed {
   source = $state.raw<TelemetrySource>('gossip');
@@ -45,15 +47,29 @@ export class TelemetryFeed {
   #since = 0;
   #fetching = false;
   readonly #options: FeedOptions;
+  /** This page's own messages, one flow each, exactly as its trace recorded them. */
+  #ownFlows: Flow[] = [];
+  readonly #unsubscribeTrace: () => void;
 
   constructor(session: PeerSession, options: FeedOptions = PRESENTER_FEED) {
     this.#session = session;
     this.#options = options;
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
+    // The links this page is an end of animate message by message from its trace; the rest of the room
+    // can only be inferred from the counters in its reports (see RoomTimeline's flows).
+    this.#unsubscribeTrace = session.trace.subscribe((record) => {
+      const kind = record.kind;
+      if (kind !== 'server' && kind !== 'direct' && kind !== 'relay') return;
+      if (record.dir !== 'send' && !(record.dir === 'recv' && record.remote === SERVER_NODE)) return;
+      const [from, to] = record.dir === 'send' ? [record.peer, record.remote] : [SERVER_NODE, record.peer];
+      this.#ownFlows.push({ from, to, kind, at: record.at });
+      if (this.#ownFlows.length > MAX_OWN_FLOWS) this.#ownFlows.splice(0, this.#ownFlows.length - MAX_OWN_FLOWS);
+    });
   }
 
   close(): void {
     clearInterval(this.#timer);
+    this.#unsubscribeTrace();
   }
 
   #centralAvailable(): boolean {
@@ -77,7 +93,10 @@ export class TelemetryFeed {
     const graph = this.#timeline.graph(now);
     this.nodes = graph.nodes;
     this.edges = graph.edges;
-    this.flows = [...this.#timeline.flows(now)];
+    const self = this.#session.publicKey;
+    this.#ownFlows = this.#ownFlows.filter((flow) => now - flow.at < FLOW_LIFETIME_MS);
+    const inferred = this.#timeline.flows(now).filter((flow) => flow.from !== self && flow.to !== self);
+    this.flows = [...inferred, ...this.#ownFlows];
   }
 
   async #fetchCentral(): Promise<void> {

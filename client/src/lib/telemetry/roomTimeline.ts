@@ -28,7 +28,7 @@ const WARMUP_MS = 2500;
 /** Events awaiting full reach, per author; older ones are dropped (a peer that never catches up). */
 const MAX_PENDING_PER_AUTHOR = 200;
 /** How long a flow stays in `flows` (the graph animates each for less). */
-const FLOW_LIFETIME_MS = 1500;
+export const FLOW_LIFETIME_MS = 1500;
 /** Most flows emitted per report and link kind, so a busy peer does not flood the picture. */
 const MAX_FLOWS_PER_REPORT = 6;
 
