@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ENTRY = new URL('../signaling-server/src/main.ts', import.meta.url).pathname;
-const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+const REPO_ROOT = new URL('..', import.meta.url).pathname;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,7 +44,10 @@ export class ServerProcess {
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn(process.execPath, [TSX, ENTRY], {
+    // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a grandchild, which a
+    // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+      cwd: REPO_ROOT,
       env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

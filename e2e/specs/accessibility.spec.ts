@@ -81,4 +81,21 @@ test.describe('accessibility', () => {
     expect(labErrors).toEqual([]);
     await context.close();
   });
+
+  test('a person is told plainly when WebRTC is unavailable and when the server is unreachable', async ({ room, server }) => {
+    const ada = await room.open('Ada');
+    const blocked = await room.open('Blocked', 'no-webrtc-browser', { webrtc: false });
+    await expect(blocked.page.getByText('WebRTC (RTCPeerConnection) is unavailable in this browser')).toBeVisible();
+    await expect(ada.page.getByText('WebRTC (RTCPeerConnection) is unavailable')).toHaveCount(0);
+
+    await server.stop('SIGKILL');
+    for (const peer of [ada, blocked]) {
+      const banner = peer.page.getByRole('status').filter({ hasText: 'Server unreachable' });
+      await expect(banner).toBeVisible();
+      // p2p: it says what still works.
+      await expect(banner).toContainText('Direct peer links keep working');
+    }
+    await server.start();
+    for (const peer of [ada, blocked]) await expect(peer.page.getByRole('status').filter({ hasText: 'Server unreachable' })).toHaveCount(0, { timeout: 20_000 });
+  });
 });
