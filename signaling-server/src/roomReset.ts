@@ -6,38 +6,13 @@
  * the generation in one SQLite transaction, loads the empty next generation (the members stay listed)
  * and tells every socket of the room, so each drops its copy and rejoins as the new generation.
  */
-import { createPublicKey, verify } from 'node:crypto';
 import { resetSigningBytes, type ResetRequest } from '@peerlab/shared';
-import type { PeerlabDatabase } from './database.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
-import type { Rooms } from './rooms.ts';
-import type { PeerlabIo } from './socketHandlers.ts';
-import type { MemberRef } from './roomService.ts';
+import type { MemberRef, RoomServiceDeps } from './roomService.ts';
 
-export interface RoomResetDeps {
-  readonly io: PeerlabIo;
-  readonly db: PeerlabDatabase;
-  readonly rooms: Rooms;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  /** This process's fencing token: the reset commits only while it still holds the room. */
-  readonly process: string;
-}
+/** What a reset needs is what the room service has. */
+export type RoomResetDeps = RoomServiceDeps;
 
 export type ResetOutcome = { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly reason: string; readonly detail: string };
-
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo: node:crypto takes raw keys only wrapped in it. */
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
-
-function adminSigned(admin: string, message: Uint8Array, signature: string): boolean {
-  try {
-    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, Buffer.from(admin, 'hex')]), format: 'der', type: 'spki' });
-    return verify(null, message, key, Buffer.from(signature, 'hex'));
-  } catch {
-    return false; // a malformed key cannot sign anything
-  }
-}
 
 /** Resets the room `ref` is a member of, or says why not. Never throws on client input. */
 export async function resetRoom(deps: RoomResetDeps, ref: MemberRef, request: ResetRequest): Promise<ResetOutcome> {
@@ -48,7 +23,8 @@ export async function resetRoom(deps: RoomResetDeps, ref: MemberRef, request: Re
   if (request.generation !== authority.generation) {
     return { ok: false, reason: 'stale_generation', detail: `the room is at generation ${authority.generation}, not ${request.generation}` };
   }
-  if (!adminSigned(authority.admin, resetSigningBytes(ref.room, request.generation), request.sig)) {
+  const [signed] = await rooms.verifier.verifyBatch([{ id: 'reset', publicKey: authority.admin, message: resetSigningBytes(ref.room, request.generation), signature: request.sig }]);
+  if (!signed) {
     return { ok: false, reason: 'not_admin', detail: 'a reset must be signed by the room admin key' };
   }
   // Events verified or queued before the reset are committed (or refused) first, then the old authority

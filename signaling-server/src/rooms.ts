@@ -57,6 +57,11 @@ export class Rooms {
 
   constructor(private readonly deps: RoomsDeps) {}
 
+  /** The server's signature verifier (native Ed25519), for checks outside a room's authority. */
+  get verifier(): Verifier {
+    return this.deps.verifier;
+  }
+
   get size(): number {
     return this.#rooms.size;
   }
