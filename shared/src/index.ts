@@ -8,6 +8,7 @@ export * from './engine/node.ts';
 export * from './engine/rejections.ts';
 export * from './engine/store.ts';
 export * from './engine/telemetry.ts';
+export * from './engine/reportSignature.ts';
 export * from './net/ports.ts';
 export * from './net/rng.ts';
 export * from './net/driveSync.ts';

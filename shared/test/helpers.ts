@@ -1,6 +1,6 @@
 /** Test fixtures: fast node:crypto signing and verification (tweetnacl stays the reference, tested apart). */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { fromHex, keyPairFromSeed, PeerlabNode, seededRng, MemoryNetwork, type KeyPair, type LinkFaults, type Mode, type NodeComponents, type Signer, type VerifyRequest } from '../src/index.ts';
+import { fromHex, keyPairFromSeed, PeerlabNode, reportSigningBytes, seededRng, MemoryNetwork, toHex, type KeyPair, type LinkFaults, type Mode, type NodeComponents, type Signer, type TelemetryReport, type VerifyRequest } from '../src/index.ts';
 
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
@@ -88,4 +88,31 @@ export function heldExceptAdmissions(node: PeerlabNode): number {
   let count = 0;
   for (const stored of node.store.events()) if (stored.event.kind !== 'admit') count++;
   return count;
+}
+
+const zero = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
+
+/** A telemetry report of the peer labelled `label` (its key is keyPairFor(label)). */
+export function reportOf(label: string, seq: number, extra: Partial<TelemetryReport> = {}): TelemetryReport {
+  return {
+    peer: keyPairFor(label).publicKey,
+    name: label,
+    seq,
+    at: 1000 * seq,
+    observer: false, periodMs: 1000,
+    mode: 'p2p',
+    digest: 'abc',
+    events: 1,
+    pending: 0,
+    traffic: { server: zero, direct: zero, relay: zero },
+    rejections: {},
+    links: [],
+    vv: {},
+    ...extra,
+  };
+}
+
+/** A report's wire message signed by `signer` for `room`; by default its origin's key (keyPairFor(name), as reportOf builds it). */
+export function reportMessage(report: TelemetryReport, signer = nodeSigner(keyPairFor(report.name)), room = 'lab'): string {
+  return JSON.stringify({ t: 'report', report, sig: toHex(signer.sign(reportSigningBytes(room, report))) });
 }

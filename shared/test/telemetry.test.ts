@@ -1,35 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, decodeReport, MAX_REPORT_LINKS, ReportBook, type TelemetryReport } from '../src/index.ts';
-import { keyPairFor, makeNode, makeRoom } from './helpers.ts';
+import { decodeMessage, decodeReport, MAX_REPORT_LINKS, ReportBook } from '../src/index.ts';
+import { keyPairFor, makeNode, makeRoom, nodeVerify, reportMessage, reportOf } from './helpers.ts';
 import { PERFECT_LINKS } from '../src/net/memoryNetwork.ts';
-
-const zero = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
-
-export function reportOf(label: string, seq: number, extra: Partial<TelemetryReport> = {}): TelemetryReport {
-  return {
-    peer: keyPairFor(label).publicKey,
-    name: label,
-    seq,
-    at: 1000 * seq,
-    observer: false, periodMs: 1000,
-    mode: 'p2p',
-    digest: 'abc',
-    events: 1,
-    pending: 0,
-    traffic: { server: zero, direct: zero, relay: zero },
-    rejections: {},
-    links: [],
-    vv: {},
-    ...extra,
-  };
-}
+import { handleSync } from '../src/net/driveSync.ts';
 
 describe('telemetry report: the one schema', () => {
   it('accepts a well-formed report, in a socket event and in a wire message', () => {
     const report = reportOf('alice', 1, { rejections: { schema: 2 }, vv: { [keyPairFor('bob').publicKey]: 3 }, links: [{ peer: keyPairFor('bob').publicKey, kind: 'direct' }] });
     expect(decodeReport(report)).toEqual({ ok: true, value: report });
-    const decoded = decodeMessage(JSON.stringify({ t: 'report', report }));
-    expect(decoded.ok && decoded.value.message).toEqual({ t: 'report', report });
+    const sig = 'ab'.repeat(64);
+    const decoded = decodeMessage(JSON.stringify({ t: 'report', report, sig }));
+    expect(decoded.ok && decoded.value.message).toEqual({ t: 'report', report, sig });
   });
 
   it('refuses bad keys, unknown fields, unknown reasons and too many links with a typed reason', () => {
@@ -39,7 +20,7 @@ describe('telemetry report: the one schema', () => {
     const links = Array.from({ length: MAX_REPORT_LINKS + 1 }, () => ({ peer: keyPairFor('bob').publicKey, kind: 'direct' }));
     expect(decodeReport({ ...reportOf('alice', 1), links })).toMatchObject({ ok: false, reason: 'schema' });
     expect(decodeReport(null)).toMatchObject({ ok: false, reason: 'schema' });
-    expect(decodeMessage(JSON.stringify({ t: 'report', report: { ...reportOf('alice', 1), seq: 0 } }))).toMatchObject({ ok: false, reason: 'schema' });
+    expect(decodeMessage(JSON.stringify({ t: 'report', report: { ...reportOf('alice', 1), seq: 0 }, sig: 'ab'.repeat(64) }))).toMatchObject({ ok: false, reason: 'schema' });
   });
 });
 
@@ -71,14 +52,15 @@ describe('report gossip in the engine', () => {
     node.handle({ type: 'linkUp', link: 'a', kind: 'direct', peer: alice }, 0);
     node.handle({ type: 'linkUp', link: 'c', kind: 'direct', peer: keyPairFor('carol').publicKey }, 0);
     node.handle({ type: 'linkUp', link: 'server', kind: 'server' }, 0);
-    const data = JSON.stringify({ t: 'report', report: reportOf('alice', 5) });
+    const data = reportMessage(reportOf('alice', 5));
     const reportSends = (outputs: ReturnType<typeof node.handle>) => outputs.filter((o) => o.type === 'send' && o.message.t === 'report').map((o) => (o.type === 'send' ? o.link : ''));
-    expect(reportSends(node.handle({ type: 'message', link: 'a', data }, 100))).toEqual(['c']);
+    const deliver = (link: string, data: string, now: number) => handleSync(node, { type: 'message', link, data }, now, nodeVerify);
+    expect(reportSends(deliver('a', data, 100))).toEqual(['c']);
     // The same report again (another path of the flood) goes nowhere.
-    expect(reportSends(node.handle({ type: 'message', link: 'c', data }, 101))).toEqual([]);
+    expect(reportSends(deliver('c', data, 101))).toEqual([]);
     expect(node.reports()).toEqual([{ report: reportOf('alice', 5), receivedAt: 100 }]);
     // A report over the server link is not gossip: not kept, not forwarded.
-    expect(reportSends(node.handle({ type: 'message', link: 'server', data: JSON.stringify({ t: 'report', report: reportOf('dave', 1) }) }, 102))).toEqual([]);
+    expect(reportSends(deliver('server', reportMessage(reportOf('dave', 1)), 102))).toEqual([]);
     expect(node.reports()).toHaveLength(1);
     // Its own report goes to every peer link.
     expect(reportSends(node.handle({ type: 'report', report: reportOf('bob', 1) }, 103)).sort()).toEqual(['a', 'c']);

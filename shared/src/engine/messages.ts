@@ -1,7 +1,7 @@
 /**
  * The wire protocol: one union of messages and the one decoder that turns untrusted text from a link
  * (WebRTC data channel, Socket.IO, in-memory) into a typed message or a typed rejection. Nothing else
- * parses wire data. Signatures are checked later (asynchronously, once per event) by the node.
+ * parses wire data. Signatures are checked later (asynchronously, once per event or new report) by the node.
  */
 import { z } from 'zod';
 import { MAX_EVENT_BYTES, MODES, PROTOCOL_VERSION, type SignedEvent } from './event.ts';
@@ -34,8 +34,11 @@ export type WireMessage =
   | { readonly t: 'ping' }
   /** Peer exchange: some members the sender knows, so the overlay can grow without the server. */
   | { readonly t: 'peers'; readonly peers: readonly string[] }
-  /** A telemetry report, flooded peer to peer (dedup by origin and seq) where the mode carries data. */
-  | { readonly t: 'report'; readonly report: TelemetryReport }
+  /**
+   * A telemetry report, flooded peer to peer (dedup by origin and seq) where the mode carries data.
+   * `sig`: the origin's signature of reportSigningBytes(room, report), lowercase hex.
+   */
+  | { readonly t: 'report'; readonly report: TelemetryReport; readonly sig: string }
   | RouteMessage;
 
 /** Largest WebRTC signal (SDP or ICE candidate, as JSON text) carried by the server or the mesh. */
@@ -98,7 +101,7 @@ const messageShape = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ping') }).strict(),
   z.object({ t: z.literal('peers'), peers: z.array(hexKey).max(MAX_EXCHANGED_PEERS) }).strict(),
   z.object({ t: z.literal('route'), id: z.string().min(1).max(40), from: hexKey, to: hexKey, ttl: z.number().int().min(0).max(16), data: z.string().max(MAX_SIGNAL_BYTES) }).strict(),
-  z.object({ t: z.literal('report'), report: telemetryReportSchema }).strict(),
+  z.object({ t: z.literal('report'), report: telemetryReportSchema, sig: hexSig }).strict(),
   z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
 ]);
 

@@ -6,7 +6,8 @@
  *
  * Rules it keeps:
  * - every event is decoded by `decodeMessage`, then its signature is checked once (a `verify` output
- *   answered by a `verified` input), before it enters the store;
+ *   answered by a `verified` input), before it enters the store; a gossiped telemetry report too, before
+ *   it is kept or forwarded (and only when it is newer than the one held for its origin);
  * - new events are pushed along the links the mode's policy allows (push gossip), and version-vector
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
@@ -20,6 +21,7 @@ import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import { ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
+import { PendingReports, reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
@@ -92,7 +94,7 @@ export type Input =
   | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
   /** Events from this node's own durable storage: trusted, not re-verified. */
   | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
-  /** This peer's own telemetry report: kept, and flooded where the mode carries data peer to peer. */
+  /** This peer's own telemetry report (`peer` is this node's key): kept, signed and flooded where the mode carries data peer to peer. */
   | { readonly type: 'report'; readonly report: TelemetryReport }
   | { readonly type: 'tick' };
 
@@ -201,6 +203,8 @@ export class PeerlabNode {
   readonly #router: SignalRouter;
   /** Newest telemetry report per origin, heard by gossip (and this node's own). */
   readonly #reports = new ReportBook();
+  /** Gossiped reports waiting for their signature check. */
+  readonly #verifyingReports: PendingReports;
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -214,6 +218,7 @@ export class PeerlabNode {
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
     this.#router = new SignalRouter(this.id, this.#rng);
+    this.#verifyingReports = new PendingReports(this.room);
   }
 
   /** Whether to accept a direct link another peer opens: not across a partition, and not above the degree's high watermark. */
@@ -407,7 +412,9 @@ export class PeerlabNode {
         this.#restore(out, input.events);
         break;
       case 'report':
-        this.#floodReport(out, input.report, undefined);
+        // Signed with this node's key, so a report in another peer's name would fail everywhere.
+        if (input.report.peer !== this.id) out.push({ type: 'rejected', rejection: reject('schema', 'a report names another peer than this node', 'local') });
+        else this.#floodReport(out, input.report, undefined, undefined);
         break;
       case 'tick':
         break;
@@ -467,7 +474,7 @@ export class PeerlabNode {
         break;
       case 'report':
         // Gossip only: a report over the server link is not this protocol's (the server collects over the socket).
-        if (link.kind === 'direct' || link.kind === 'relay') this.#floodReport(out, message.report, linkId);
+        if (link.kind === 'direct' || link.kind === 'relay') this.#onReport(out, linkId, message.report, message.sig);
         break;
       case 'route':
         if (link.kind !== 'direct') break;
@@ -559,6 +566,12 @@ export class PeerlabNode {
     const added: StoredEvent[] = [];
     const sources = new Map<string, string>();
     for (const { id, ok } of results) {
+      const report = this.#verifyingReports.take(id);
+      if (report) {
+        if (ok) this.#floodReport(out, report.report, report.sig, report.link);
+        else this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
+        continue;
+      }
       const pending = this.#verifying.get(id);
       if (!pending) continue;
       this.#verifying.delete(id);
@@ -801,16 +814,29 @@ export class PeerlabNode {
   }
 
   /**
+   * A gossiped report is verified before it is kept or forwarded. Dedup comes first: a copy not newer
+   * than the held report of its origin (the flood's other paths, a replay) costs no verification.
+   */
+  #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string): void {
+    if (!this.#reports.wouldAccept(report)) return;
+    const added = this.#verifyingReports.add(report, sig, linkId);
+    if (added.kind === 'full') this.#rejected(out, linkId, reject('rate_limited', 'too many reports awaiting verification'));
+    else if (added.kind === 'verify') out.push({ type: 'verify', requests: [added.request] });
+  }
+
+  /**
    * Flooding with dedup: a report newer than the held one for its origin goes once to every peer link
    * the mode lets data cross (not back to where it came from, nor to its origin). N reports a period thus
    * cost each peer about N × degree messages, which shows in the direct/relay traffic.
+   * `sig` undefined: this node's own report, signed here only if some link carries it.
    */
-  #floodReport(out: Outbox, report: TelemetryReport, source: string | undefined): void {
+  #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
     if (!this.#reports.offer(report, this.#now)) return;
     for (const [linkId, link] of this.#links) {
       if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
       if (this.#carriageOf(link.kind) !== 'all') continue;
-      this.#send(out, linkId, { t: 'report', report });
+      sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
+      this.#send(out, linkId, { t: 'report', report, sig });
     }
   }
 

@@ -9,7 +9,7 @@ export const REJECTION_REASONS = [
   'schema', // parseable, but not a message of this protocol
   'unsupported_version', // protocol version this build cannot read
   'wrong_room', // an event signed for another room
-  'bad_signature', // signature does not verify against the author key
+  'bad_signature', // signature does not verify against the author key (an event's author, a gossiped report's origin)
   'equivocation', // a second, different event for an (author, seq) already held
   'not_admin', // a control event not signed by the room's admin key
   'not_authority', // a stamp or admission not signed by the room's server key
@@ -17,7 +17,7 @@ export const REJECTION_REASONS = [
   'bad_epoch', // a mode event whose epoch does not follow the admin's sequence
   'wrong_mode', // a data event on a link the room's current mode does not route data over
   'overdraft', // a transfer that would spend more than the account holds
-  'rate_limited', // the sender exceeded its message budget
+  'rate_limited', // the sender exceeded its message budget (or found the reports awaiting verification full)
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

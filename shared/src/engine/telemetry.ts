@@ -6,6 +6,7 @@
  *
  * `ReportBook` keeps the newest report per origin, dedups by (origin, seq) and is bounded, so a flood of
  * reports costs each peer at most one forward per (origin, seq). It is pure: times come from its caller.
+ * Over gossip a report is signed by its origin and verified before it is offered (reportSignature.ts).
  */
 import { z } from 'zod';
 import { MODES, type Mode } from './event.ts';
@@ -105,10 +106,15 @@ export class ReportBook {
     this.#maxOrigins = maxOrigins;
   }
 
+  /** Whether `offer` would keep this report (it is newer than the held one): asked before paying for a verification. */
+  wouldAccept(report: TelemetryReport): boolean {
+    const held = this.#byOrigin.get(report.peer);
+    return held === undefined || held.report.seq < report.seq;
+  }
+
   /** Keeps the report if it is newer than the held one for its origin; true when it was (forward it then). */
   offer(report: TelemetryReport, now: number): boolean {
-    const held = this.#byOrigin.get(report.peer);
-    if (held && held.report.seq >= report.seq) {
+    if (!this.wouldAccept(report)) {
       this.duplicates++;
       return false;
     }
