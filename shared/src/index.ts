@@ -5,6 +5,7 @@ export * from './engine/mode.ts';
 export * from './engine/membership.ts';
 export * from './engine/overlay.ts';
 export * from './engine/node.ts';
+export * from './engine/floodGuard.ts';
 export * from './engine/rejections.ts';
 export * from './engine/store.ts';
 export * from './engine/telemetry.ts';
