@@ -12,7 +12,7 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
@@ -554,9 +554,10 @@ export class PeerlabNode {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
     for (const event of events) {
-      // The common duplicate (the same event again) is known by its slot and signature: no hash needed.
+      // The common duplicate (the same event again) is known by its slot, signature and content: no hash
+      // needed. A held signature over changed content is a tampered copy: hashed, verified, refused.
       const held = this.store.canonicalAt(event.author, event.seq);
-      const id = held !== undefined && held.event.sig === event.sig ? held.id : eventId(event);
+      const id = held !== undefined && held.event.sig === event.sig && sameContent(held.event, event) ? held.id : eventId(event);
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
