@@ -28,3 +28,4 @@ export * from './trace/messageTrace.ts';
 export * from './trace/sequenceChart.ts';
 export * from './trace/exchange.ts';
 export * from './net/freezeGate.ts';
+export * from './attacks/craft.ts';
