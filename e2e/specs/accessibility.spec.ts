@@ -67,7 +67,7 @@ test.describe('accessibility', () => {
     const presenter = await context.newPage();
     const presenterErrors = collectErrors(presenter);
     await presenter.goto(`${server.url}/present?room=${room.name}`);
-    await expect(presenter.getByTestId('mode')).toHaveText('p2p');
+    await expect(presenter.getByTestId('server-mode')).toHaveText('p2p');
     await expectAccessible(presenter, 'presenter');
 
     const lab = await context.newPage();

@@ -118,6 +118,9 @@ test.describe('presenter dashboard: room telemetry', () => {
     const presenter = await openPresenter(browser, server.url, room.name, peers[0]!.page.context());
     const page = presenter.page;
     await expect(page.getByTestId('telemetry-source')).toHaveText('gossip');
+    // The admin's mode panel and the server's mode card: each test id once on the page.
+    await expect(page.getByTestId('mode')).toHaveText('p2p');
+    await expect(page.getByTestId('server-mode')).toHaveText('p2p');
     for (const key of keys) {
       await expect.poll(() => ageMs(page, key), { message: `peer ${key.slice(0, 8)} heard by gossip`, timeout: 30_000 }).toBeLessThan(3000);
       const direct = page.locator(`[data-testid="graph-edge"][data-kind="direct"][data-a="${key}"], [data-testid="graph-edge"][data-kind="direct"][data-b="${key}"]`);

@@ -79,18 +79,25 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expect(diagram.getByTestId('st-held')).toHaveCount(3);
   await expect(diagram.getByTestId('st-trail')).toContainText('held by 3 peers');
 
-  // One anti-entropy exchange: the opening summary and the reply, side by side.
+  // One anti-entropy exchange: the opening summary and the reply, side by side. It must come after the chat
+  // (so Lab-1's row exists): arrows carry their trace order in data-seq.
+  const chatSeq = Math.max(...(await carriers.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-seq'))))));
   await page.getByTestId('st-event-select').selectOption('');
   await expect(diagram).toHaveAttribute('data-anchor', ''); // the picture follows the newest traffic again
-  // A summary asked of another lab peer after the chat (arrows are drawn in trace order, so `~` means later);
-  // the server's link carries only control summaries in p2p.
-  const openings = diagram.locator(
-    `[data-testid="st-arrow"][data-type="events"][data-event-ids~="${id}"] ~ [data-testid="st-arrow"][data-type="vv"][data-reply="true"][data-received="true"]:not([data-from="server"]):not([data-to="server"])`,
-  );
-  await expect(openings.first()).toBeVisible();
-  await diagram.getByTestId('st-pause').click();
-  await expect(diagram).toHaveAttribute('data-paused', 'true');
-  await openings.last().focus();
+  // A summary answered between two lab peers (the server's link carries only control summaries in p2p).
+  const replies = diagram.locator('[data-testid="st-arrow"][data-type="vv"][data-reply="true"][data-received="true"]:not([data-from="server"]):not([data-to="server"])');
+  const newestReplyAfterChat = async (): Promise<number> =>
+    replies.evaluateAll((nodes, after) => nodes.map((node, index) => (Number(node.getAttribute('data-seq')) > after ? index : -1)).filter((index) => index >= 0).pop() ?? -1, chatSeq);
+  // The drawn window follows the newest traffic, so pause on one such reply, then open it with the keyboard.
+  await expect(async () => {
+    if ((await diagram.getAttribute('data-paused')) === 'true') await diagram.getByTestId('st-pause').click();
+    expect(await newestReplyAfterChat()).toBeGreaterThanOrEqual(0);
+    await diagram.getByTestId('st-pause').click();
+    await expect(diagram).toHaveAttribute('data-paused', 'true');
+    const index = await newestReplyAfterChat();
+    expect(index).toBeGreaterThanOrEqual(0);
+    await replies.nth(index).focus();
+  }).toPass();
   await page.keyboard.press('Enter');
   const compare = page.getByTestId('st-vv-compare');
   await expect(compare).toBeVisible();

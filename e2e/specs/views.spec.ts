@@ -56,7 +56,7 @@ test.describe('relay, lab and presenter', () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${server.url}/present?room=${room.name}`);
-    await expect(page.getByTestId('mode')).toHaveText('client-server');
+    await expect(page.getByTestId('server-mode')).toHaveText('client-server');
     await expect(page.getByText(`${server.url}/?room=${room.name}`)).toBeVisible();
     // Bob is named in the members, the telemetry and the room graph: the first is enough.
     await expect(page.getByText('Bob').first()).toBeVisible();

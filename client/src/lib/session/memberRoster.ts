@@ -1,0 +1,87 @@
+/**
+ * The room's members as the server last listed them, without this peer, and the names of every member
+ * ever seen (a member away, off the roster, can still be named). Builds the member list the UI shows,
+ * with the link each pair has, from whatever knows the links.
+ */
+import { fingerprint, type Member } from '@peerlab/shared';
+import type { MemberLink } from './linkPolicy.ts';
+
+export interface MemberView {
+  readonly peer: string;
+  readonly name: string;
+  readonly version: number;
+  readonly fingerprint: string;
+  readonly link: MemberLink;
+  /** Why the pair is on the relay (or why its last direct attempt failed), when known. */
+  readonly reason?: string;
+  /** The member is a dashboard (the presenter), not a student's peer. */
+  readonly observer?: boolean;
+}
+
+/** The link of one pair, as the member list shows it. */
+export interface PairLinkView {
+  readonly link: MemberLink;
+  readonly reason?: string;
+}
+
+export interface RosterChange {
+  /** Members not on the previous list (back from churn or a reload, or new). */
+  readonly newcomers: readonly string[];
+  /** Every member's key, in the server's order. */
+  readonly listed: ReadonlySet<string>;
+}
+
+export class MemberRoster {
+  readonly #self: string;
+  #members: readonly Member[] = [];
+  readonly #names = new Map<string, string>();
+
+  constructor(self: string) {
+    this.#self = self;
+  }
+
+  /** Members, this peer excluded. */
+  get size(): number {
+    return this.#members.length;
+  }
+
+  /** Names of every member seen so far, by key. */
+  get names(): ReadonlyMap<string, string> {
+    return this.#names;
+  }
+
+  /** Takes the server's new list and says what changed. */
+  update(members: readonly Member[]): RosterChange {
+    const before = new Set(this.#members.map((member) => member.peer));
+    this.#members = members.filter((member) => member.peer !== this.#self);
+    for (const member of this.#members) this.#names.set(member.peer, member.name);
+    return {
+      newcomers: this.#members.filter((member) => !before.has(member.peer)).map((member) => member.peer),
+      listed: new Set(this.#members.map((member) => member.peer)),
+    };
+  }
+
+  listed(peer: string): boolean {
+    return this.#members.some((member) => member.peer === peer);
+  }
+
+  /**
+   * Who the churn schedule may pick, as this peer sees the room: observers (the presenter's dashboard)
+   * never leave, so every peer drops them from the draw alike, this one too when it is an observer.
+   */
+  churnCandidates(selfObserver: boolean): string[] {
+    return [...(selfObserver ? [] : [this.#self]), ...this.#members.filter((member) => !member.observer).map((member) => member.peer)];
+  }
+
+  /** The member list, with each pair's link as `linkOf` tells it. */
+  views(linkOf: (peer: string) => PairLinkView): MemberView[] {
+    return this.#members.map((member) => ({
+      peer: member.peer,
+      name: member.name,
+      version: member.version,
+      ...(member.observer ? { observer: true } : {}),
+      fingerprint: fingerprint(member.peer),
+      ...linkOf(member.peer),
+    }));
+  }
+}

@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_OVERLAY, type Input, type Member, type Mode } from '@peerlab/shared';
+import { CONNECT_TIMEOUT_MS, type RtcImplementation, type SimplePeerConstructor, type SimplePeerInstance } from '../src/lib/transport/webrtcMesh.ts';
+import { DIRECT_RETRY_MS, peerLinkId } from '../src/lib/session/linkPolicy.ts';
+import { MemberRoster } from '../src/lib/session/memberRoster.ts';
+import { PeerLinks } from '../src/lib/session/peerLinks.ts';
+
+const SELF = '0'.repeat(64);
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+
+/** A simple-peer that never connects: every attempt times out (or is torn down). */
+function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () => number } {
+  let created = 0;
+  class Stalled {
+    static readonly WEBRTC_SUPPORT = true;
+    readonly bufferSize = 0;
+    constructor() {
+      created++;
+    }
+    signal(): void {}
+    send(): void {}
+    destroy(): void {}
+    on(): this {
+      return this;
+    }
+  }
+  return { SimplePeer: Stalled as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), created: () => created };
+}
+
+/** No RTCPeerConnection here (Node without wrtc): every attempt fails at once with `webrtc-unavailable`. */
+const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
+
+function setup(options: { mode?: Mode; rtc?: RtcImplementation } = {}) {
+  const node = { mode: options.mode ?? 'hybrid', epoch: 1, acceptsDirectLink: () => true };
+  const server = { joined: true, relay: vi.fn(), signal: vi.fn() };
+  const roster = new MemberRoster(SELF);
+  const applied: Input[] = [];
+  const received: [string, string][] = [];
+  let applying = false;
+  const links = new PeerLinks(
+    { self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster },
+    {
+      apply: (input) => applied.push(input),
+      applying: () => applying,
+      closed: () => false,
+      received: (peer, data) => received.push([peer, data]),
+      changed: () => undefined,
+    },
+  );
+  const list = (...peers: string[]) => links.rosterChanged(roster.update(peers.map((peer): Member => ({ peer, name: peer.slice(0, 1), version: 1 }))));
+  return { node, server, roster, links, applied, received, list, setApplying: (value: boolean) => void (applying = value) };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('peer links', () => {
+  it('hybrid: a pair whose direct attempt cannot be made talks over the relay, with the reason', () => {
+    const { links, applied, server, list, node } = setup();
+    list(A);
+    links.reconcile(); // enables the mesh
+    links.connect(A);
+    expect(server.signal).toHaveBeenCalledWith(A, expect.stringContaining('webrtc-unavailable')); // the other side is told why
+    expect(applied).toEqual([
+      { type: 'connectFailed', peer: A },
+      { type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A },
+    ]);
+    expect(links.view(A)).toEqual({ link: 'relay', reason: 'webrtc-unavailable' });
+    links.send(A, 'hello');
+    expect(server.relay).toHaveBeenCalledWith(A, 'hello');
+
+    node.mode = 'p2p'; // no relay in p2p: the pair is unlinked, its failure still shown
+    links.reconcile();
+    expect(applied.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(A) });
+    expect(links.view(A)).toEqual({ link: 'none', reason: 'webrtc-unavailable' });
+  });
+
+  it('waits while an engine input is being applied, then reconciles once it ends', () => {
+    const { links, applied, list, setApplying } = setup();
+    list(A);
+    links.reconcile();
+    setApplying(true);
+    links.connect(A);
+    expect(applied).toEqual([{ type: 'connectFailed', peer: A }]);
+    setApplying(false);
+    links.settle();
+    expect(applied.at(-1)).toEqual({ type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A });
+  });
+
+  it('a member that leaves the roster loses its relay link and its failure', () => {
+    const { links, applied, list } = setup();
+    list(A);
+    links.reconcile();
+    links.connect(A);
+    list();
+    links.reconcile();
+    expect(applied.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(A) });
+    expect(links.view(A)).toEqual({ link: 'none' });
+  });
+
+  it('a relayed message from an unlinked member opens the relay link first; a dropped link carries nothing', () => {
+    const { links, applied, received, server } = setup();
+    links.relayed(B, 'hi');
+    expect(applied).toEqual([{ type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B }]);
+    expect(received).toEqual([[B, 'hi']]);
+    links.drop(peerLinkId(B));
+    links.send(B, 'lost');
+    expect(server.relay).not.toHaveBeenCalled();
+    expect(links.view(B)).toEqual({ link: 'none' });
+  });
+
+  it('p2p: relayed messages are not taken (no relay links in the mode)', () => {
+    const { links, applied, received } = setup({ mode: 'p2p' });
+    links.relayed(B, 'hi');
+    expect(applied).toEqual([]);
+    expect(received).toEqual([]);
+  });
+
+  it('no links before the store reaches the epoch it joined at', () => {
+    const { links, applied, list, node, server } = setup();
+    list(A);
+    links.joinedAt(3);
+    links.reconcile();
+    links.connect(A); // the mesh stays disabled: nothing is attempted
+    expect(server.signal).not.toHaveBeenCalled();
+    expect(applied).toEqual([]);
+    node.epoch = 3;
+    links.reconcile();
+    links.connect(A);
+    expect(applied.map((input) => input.type)).toEqual(['connectFailed', 'linkUp']);
+  });
+
+  it('away (churn): links asked for wait for the rejoin, and go only to members still listed', () => {
+    const { links, list, server } = setup();
+    list(A, B);
+    links.suspended = true;
+    links.reconcile();
+    links.connect(A);
+    links.connect(B);
+    expect(server.signal).not.toHaveBeenCalled();
+    links.suspended = false;
+    list(A);
+    links.reconcile();
+    links.connectDeferred();
+    expect(server.signal.mock.calls.map(([to]) => to)).toEqual([A]);
+  });
+
+  it('hybrid: a pair that timed out tries direct again after DIRECT_RETRY_MS while it is on the relay', () => {
+    vi.useFakeTimers();
+    const stalled = stalledSimplePeer();
+    const { links, applied, list } = setup({ rtc: { SimplePeer: stalled.SimplePeer, wrtc: {} } });
+    list(A);
+    links.reconcile();
+    links.connect(A);
+    expect(stalled.created()).toBe(1);
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS);
+    expect(applied).toEqual([
+      { type: 'connectFailed', peer: A },
+      { type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A },
+    ]);
+    expect(links.view(A)).toEqual({ link: 'relay', reason: 'timeout' });
+    vi.advanceTimersByTime(DIRECT_RETRY_MS - 1);
+    expect(stalled.created()).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(stalled.created()).toBe(2);
+    links.close();
+  });
+});
