@@ -36,6 +36,7 @@ import type { OverlaySetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
+import type { AttackPort } from '../attack/attacker.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
 
@@ -75,6 +76,17 @@ export interface TrafficRow {
   readonly sentBytes: number;
   readonly receivedMessages: number;
   readonly receivedBytes: number;
+}
+
+/** What this peer's defenses did: refusals by reason, proofs of equivocation, banned flooders. */
+export interface Defenses {
+  readonly rejections: Readonly<Partial<Record<RejectionReason, number>>>;
+  readonly duplicates: number;
+  readonly floodDrops: number;
+  /** Keys banned for flooding, with their names when known, and when the ban ends (engine clock). */
+  readonly bans: readonly { readonly peer: string; readonly name: string; readonly until: number }[];
+  /** Proofs held: an author signed two different events for one sequence number. */
+  readonly equivocations: readonly { readonly author: string; readonly name: string; readonly seq: number }[];
 }
 
 export interface Notice {
@@ -138,6 +150,9 @@ export class PeerSession {
   adminKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
+  /** The server's refusals of this page's messages, by reason. */
+  serverRefusals = $state.raw<Readonly<Record<string, number>>>({});
+  defenses = $state.raw<Defenses>({ rejections: {}, duplicates: 0, floodDrops: 0, bans: [], equivocations: [] });
   notices = $state.raw<readonly Notice[]>([]);
   /** Newest telemetry report per peer, as gossip (and this session) brought them. */
   reports = $state.raw<readonly HeldReport[]>([]);
@@ -287,6 +302,11 @@ export class PeerSession {
     this.#driver.setChurn(on, periodMs, downMs);
   }
 
+  /** The attacker panel's way onto this peer's real links (its own key only). */
+  attackPort(): AttackPort {
+    return this.#driver.attackPort();
+  }
+
   dismissNotice(id: number): void {
     this.notices = this.notices.filter((notice) => notice.id !== id);
   }
@@ -311,6 +331,8 @@ export class PeerSession {
     snapshot: (): PeerSnapshot => this.#driver.snapshot(),
     /** Fault counters per link and churn state, read at once (the faults and churn specs poll it). */
     classroom: (): ClassroomView => this.#driver.classroom(),
+    /** What this peer's defenses did (the attacks spec polls it). */
+    defenses: (): Defenses => this.#defenses(),
   };
 
   // ---- derived state ----
@@ -350,6 +372,21 @@ export class PeerSession {
     this.#refreshTimer = setTimeout(run, HIDDEN_REFRESH_MS);
   }
 
+  #defenses(): Defenses {
+    const node = this.#driver.node;
+    const stats = node.stats();
+    const nameOf = (key: string): string => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8)));
+    const rejections: Partial<Record<RejectionReason, number>> = {};
+    for (const reason of REJECTION_REASONS) if (stats.rejections[reason] > 0) rejections[reason] = stats.rejections[reason];
+    return {
+      rejections,
+      duplicates: stats.duplicates,
+      floodDrops: stats.floodDrops,
+      bans: node.bans().map(({ peer, until }) => ({ peer, name: nameOf(peer), until })),
+      equivocations: node.store.equivocations.map(({ author, seq }) => ({ author, name: nameOf(author), seq })),
+    };
+  }
+
   #refresh(): void {
     const driver = this.#driver;
     const node = driver.node;
@@ -366,6 +403,7 @@ export class PeerSession {
     this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
+    this.serverRefusals = { ...driver.serverRefusals };
     this.ledger = node.ledger();
     this.partitionGroups = node.partition;
     this.classroom = driver.classroom();
@@ -373,6 +411,7 @@ export class PeerSession {
     this.board = boardView(node.store.events());
     this.directCount = driver.directPeers().length;
     this.members = driver.members();
+    this.defenses = this.#defenses();
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
     this.duplicates = stats.duplicates;
