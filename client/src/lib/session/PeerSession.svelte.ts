@@ -37,6 +37,7 @@ import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys }
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 import type { AttackPort } from '../attack/attacker.ts';
+import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
 
@@ -76,17 +77,6 @@ export interface TrafficRow {
   readonly sentBytes: number;
   readonly receivedMessages: number;
   readonly receivedBytes: number;
-}
-
-/** What this peer's defenses did: refusals by reason, proofs of equivocation, banned flooders. */
-export interface Defenses {
-  readonly rejections: Readonly<Partial<Record<RejectionReason, number>>>;
-  readonly duplicates: number;
-  readonly floodDrops: number;
-  /** Keys banned for flooding, with their names when known, and when the ban ends (engine clock). */
-  readonly bans: readonly { readonly peer: string; readonly name: string; readonly until: number }[];
-  /** Proofs held: an author signed two different events for one sequence number. */
-  readonly equivocations: readonly { readonly author: string; readonly name: string; readonly seq: number }[];
 }
 
 export interface Notice {
@@ -152,7 +142,8 @@ export class PeerSession {
   refusedCount = $state.raw(0);
   /** The server's refusals of this page's messages, by reason. */
   serverRefusals = $state.raw<Readonly<Record<string, number>>>({});
-  defenses = $state.raw<Defenses>({ rejections: {}, duplicates: 0, floodDrops: 0, bans: [], equivocations: [] });
+  /** What this peer's defenses did (refusals, proofs of equivocation, banned flooders). */
+  defenses = $state.raw<Defenses>(NO_DEFENSES);
   notices = $state.raw<readonly Notice[]>([]);
   /** Newest telemetry report per peer, as gossip (and this session) brought them. */
   reports = $state.raw<readonly HeldReport[]>([]);
@@ -373,18 +364,7 @@ export class PeerSession {
   }
 
   #defenses(): Defenses {
-    const node = this.#driver.node;
-    const stats = node.stats();
-    const nameOf = (key: string): string => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8)));
-    const rejections: Partial<Record<RejectionReason, number>> = {};
-    for (const reason of REJECTION_REASONS) if (stats.rejections[reason] > 0) rejections[reason] = stats.rejections[reason];
-    return {
-      rejections,
-      duplicates: stats.duplicates,
-      floodDrops: stats.floodDrops,
-      bans: node.bans().map(({ peer, until }) => ({ peer, name: nameOf(peer), until })),
-      equivocations: node.store.equivocations.map(({ author, seq }) => ({ author, name: nameOf(author), seq })),
-    };
+    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8))));
   }
 
   #refresh(): void {
