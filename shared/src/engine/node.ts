@@ -10,7 +10,9 @@
  *   it is kept or forwarded (and only when it is newer than the one held for its origin);
  * - new events are pushed along the links the mode's policy allows (push gossip), and version-vector
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
- * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
+ * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number);
+ * - a message on a peer link is charged to that link's budget before it is decoded (floodGuard.ts): over
+ *   budget it is refused, and a link that keeps flooding is dropped and its key banned for a while.
  */
 import { eventClass, isControlKind, PROTOCOL_VERSION, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
@@ -239,7 +241,7 @@ export class PeerlabNode {
     this.#verifyingReports = new PendingReports(this.room);
   }
 
-  /** Whether to accept a direct link another peer opens: not across a partition, and not above the degree's high watermark. */
+  /** Whether to accept a direct link another peer opens: not across a partition, not from a banned key, not above the degree's high watermark. */
   acceptsDirectLink(peer?: string): boolean {
     if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer))) return false;
     return this.#overlay?.acceptsIncoming(this.#links) ?? false;
