@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
-import { iceServersFrom, overlayFrom, passcodeFrom, routeFrom } from './lib/config.ts';
+import { attackerFrom, iceServersFrom, overlayFrom, passcodeFrom, routeFrom } from './lib/config.ts';
 import PeerView from './views/PeerView.svelte';
 import PresentView from './views/PresentView.svelte';
 import LabView from './views/LabView.svelte';
@@ -10,6 +10,7 @@ const route = routeFrom(location);
 const iceServers = iceServersFrom(location);
 const overlay = overlayFrom(location);
 const passcode = passcodeFrom(location);
+const attacker = attackerFrom(location);
 
 switch (route.view) {
   case 'present':
@@ -17,10 +18,10 @@ switch (route.view) {
     mount(PresentView, { target, props: { room: route.room, iceServers } });
     break;
   case 'lab':
-    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode } });
+    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode, attacker } });
     break;
   case 'peer':
-    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode } });
+    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode, attacker } });
     break;
   default:
     route satisfies never;

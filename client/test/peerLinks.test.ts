@@ -31,7 +31,8 @@ function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () =
 /** No RTCPeerConnection here (Node without wrtc): every attempt fails at once with `webrtc-unavailable`. */
 const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
 
-function setup(options: { mode?: Mode; rtc?: RtcImplementation } = {}) {
+/** `refuse`: a key whose links the engine drops as soon as they come up (banned for flooding). */
+function setup(options: { mode?: Mode; rtc?: RtcImplementation; refuse?: string } = {}) {
   const node = { mode: options.mode ?? 'hybrid', epoch: 1, acceptsDirectLink: () => true };
   const server = { joined: true, relay: vi.fn(), signal: vi.fn() };
   const roster = new MemberRoster(SELF);
@@ -41,7 +42,10 @@ function setup(options: { mode?: Mode; rtc?: RtcImplementation } = {}) {
   const links = new PeerLinks(
     { self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster },
     {
-      apply: (input) => applied.push(input),
+      apply: (input) => {
+        applied.push(input);
+        if (input.type === 'linkUp' && input.peer === options.refuse) links.drop(input.link);
+      },
       applying: () => applying,
       closed: () => false,
       received: (peer, data) => received.push([peer, data]),
@@ -108,6 +112,14 @@ describe('peer links', () => {
     links.drop(peerLinkId(B));
     links.send(B, 'lost');
     expect(server.relay).not.toHaveBeenCalled();
+    expect(links.view(B)).toEqual({ link: 'none' });
+  });
+
+  it('a relayed message from a key the engine refuses at once (banned) goes nowhere', () => {
+    const { links, applied, received } = setup({ refuse: B });
+    links.relayed(B, 'flood');
+    expect(applied).toEqual([{ type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B }]);
+    expect(received).toEqual([]);
     expect(links.view(B)).toEqual({ link: 'none' });
   });
 

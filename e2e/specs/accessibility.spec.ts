@@ -53,6 +53,13 @@ test.describe('accessibility', () => {
     await expect(ada.testId('chat-message')).toHaveCount(13);
     await expectAccessible(page, 'peer-view');
 
+    // The attacker panel, opened from the keyboard, with an attack's results and this peer's defenses shown.
+    await ada.testId('attack-toggle').focus();
+    await page.keyboard.press('Enter');
+    await ada.testId('attack-forge').click();
+    await expect(ada.page.locator('[data-testid="attack-result"][data-attack="forge"]')).toHaveAttribute('data-running', 'false');
+    await expectAccessible(page, 'attack-panel');
+
     // A phone: nothing wider than the screen, so no sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

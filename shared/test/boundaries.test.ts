@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../src/', import.meta.url).pathname;
-const PURE_LAYERS = ['engine', 'net', 'views', 'protocol', 'trace'];
+const PURE_LAYERS = ['engine', 'net', 'views', 'protocol', 'trace', 'attacks'];
 const ALLOWED_PACKAGES = new Set(['tweetnacl', 'zod']);
 const FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bMath\.random\(/, /\bsetTimeout\(/, /\bsetInterval\(/, /\bperformance\.now\(/, /\bwindow\./, /\bdocument\./, /\bprocess\./, /\bglobalThis\./];
 

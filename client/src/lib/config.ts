@@ -41,6 +41,11 @@ export function passcodeFrom(location: Location): string | undefined {
   return passcode ? passcode.slice(0, 64) : undefined;
 }
 
+/** `&attacker=1`: the page opens with its "Attack this room" panel expanded. */
+export function attackerFrom(location: Location): boolean {
+  return new URLSearchParams(location.search).get('attacker') === '1';
+}
+
 export function routeFrom(location: Location): Route {
   const params = new URLSearchParams(location.search);
   const room = roomFrom(params);

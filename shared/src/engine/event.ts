@@ -118,6 +118,14 @@ export function signingBytes(event: UnsignedEvent): Uint8Array {
   return utf8(canonicalJson({ v, room, author, seq, lamport, kind, body }));
 }
 
+/**
+ * Whether two events of the same (author, seq) say the same thing: far cheaper than hashing both, since
+ * only the body needs canonical text (small for every kind).
+ */
+export function sameContent(a: UnsignedEvent, b: UnsignedEvent): boolean {
+  return a.v === b.v && a.room === b.room && a.lamport === b.lamport && a.kind === b.kind && canonicalJson(a.body) === canonicalJson(b.body);
+}
+
 export function eventId(event: SignedEvent): string {
   return shortHash(utf8(canonicalJson(event)));
 }

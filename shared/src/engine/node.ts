@@ -10,9 +10,11 @@
  *   it is kept or forwarded (and only when it is newer than the one held for its origin);
  * - new events are pushed along the links the mode's policy allows (push gossip), and version-vector
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
- * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number).
+ * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number);
+ * - a message on a peer link is charged to that link's budget before it is decoded (floodGuard.ts): over
+ *   budget it is refused, and a link that keeps flooding is dropped and its key banned for a while.
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, PROTOCOL_VERSION, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
@@ -21,6 +23,7 @@ import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import { ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
+import { BanList, DEFAULT_FLOOD_CONFIG, LinkBudget, type FloodConfig } from './floodGuard.ts';
 import { PendingReports, reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { shuffled } from '../net/rng.ts';
@@ -37,6 +40,8 @@ export interface NodeConfig {
   readonly overlay: OverlayTimings;
   /** Emit a `received` output per decoded message, for a message trace; off where no one reads it (server, simulator). */
   readonly traceReceived: boolean;
+  /** Budget of each incoming peer link, and when a flooder is dropped and banned (floodGuard.ts). */
+  readonly flood: FloodConfig;
 }
 
 export const DEFAULT_NODE_CONFIG: NodeConfig = {
@@ -45,6 +50,7 @@ export const DEFAULT_NODE_CONFIG: NodeConfig = {
   pushFanout: 6,
   overlay: DEFAULT_OVERLAY_TIMINGS,
   traceReceived: false,
+  flood: DEFAULT_FLOOD_CONFIG,
 };
 
 export type Role = 'peer' | 'server';
@@ -114,8 +120,8 @@ export type Output =
   | { readonly type: 'service'; readonly running: boolean }
   /** The overlay wants a direct link to `peer`: the driver starts one (this node offers). */
   | { readonly type: 'connect'; readonly peer: string }
-  /** The node gave up a link (silent too long, or above the degree's high watermark): close its transport. */
-  | { readonly type: 'drop'; readonly link: string; readonly reason: 'suspected' | 'shed' | 'partitioned' }
+  /** The node gave up a link (see DropReason): close its transport. */
+  | { readonly type: 'drop'; readonly link: string; readonly reason: DropReason }
   | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null }
   /** The admin's current fault rules for peer links: the driver's fault stage applies them. */
   | { readonly type: 'faults'; readonly rules: readonly FaultRule[] }
@@ -123,6 +129,13 @@ export type Output =
   | { readonly type: 'churn'; readonly plan: ChurnPlan | null }
   /** A WebRTC signal that reached this node over the mesh. */
   | { readonly type: 'signal'; readonly from: string; readonly data: string };
+
+/**
+ * Why the node gave a link up: silent too long (`suspected`), above the degree's high watermark (`shed`),
+ * across the admin's partition (`partitioned`), over its budget for too long (`flooding`, and the key is
+ * banned), or a new link from a key still banned (`banned`).
+ */
+export type DropReason = 'suspected' | 'shed' | 'partitioned' | 'flooding' | 'banned';
 
 /** A running churn generator: its event id seeds the schedule every peer derives alike. */
 export interface ChurnPlan {
@@ -140,6 +153,8 @@ interface LinkState {
   /** The remote's last reported version vector: what it is known to hold. */
   reported: VersionVector;
   peer?: string;
+  /** Peer links only: what the remote may still send (flood defense). */
+  budget?: LinkBudget;
 }
 
 interface TrafficCounter {
@@ -150,6 +165,8 @@ interface TrafficCounter {
 export interface NodeStats {
   readonly rejections: RejectionCounts;
   readonly duplicates: number;
+  /** Peer links this node dropped for flooding. */
+  readonly floodDrops: number;
   readonly sent: Readonly<Record<LinkKind, TrafficCounter>>;
   readonly received: Readonly<Record<LinkKind, TrafficCounter>>;
 }
@@ -180,6 +197,9 @@ export class PeerlabNode {
   readonly #sent = emptyTraffic();
   readonly #received = emptyTraffic();
   #duplicates = 0;
+  #floodDrops = 0;
+  /** Keys dropped for flooding, until their ban runs out. */
+  readonly #bans = new BanList();
   #lastSeq: number;
   #lastOrder = 0;
   #admin: string | undefined;
@@ -221,10 +241,20 @@ export class PeerlabNode {
     this.#verifyingReports = new PendingReports(this.room);
   }
 
-  /** Whether to accept a direct link another peer opens: not across a partition, and not above the degree's high watermark. */
+  /** Whether to accept a direct link another peer opens: not across a partition, not from a banned key, not above the degree's high watermark. */
   acceptsDirectLink(peer?: string): boolean {
-    if (peer !== undefined && this.partitionedBetween(this.id, peer)) return false;
+    if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer))) return false;
     return this.#overlay?.acceptsIncoming(this.#links) ?? false;
+  }
+
+  /** Whether `peer` is banned for flooding (at the time of the last input). */
+  isBanned(peer: string): boolean {
+    return this.#bans.isBanned(peer, this.#now);
+  }
+
+  /** Keys banned for flooding and until when (engine clock), as of the last input. */
+  bans(): readonly { readonly peer: string; readonly until: number }[] {
+    return this.#bans.active(this.#now);
   }
 
   /** The admin's current partition of the room, if any. */
@@ -326,7 +356,7 @@ export class PeerlabNode {
   }
 
   stats(): NodeStats {
-    return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, sent: this.#sent, received: this.#received };
+    return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, floodDrops: this.#floodDrops, sent: this.#sent, received: this.#received };
   }
 
   nextWakeup(): number | undefined {
@@ -340,7 +370,12 @@ export class PeerlabNode {
     this.#now = now;
     switch (input.type) {
       case 'linkUp':
-        this.#links.set(input.link, input.peer === undefined ? { kind: input.kind, reported: {} } : { kind: input.kind, reported: {}, peer: input.peer });
+        // A banned key gets no link at all: not even our hello.
+        if (isPeerLink(input.kind) && input.peer !== undefined && this.isBanned(input.peer)) {
+          out.push({ type: 'drop', link: input.link, reason: 'banned' });
+          break;
+        }
+        this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind) });
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#send(out, input.link, { t: 'hello', v: PROTOCOL_VERSION, room: this.room, peer: this.id, vv: this.#summaryFor(input.kind) });
         this.#pushUnstamped(out, input.link);
@@ -350,6 +385,7 @@ export class PeerlabNode {
         if (link && link.kind !== input.kind) {
           const before = this.#carriageOf(link.kind);
           link.kind = input.kind;
+          link.budget ??= this.#budgetFor(input.kind).budget;
           this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
           if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
@@ -439,6 +475,8 @@ export class PeerlabNode {
     // Across the admin's partition, peer traffic is lost, as on a cut network.
     if ((link.kind === 'direct' || link.kind === 'relay') && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
     this.#count(this.#received, linkId, data.length);
+    // Before any decoding work: a flood costs a counter per message, nothing more.
+    if (link.budget && !this.#withinBudget(out, linkId, link, link.budget, data.length)) return;
     this.#overlay?.heard(linkId, this.#now);
     const decoded = decodeMessage(data);
     if (!decoded.ok) {
@@ -452,6 +490,11 @@ export class PeerlabNode {
       case 'hello':
         if (message.room !== this.room) {
           this.#rejected(out, linkId, reject('wrong_room', `hello for room ${message.room}`));
+          return;
+        }
+        if (isPeerLink(link.kind) && this.isBanned(message.peer)) {
+          this.#rejected(out, linkId, reject('rate_limited', `hello from ${message.peer.slice(0, 8)}, banned for flooding`));
+          this.#dropLink(out, linkId, 'banned');
           return;
         }
         link.peer = message.peer;
@@ -513,9 +556,10 @@ export class PeerlabNode {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
     for (const event of events) {
-      // The common duplicate (the same event again) is known by its slot and signature: no hash needed.
+      // The common duplicate (the same event again) is known by its slot, signature and content: no hash
+      // needed. A held signature over changed content is a tampered copy: hashed, verified, refused.
       const held = this.store.canonicalAt(event.author, event.seq);
-      const id = held !== undefined && held.event.sig === event.sig ? held.id : eventId(event);
+      const id = held !== undefined && held.event.sig === event.sig && sameContent(held.event, event) ? held.id : eventId(event);
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
@@ -857,6 +901,41 @@ export class PeerlabNode {
     }
   }
 
+  // ---- flood defense ----
+
+  /** A fresh budget for a peer link (the server's links have the socket budget instead). */
+  #budgetFor(kind: LinkKind): { budget?: LinkBudget } {
+    return isPeerLink(kind) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
+  }
+
+  /**
+   * Charges one message to its link's budget. Every refusal is counted as `rate_limited`; a `rejected`
+   * output goes out at most once a second per link; a link over budget for too long is dropped, its key banned.
+   */
+  #withinBudget(out: Outbox, linkId: string, link: LinkState, budget: LinkBudget, bytes: number): boolean {
+    const verdict = budget.admit(bytes, this.#now);
+    if (verdict.kind === 'ok') return true;
+    this.#rejections.rate_limited++;
+    const flood = this.#config.flood;
+    if (verdict.kind === 'refused') {
+      const detail = `${verdict.refusedSinceReport} message(s) over the budget of ${flood.messagesPerSecond}/s (burst ${flood.messageBurst})`;
+      if (verdict.report) out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', detail) });
+      return false;
+    }
+    const who = link.peer?.slice(0, 8) ?? linkId;
+    out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', `${who} flooding: ${verdict.refusedInWindow} refusals within ${flood.windowMs} ms; dropped and banned for ${flood.banMs} ms`) });
+    if (link.peer !== undefined) this.#bans.ban(link.peer, this.#now + flood.banMs);
+    this.#floodDrops++;
+    this.#dropLink(out, linkId, 'flooding');
+    return false;
+  }
+
+  #dropLink(out: Outbox, linkId: string, reason: DropReason): void {
+    this.#links.delete(linkId);
+    this.#overlay?.linkDown(linkId);
+    out.push({ type: 'drop', link: linkId, reason });
+  }
+
   // ---- overlay ----
 
   /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
@@ -884,7 +963,7 @@ export class PeerlabNode {
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
     this.#dropAcrossPartition(out);
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links, (peer) => !this.partitionedBetween(this.id, peer));
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links, (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
     for (const { link, reason } of actions.drop) {
       this.#links.delete(link);
@@ -1012,6 +1091,10 @@ class Outbox {
     }
     return outputs;
   }
+}
+
+function isPeerLink(kind: LinkKind): boolean {
+  return kind === 'direct' || kind === 'relay';
 }
 
 function unreachableInput(value: never): never {

@@ -155,7 +155,7 @@ export class MemoryNetwork {
   #overlayConnect(name: string, peerKey: string): void {
     const target = this.#byKey.get(peerKey);
     if (target === undefined || this.#crashed.has(target) || this.connected(name, target) || !this.#reachable(name, target)) return;
-    if (!this.nodes.get(target)!.acceptsDirectLink()) {
+    if (!this.nodes.get(target)!.acceptsDirectLink(this.nodes.get(name)!.id)) {
       this.input(name, { type: 'connectFailed', peer: peerKey });
       return;
     }

@@ -17,6 +17,7 @@
  */
 import { PeerlabNode, type Input, type Output } from '../engine/node.ts';
 import { DEFAULT_OVERLAY_TIMINGS } from '../engine/overlay.ts';
+import { UNLIMITED_FLOOD_CONFIG } from '../engine/floodGuard.ts';
 import { handleSync } from '../net/driveSync.ts';
 import type { Rng } from '../net/ports.ts';
 import { randomInt, seededRng, shuffled } from '../net/rng.ts';
@@ -127,6 +128,8 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
   const config = {
     overlay: { ...DEFAULT_OVERLAY_TIMINGS, degree: { target: degree, low: Math.max(1, Math.round((degree * 2) / 3)), high: 2 * degree } },
     ...(params.pushOnly ? { antiEntropyIntervalMs: Infinity } : {}),
+    // Writes here can share one virtual instant (10,000 at once), which no page can; no node floods.
+    flood: UNLIMITED_FLOOD_CONFIG,
   };
 
   const engines: (PeerlabNode | undefined)[] = [];
@@ -399,7 +402,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
         const { from, to } = work;
         if (!alive[from]) return;
         const target = engines[to];
-        const accepts = adversary[to] === true || (target !== undefined && target.acceptsDirectLink());
+        const accepts = adversary[to] === true || (target !== undefined && target.acceptsDirectLink(standInKey(from)));
         if (from === to || !alive[to] || apart(from, to) || links.linked(from, to) || (!work.forced && !accepts)) {
           if (!work.forced) input(from, { type: 'connectFailed', peer: standInKey(to) });
           return;

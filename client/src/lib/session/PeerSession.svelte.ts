@@ -36,6 +36,8 @@ import type { OverlaySetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
+import type { AttackPort } from '../attack/attacker.ts';
+import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
 
@@ -138,6 +140,10 @@ export class PeerSession {
   adminKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
   refusedCount = $state.raw(0);
+  /** The server's refusals of this page's messages, by reason. */
+  serverRefusals = $state.raw<Readonly<Record<string, number>>>({});
+  /** What this peer's defenses did (refusals, proofs of equivocation, banned flooders). */
+  defenses = $state.raw<Defenses>(NO_DEFENSES);
   notices = $state.raw<readonly Notice[]>([]);
   /** Newest telemetry report per peer, as gossip (and this session) brought them. */
   reports = $state.raw<readonly HeldReport[]>([]);
@@ -287,6 +293,11 @@ export class PeerSession {
     this.#driver.setChurn(on, periodMs, downMs);
   }
 
+  /** The attacker panel's way onto this peer's real links (its own key only). */
+  attackPort(): AttackPort {
+    return this.#driver.attackPort();
+  }
+
   dismissNotice(id: number): void {
     this.notices = this.notices.filter((notice) => notice.id !== id);
   }
@@ -311,6 +322,8 @@ export class PeerSession {
     snapshot: (): PeerSnapshot => this.#driver.snapshot(),
     /** Fault counters per link and churn state, read at once (the faults and churn specs poll it). */
     classroom: (): ClassroomView => this.#driver.classroom(),
+    /** What this peer's defenses did (the attacks spec polls it). */
+    defenses: (): Defenses => this.#defenses(),
   };
 
   // ---- derived state ----
@@ -350,6 +363,10 @@ export class PeerSession {
     this.#refreshTimer = setTimeout(run, HIDDEN_REFRESH_MS);
   }
 
+  #defenses(): Defenses {
+    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8))));
+  }
+
   #refresh(): void {
     const driver = this.#driver;
     const node = driver.node;
@@ -366,6 +383,7 @@ export class PeerSession {
     this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
+    this.serverRefusals = { ...driver.serverRefusals };
     this.ledger = node.ledger();
     this.partitionGroups = node.partition;
     this.classroom = driver.classroom();
@@ -373,6 +391,7 @@ export class PeerSession {
     this.board = boardView(node.store.events());
     this.directCount = driver.directPeers().length;
     this.members = driver.members();
+    this.defenses = this.#defenses();
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
     this.duplicates = stats.duplicates;

@@ -35,6 +35,7 @@ import {
   type Mode,
   type Output,
   type SignedEvent,
+  type Signer,
   type OverlayConfig,
   type PixelColor,
   type Verifier,
@@ -51,7 +52,8 @@ import type { ChurnClock } from './churnFollower.ts';
 import type { ClassroomView } from './classroomView.ts';
 import { ClassroomControls } from './classroomControls.ts';
 import { EngineClock } from './engineClock.ts';
-import { PEER_PREFIX, peerLinkId, SERVER_LINK } from './linkPolicy.ts';
+import { linkPeer, PEER_PREFIX, peerLinkId, SERVER_LINK } from './linkPolicy.ts';
+import type { AttackPort } from '../attack/attacker.ts';
 import { MemberRoster, type MemberView } from './memberRoster.ts';
 import { PeerLinks } from './peerLinks.ts';
 import { TelemetryReporter } from './telemetryReporter.ts';
@@ -69,6 +71,9 @@ const WALL_CLOCK: ChurnClock = {
     return () => clearTimeout(timer);
   },
 };
+
+/** Why a member has no link: this peer banned its key for flooding (the engine's `bans()`). */
+export const BANNED_REASON = 'banned (flooding)';
 
 /** What a test (or a bot's summary) reads of a peer: enough to prove that nothing was lost. */
 export interface PeerSnapshot {
@@ -151,8 +156,12 @@ export class PeerDriver {
   serverKey: string | undefined;
   isAdmin = false;
   refusedCount = 0;
+  /** The server's refusals of this page's messages, by reason (the attacker panel reads them). */
+  readonly serverRefusals: Record<string, number> = {};
 
   readonly #node: PeerlabNode;
+  /** This peer's own key (the engine signs its writes with it; the attacker panel its crafted events). */
+  readonly #signer: Signer;
   readonly #verifier: Verifier;
   readonly #adminPair: KeyPair;
   readonly #on: DriverHandlers;
@@ -181,10 +190,11 @@ export class PeerDriver {
     this.#adminPair = options.adminPair;
     this.generation = options.generation ?? 0;
     this.#observer = options.observer ?? false;
+    this.#signer = tweetnaclSigner(identity);
     this.#node = new PeerlabNode({
       room: engineRoomId(options.room, this.generation),
       role: 'peer',
-      signer: tweetnaclSigner(identity),
+      signer: this.#signer,
       rng: seededRng(options.seed),
       lastSeq: options.lastSeq,
       config: { traceReceived: true, ...(options.overlay ? { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } : {}) },
@@ -234,6 +244,7 @@ export class PeerDriver {
         relay: ({ from, data }) => this.#links.relayed(from, data),
         refused: (reason, detail) => {
           this.refusedCount++;
+          this.serverRefusals[reason] = (this.serverRefusals[reason] ?? 0) + 1;
           this.#on.notice(`Server refused a message: ${reason} (${detail}).`);
           this.#on.changed();
         },
@@ -294,7 +305,27 @@ export class PeerDriver {
 
   /** The server's member list (without this peer), with the link each pair has and why. */
   members(): MemberView[] {
-    return this.#roster.views((peer) => this.#links.view(peer));
+    return this.#roster.views((peer) => (this.#node.isBanned(peer) ? { ...this.#links.view(peer), reason: BANNED_REASON } : this.#links.view(peer)));
+  }
+
+  /**
+   * The attacker panel's way below the engine: this peer's own key, raw sends on its real links, and what
+   * the transports saw. Nothing here can sign with another key or skip a receiver's checks.
+   */
+  attackPort(): AttackPort {
+    return {
+      node: this.#node,
+      signer: this.#signer,
+      name: this.name,
+      sendRaw: (link, data) => this.#sendRaw(link, data),
+      keepOwn: (event) => {
+        this.#apply({ type: 'restore', events: [{ event }] });
+        this.#on.saveLastSeq(this.#node.lastSeq);
+      },
+      serverRefusals: () => ({ ...this.serverRefusals }),
+      declines: (peer) => this.#links.declines(peer),
+      offer: (peer) => this.#links.offer(peer),
+    };
   }
 
   snapshot(): PeerSnapshot {
@@ -507,6 +538,18 @@ export class PeerDriver {
     }
     const peer = link.slice(PEER_PREFIX.length);
     this.#classroom.faults.send(peer, data, (faulted) => this.#links.send(peer, faulted));
+  }
+
+  /** Raw text on a link, past the engine and the fault stage (the attacker panel's sends). */
+  #sendRaw(link: string, data: string): boolean {
+    if (this.#closed) return false;
+    if (link === SERVER_LINK) {
+      if (!this.#server.joined) return false;
+      this.#server.sendPeer(data);
+      return true;
+    }
+    const peer = linkPeer(link);
+    return peer !== undefined && this.#links.send(peer, data);
   }
 
   // ---- the server ----

@@ -62,6 +62,8 @@ export class PeerLinks {
   readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
   /** Links the overlay asked for while this peer was away: started when it has rejoined the server. */
   readonly #deferred = new Set<string>();
+  /** Direct attempts each member declined (full, across a partition, or banning this key). */
+  readonly #declines = new Map<string, number>();
   /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
   #joinedEpoch = 0;
   #reconcileWanted = false;
@@ -137,12 +139,26 @@ export class PeerLinks {
     this.#mesh.signal(from, data);
   }
 
-  /** After the fault stage (possibly later): over whatever link the pair has by then. */
-  send(peer: string, data: string): void {
-    if (this.#host.closed()) return;
+  /** After the fault stage (possibly later): over whatever link the pair has by then. False when it has none. */
+  send(peer: string, data: string): boolean {
+    if (this.#host.closed()) return false;
     const kind = this.#links.get(peer);
-    if (kind === 'direct') this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
-    else if (kind === 'relay') this.#server.relay(peer, data);
+    if (kind === 'direct') return this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
+    if (kind === 'relay' && this.#server.joined) {
+      this.#server.relay(peer, data);
+      return true;
+    }
+    return false;
+  }
+
+  /** Direct attempts `peer` declined so far. */
+  declines(peer: string): number {
+    return this.#declines.get(peer) ?? 0;
+  }
+
+  /** Offers a direct link to `peer` now, outside the overlay's plan (the attacker panel's reconnect). */
+  offer(peer: string): void {
+    if (!this.suspended && !this.#links.has(peer) && !this.#host.closed()) this.#mesh.connect(peer);
   }
 
   /** A message the server relayed from `from`. */
@@ -152,6 +168,8 @@ export class PeerLinks {
       if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
       this.#links.set(from, 'relay');
       this.#host.apply({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
+      // The engine may refuse the link at once (a key banned for flooding): then the message goes nowhere.
+      if (!this.#links.has(from)) return;
     }
     this.#host.received(from, data);
   }
@@ -254,6 +272,7 @@ export class PeerLinks {
   #onDirectFailed(peer: string, reason: LinkFailure): void {
     // A full partner is not a broken pair: the overlay picks another one rather than loading the relay.
     if (reason !== 'declined') this.#failures.set(peer, reason);
+    else this.#declines.set(peer, this.declines(peer) + 1);
     // An attempt that never opened frees its overlay slot now; a channel that died is repaired as usual.
     if (reason === 'declined' || reason === 'timeout' || reason === 'webrtc-unavailable') this.#host.apply({ type: 'connectFailed', peer });
     if (retryable(reason) && wantsRelayLinks(this.#node.mode)) this.#scheduleRetry(peer);
