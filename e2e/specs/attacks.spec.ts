@@ -153,6 +153,11 @@ test.describe('attacks', () => {
     expect(await rateLimitedTotal(server.url)).toBeGreaterThan(refusedBefore + 1_000);
     console.log(`client-server flood: server refused ${(await rateLimitedTotal(server.url)) - refusedBefore} messages; attacker's server link ${await mallory.testId('server-status').innerText()}`);
 
+    // The server disconnected the flooder's socket; it comes back on its own after a pause, and is served again.
+    await expect(mallory.testId('server-status')).toHaveText('connected', { timeout: 30_000 });
+    await mallory.write('back after the pause');
+    await expect(ada.testId('chat-message').filter({ hasText: 'back after the pause' })).toHaveCount(1);
+
     // The honest page is served as before.
     await ada.write('after the attack');
     await expect(ada.testId('chat-message').filter({ hasText: 'after the attack' })).toHaveCount(1);

@@ -43,12 +43,21 @@ export interface ServerLinkHandlers {
   reset(generation: number): void;
 }
 
+/**
+ * After the server itself disconnects this socket (it does so to a flooding one), socket.io-client does not
+ * reconnect by itself: wait this long, then try once more, so a page is not left "reconnecting" forever.
+ */
+export const SERVER_DISCONNECT_RETRY_MS = 5_000;
+
 export class ServerLink {
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #options: ServerLinkOptions;
   readonly #on: ServerLinkHandlers;
   #joined = false;
   #closed = false;
+  /** Left on purpose (churn) until `resume`: no retry after a server disconnect either. */
+  #suspended = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ServerLinkOptions, handlers: ServerLinkHandlers) {
     this.#options = options;
@@ -62,7 +71,8 @@ export class ServerLink {
     this.#socket.on('disconnect', (reason) => {
       const wasJoined = this.#joined;
       this.#joined = false;
-      this.#on.status('disconnected', `connection lost (${reason}), reconnecting`);
+      if (reason === 'io server disconnect') this.#retryAfterServerDisconnect();
+      else this.#on.status('disconnected', `connection lost (${reason}), reconnecting`);
       if (wasJoined) this.#on.down();
     });
     this.#socket.on('peer', (data) => {
@@ -107,18 +117,37 @@ export class ServerLink {
 
   /** Leaves the server on purpose (churn): disconnects without reconnecting until `resume`. */
   suspend(): void {
+    this.#suspended = true;
+    this.#cancelRetry();
     if (!this.#closed) this.#socket.disconnect();
   }
 
   /** Comes back after `suspend`: reconnects and joins again as the same peer. */
   resume(): void {
+    this.#suspended = false;
     if (!this.#closed && !this.#socket.connected) this.#socket.connect();
   }
 
   close(): void {
     this.#closed = true;
+    this.#cancelRetry();
     this.#joined = false;
     this.#socket.disconnect();
+  }
+
+  #retryAfterServerDisconnect(): void {
+    if (this.#closed || this.#suspended) return;
+    this.#on.status('disconnected', `disconnected by the server; trying again in ${SERVER_DISCONNECT_RETRY_MS / 1000} s`);
+    this.#cancelRetry();
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (!this.#closed && !this.#suspended && !this.#socket.connected) this.#socket.connect();
+    }, SERVER_DISCONNECT_RETRY_MS);
+  }
+
+  #cancelRetry(): void {
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   #join(): void {
