@@ -20,6 +20,10 @@ switch (route.view) {
   case 'lab':
     mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode, attacker } });
     break;
+  case 'sim':
+    // Loaded on demand: the peer, presenter and lab pages do not carry the simulator.
+    void import('./views/SimView.svelte').then(({ default: SimView }) => mount(SimView, { target, props: { query: route.query } }));
+    break;
   case 'peer':
     mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode, attacker } });
     break;

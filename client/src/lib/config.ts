@@ -13,7 +13,9 @@ export const MAX_OVERLAY_DEGREE = 32;
 export type Route =
   | { readonly view: 'peer'; readonly room: string; readonly name: string }
   | { readonly view: 'present'; readonly room: string }
-  | { readonly view: 'lab'; readonly room: string; readonly count: number };
+  | { readonly view: 'lab'; readonly room: string; readonly count: number }
+  /** The simulator; its options are the query itself (the CLI's names). */
+  | { readonly view: 'sim'; readonly query: URLSearchParams };
 
 export function roomFrom(params: URLSearchParams): string {
   const room = params.get('room') ?? DEFAULT_ROOM;
@@ -49,6 +51,7 @@ export function attackerFrom(location: Location): boolean {
 export function routeFrom(location: Location): Route {
   const params = new URLSearchParams(location.search);
   const room = roomFrom(params);
+  if (location.pathname.replace(/\/+$/, '') === '/sim') return { view: 'sim', query: params };
   if (location.pathname.replace(/\/+$/, '') === '/present') {
     // A presenter without a room starts a new one under a readable code.
     return { view: 'present', room: params.get('room') === null ? readableRoomCode() : room };

@@ -43,7 +43,7 @@ ${legend.join('\n')}
 }
 
 /** About ten round-numbered ticks from 0 to max (steps of 1, 2 or 5 times a power of ten). */
-function niceTicks(max: number): number[] {
+export function niceTicks(max: number): number[] {
   const raw = max / 10;
   const power = 10 ** Math.floor(Math.log10(raw > 0 ? raw : 1));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? power * 10;

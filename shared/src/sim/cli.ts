@@ -4,20 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { informedChart } from './chart.ts';
+import { describeOptions, informedCurves } from './labels.ts';
 import { parseOptions, USAGE, type SimOptions } from './options.ts';
 import { simulate, type SimReport } from './simulate.ts';
 
 /** Wall time between progress lines on stderr; long runs only. */
 const PROGRESS_EVERY_MS = 2000;
-
-function describe(options: SimOptions): string {
-  if (options.protocol === 'rumor') return `rumor mongering (${options.mode}, ${options.removal}, ${options.interest}, k=${options.k})`;
-  if (options.protocol === 'peerlab') {
-    const adversaries = options.adversaries > 0 ? `, ${Math.round(options.adversaries * 100)} % adversaries` : '';
-    return `Peerlab engine (${options.graph} graph, ${options.events} event(s), degree ${options.degree}${adversaries}${options.pushOnly ? ', push only' : ''}, signatures stand-in)`;
-  }
-  return `anti-entropy ${options.protocol}`;
-}
 
 function text(report: SimReport): string {
   const fmt = (value: unknown): string => (typeof value === 'number' ? String(Number(value.toPrecision(4))) : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
@@ -32,11 +24,8 @@ function text(report: SimReport): string {
 
 /** The chart: rounds for the classic epidemics, virtual seconds for the engine (with the compared runs). */
 function chart(options: SimOptions, report: SimReport): string {
-  const title = `${describe(options)}, n = ${options.nodes}`;
-  if (options.protocol !== 'peerlab') return informedChart([{ label: options.protocol, fractions: report.informedByRound }], title);
-  const main = { label: options.adversaries > 0 ? `${Math.round(options.adversaries * 100)} % adversaries${options.pushOnly ? ', push only' : ''}` : 'all honest', fractions: report.informedByRound };
-  const compared = (report.comparison ?? []).map((variant) => ({ label: variant.label, fractions: variant.informedByRound }));
-  return informedChart([main, ...compared], title, 'virtual seconds from the first write', Number(report.roundMs) / 1000);
+  const curves = informedCurves(options, report);
+  return informedChart(curves.series, `${describeOptions(options)}, n = ${options.nodes}`, curves.xLabel, curves.step);
 }
 
 function main(argv: readonly string[]): number {
@@ -58,7 +47,7 @@ function main(argv: readonly string[]): number {
     lastProgress = now;
     process.stderr.write(`sim: run ${run + 1}/${runs}${detail ? `, ${detail}` : ''} (${((now - started) / 1000).toFixed(1)} s)\n`);
   });
-  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${describe(options)}, ${options.nodes} nodes, ${options.runs} run(s), seed ${options.seed}\n${text(report)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${describeOptions(options)}, ${options.nodes} nodes, ${options.runs} run(s), seed ${options.seed}\n${text(report)}\n`);
   if (options.svg !== undefined) {
     writeFileSync(options.svg, chart(options, report));
     process.stderr.write(`sim: chart written to ${options.svg}\n`);

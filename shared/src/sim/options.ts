@@ -110,7 +110,8 @@ export const USAGE = `usage: npm run sim -- [options]
   --svg FILE                 write a chart of the fraction informed per round
   --help`;
 
-const CHOICES = {
+/** The choice options and their values, for the CLI and the browser form alike. */
+export const CHOICES = {
   protocol: ['rumor', 'push', 'pull', 'push-pull', 'peerlab'],
   graph: ['fixed', 'overlay'],
   mode: ['push', 'pull'],

@@ -31,7 +31,11 @@ export interface Comparison extends PeerlabSummary {
   readonly graph: SimOptions['graph'];
 }
 
-export type RunProgress = (run: number, runs: number, detail?: string) => void;
+/**
+ * Progress of run `run` (0-based) of `runs`: at each run's start, then now and then during an engine run
+ * with a detail line and the fraction of its deliveries done so far.
+ */
+export type RunProgress = (run: number, runs: number, detail?: string, fraction?: number) => void;
 
 export function simulate(options: SimOptions, onProgress?: RunProgress): SimReport {
   const rng = seededRng(options.seed);
@@ -83,7 +87,8 @@ function peerlabRuns(options: SimOptions, rng: Rng, onProgress?: RunProgress): P
   const churning = options.joinRate > 0 || options.leaveRate > 0;
   for (let run = 0; run < options.runs; run++) {
     onProgress?.(run, options.runs);
-    const progress: Progress = (done, total, ms) => onProgress?.(run, options.runs, `${done}/${total} deliveries at ${ms.toFixed(0)} virtual ms`);
+    const progress: Progress = (done, total, ms) =>
+      onProgress?.(run, options.runs, `${done}/${total} deliveries at ${ms.toFixed(0)} virtual ms`, total > 0 ? done / total : undefined);
     runs.push(
       runPeerlab(
         {

@@ -13,6 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/net/rng.ts';
+import { paperTable, type PaperRow } from '../../src/sim/demers1987.ts';
 import { runRumor, type RumorParams } from '../../src/sim/rumor.ts';
 import { summarize, type Summary } from '../../src/sim/runResult.ts';
 
@@ -23,22 +24,23 @@ function rows(params: Omit<RumorParams, 'k' | 'nodes'>, ks: readonly number[]): 
   return ks.map((k) => summarize(Array.from({ length: RUNS }, () => runRumor({ ...params, nodes: 1000, k }, rng))));
 }
 
+/** The paper's rows (shared/src/sim/demers1987.ts, also shown by the simulator view). */
+function paper(direction: RumorParams['direction'], removal: RumorParams['removal'], interest: RumorParams['interest']): readonly PaperRow[] {
+  const table = paperTable(direction, removal, interest);
+  if (!table) throw new Error(`no paper table for ${direction} ${removal} ${interest}`);
+  return table.rows;
+}
+
 function relative(actual: number, expected: number): number {
   return Math.abs(actual - expected) / expected;
 }
 
 describe('rumor mongering reproduces Demers et al. 1987 at n = 1000', () => {
   it('Table 1: push, feedback, counter', () => {
-    const paper = [
-      { residue: 0.176, traffic: 1.74, tLast: 16.8 },
-      { residue: 0.037, traffic: 3.3, tLast: 16.9 },
-      { residue: 0.011, traffic: 4.53, tLast: 17.4 },
-      { residue: 0.0036, traffic: 5.64, tLast: 17.5 },
-      { residue: 0.0012, traffic: 6.68, tLast: 17.7 },
-    ];
+    const rowsOfPaper = paper('push', 'feedback', 'counter');
     const ours = rows({ direction: 'push', removal: 'feedback', interest: 'counter' }, [1, 2, 3, 4, 5]);
     ours.forEach((row, i) => {
-      const want = paper[i]!;
+      const want = rowsOfPaper[i]!;
       expect(relative(row.residue, want.residue), `k=${i + 1} residue ${row.residue}`).toBeLessThan(0.08);
       expect(Math.abs(row.trafficPerNode - want.traffic), `k=${i + 1} traffic ${row.trafficPerNode}`).toBeLessThan(0.03);
       expect(Math.abs(row.tLast - want.tLast), `k=${i + 1} t_last ${row.tLast}`).toBeLessThan(0.4);
@@ -48,16 +50,10 @@ describe('rumor mongering reproduces Demers et al. 1987 at n = 1000', () => {
   });
 
   it('Table 2: push, blind, coin', () => {
-    const paper = [
-      { residue: 0.96, traffic: 0.04, tLast: 38 },
-      { residue: 0.205, traffic: 1.59, tLast: 33 },
-      { residue: 0.06, traffic: 2.82, tLast: 32 },
-      { residue: 0.021, traffic: 3.91, tLast: 32 },
-      { residue: 0.008, traffic: 4.95, tLast: 32 },
-    ];
+    const rowsOfPaper = paper('push', 'blind', 'coin');
     const ours = rows({ direction: 'push', removal: 'blind', interest: 'coin' }, [1, 2, 3, 4, 5]);
     ours.forEach((row, i) => {
-      const want = paper[i]!;
+      const want = rowsOfPaper[i]!;
       const k = i + 1;
       // The paper prints 0.008 for k=5 (one digit): ±0.0005 of rounding alone is 6 %.
       expect(relative(row.residue, want.residue), `k=${k} residue ${row.residue}`).toBeLessThan(k === 5 ? 0.12 : 0.08);
@@ -67,14 +63,10 @@ describe('rumor mongering reproduces Demers et al. 1987 at n = 1000', () => {
   });
 
   it('Table 3: pull, feedback, counter (t_ave too)', () => {
-    const paper = [
-      { residue: 3.1e-2, traffic: 2.7, tAvg: 9.97, tLast: 17.63 },
-      { residue: 5.8e-4, traffic: 4.49, tAvg: 10.07, tLast: 15.39 },
-      { residue: 4.0e-6, traffic: 6.09, tAvg: 10.08, tLast: 14.0 },
-    ];
+    const rowsOfPaper = paper('pull', 'feedback', 'counter');
     const ours = rows({ direction: 'pull', removal: 'feedback', interest: 'counter' }, [1, 2, 3]);
     ours.forEach((row, i) => {
-      const want = paper[i]!;
+      const want = rowsOfPaper[i]!;
       const k = i + 1;
       // k=2: 6.4e-4 ± 0.4e-4 (SE) vs the paper's 5.8e-4; k=3: a few sites in 400,000, so only the order of magnitude.
       if (k < 3) expect(relative(row.residue, want.residue), `k=${k} residue ${row.residue}`).toBeLessThan(k === 1 ? 0.08 : 0.25);
