@@ -1,9 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
 import { attackerFrom, iceServersFrom, overlayFrom, passcodeFrom, routeFrom } from './lib/config.ts';
-import PeerView from './views/PeerView.svelte';
-import PresentView from './views/PresentView.svelte';
-import LabView from './views/LabView.svelte';
 
 const target = document.getElementById('app')!;
 const route = routeFrom(location);
@@ -12,20 +9,21 @@ const overlay = overlayFrom(location);
 const passcode = passcodeFrom(location);
 const attacker = attackerFrom(location);
 
+// Each view is its own chunk, loaded on demand: a student's phone downloads the peer view only, not the
+// presenter's charts, the lab or the simulator.
 switch (route.view) {
   case 'present':
     if (new URLSearchParams(location.search).get('room') !== route.room) history.replaceState(null, '', `/present?room=${route.room}`);
-    mount(PresentView, { target, props: { room: route.room, iceServers } });
+    void import('./views/PresentView.svelte').then(({ default: PresentView }) => mount(PresentView, { target, props: { room: route.room, iceServers } }));
     break;
   case 'lab':
-    mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode, attacker } });
+    void import('./views/LabView.svelte').then(({ default: LabView }) => mount(LabView, { target, props: { room: route.room, count: route.count, iceServers, overlay, passcode, attacker } }));
     break;
   case 'sim':
-    // Loaded on demand: the peer, presenter and lab pages do not carry the simulator.
     void import('./views/SimView.svelte').then(({ default: SimView }) => mount(SimView, { target, props: { query: route.query } }));
     break;
   case 'peer':
-    mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode, attacker } });
+    void import('./views/PeerView.svelte').then(({ default: PeerView }) => mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode, attacker } }));
     break;
   default:
     route satisfies never;
