@@ -39,8 +39,8 @@ describe('the member roster', () => {
     roster.update([member(A, 'Ada'), member(P, 'Presenter', true)]);
     const views = roster.views((peer) => (peer === A ? { link: 'relay', reason: 'timeout' } : { link: 'none' }));
     expect(views).toEqual([
-      { peer: A, name: 'Ada', version: 1, fingerprint: fingerprint(A), link: 'relay', reason: 'timeout' },
-      { peer: P, name: 'Presenter', version: 1, observer: true, fingerprint: fingerprint(P), link: 'none' },
+      { peer: A, name: 'Ada', version: 1, protocol: '1.0', fingerprint: fingerprint(A), link: 'relay', reason: 'timeout' },
+      { peer: P, name: 'Presenter', version: 1, protocol: '1.0', observer: true, fingerprint: fingerprint(P), link: 'none' },
     ]);
   });
 });

@@ -23,6 +23,7 @@ export * from './views/ledger.ts';
 export * from './protocol/socket.ts';
 export * from './engine/pixel.ts';
 export * from './engine/roomGeneration.ts';
+export * from './engine/version.ts';
 export * from './views/board.ts';
 export * from './trace/messageTrace.ts';
 export * from './trace/sequenceChart.ts';

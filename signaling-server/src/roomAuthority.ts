@@ -16,6 +16,8 @@ import {
   seededRng,
   tweetnaclSigner,
   tweetnaclVerifier,
+  understands,
+  CURRENT_PROTOCOL,
   type Input,
   type KeyPair,
   type Mode,
@@ -163,7 +165,7 @@ export class RoomAuthority {
         }
         for (const row of rows) {
           this.#count(row.mode, row.event.kind, 1);
-          this.ports.metrics.eventsAccepted.inc({ mode: row.mode, kind: row.event.kind });
+          this.ports.metrics.eventsAccepted.inc({ mode: row.mode, kind: countedKind(row.event.kind) });
           this.#lastOrder = Math.max(this.#lastOrder, row.order);
         }
       } catch (error) {
@@ -229,6 +231,15 @@ export class RoomAuthority {
 
   #count(mode: Mode, kind: string, n: number): void {
     const byKind = this.accepted[mode] ?? (this.accepted[mode] = {});
-    byKind[kind] = (byKind[kind] ?? 0) + n;
+    const label = countedKind(kind);
+    byKind[label] = (byKind[label] ?? 0) + n;
   }
+}
+
+/**
+ * Kinds the server does not know (a newer version's, or made up) are stored and forwarded like any other,
+ * but counted under one label: a client choosing kinds must not grow the metrics without bound.
+ */
+function countedKind(kind: string): string {
+  return understands(CURRENT_PROTOCOL, kind) ? kind : 'other';
 }

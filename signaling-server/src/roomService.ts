@@ -67,7 +67,7 @@ export class RoomService {
       metrics.rejected(passcode.reason);
       return passcode;
     }
-    const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version, ...(request.observer ? { observer: true } : {}) }, socketId);
+    const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version, ...(request.minor === undefined ? {} : { minor: request.minor }), ...(request.observer ? { observer: true } : {}) }, socketId);
     if (replaced !== undefined) {
       metrics.rejected('replaced');
       io.to(replaced).emit('refused', { reason: 'replaced', detail: 'the same peer key joined from another connection' });

@@ -7,7 +7,6 @@ import type { Server, Socket } from 'socket.io';
 import {
   MAX_MESSAGE_BYTES,
   MAX_SIGNAL_BYTES,
-  PROTOCOL_VERSION,
   decodeAddressed,
   decodeJoin,
   decodeReset,
@@ -102,9 +101,9 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         const decoded = decodeJoin(raw);
         if (!decoded.ok) return fail(decoded.reason, decoded.detail);
         const request = decoded.value;
-        if (request.version !== PROTOCOL_VERSION) {
-          return fail('unsupported_version', `server speaks version ${PROTOCOL_VERSION}, peer ${request.version}`);
-        }
+        // A page of another major version still joins: introducing and relaying do not depend on the
+        // engine's version. Its engine link is what refuses it (the server's node refuses its hello as
+        // unsupported_version), as every peer's does, so both ends see why.
         if (state.joined || state.joining) return fail('already_joined', `this connection already joined ${state.joined?.room ?? request.room}`);
 
         state.joining = true;

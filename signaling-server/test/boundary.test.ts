@@ -118,7 +118,7 @@ describe('bad input is refused, counted, and survived', () => {
     expect(await ask({ ...good, room: 'bad room!' })).toMatchObject({ ok: false, reason: 'schema' });
     expect(await ask({ ...good, peer: 'zz' })).toMatchObject({ ok: false, reason: 'schema' });
     expect(await ask('nonsense')).toMatchObject({ ok: false, reason: 'schema' });
-    expect(await ask({ ...good, version: 99 })).toMatchObject({ ok: false, reason: 'unsupported_version' });
+    expect(await ask({ ...good, version: 0 })).toMatchObject({ ok: false, reason: 'schema' });
     (s.emit as (...args: unknown[]) => void)('join', { ...good, room: '' }); // no ack callback
     await waitFor(() => refusals.length === 1, 'refusal without an ack');
     (s.emit as (...args: unknown[]) => void)('join'); // nothing at all
@@ -127,6 +127,23 @@ describe('bad input is refused, counted, and survived', () => {
     expect(await ask(good)).toMatchObject({ ok: false, reason: 'already_joined' });
     expect(await rejections('schema')).toBeGreaterThanOrEqual(5);
     expect((await getJson(server, '/api/rooms/bad room!')).status).toBe(404);
+  });
+
+  it('lets a page of another major version join, lists its version, and its engine link refuses its hello', async () => {
+    await peer('future', 'alice');
+    const s = socket();
+    const refusals = collectRefusals(s);
+    const keys = generateKeyPair();
+    const joined = await new Promise<unknown>((resolve) => s.emit('join', { room: 'future', name: 'next', peer: keys.publicKey, adminKey: keys.publicKey, version: 2 }, resolve as never));
+    expect(joined).toMatchObject({ ok: true, members: expect.arrayContaining([{ peer: keys.publicKey, name: 'next', version: 2 }]) });
+    s.emit('peer', encodeMessage({ t: 'hello', v: 2, minor: 0, room: 'future', peer: keys.publicKey, vv: {} }));
+    await waitFor(() => refusals.some((r) => r.reason === 'unsupported_version'), 'the hello refused');
+    expect(refusals.find((r) => r.reason === 'unsupported_version')!.detail).toContain('peer speaks protocol 2.0, this node 1.');
+    // Nothing more from it is read (the refusal was counted once), and nothing it signs enters the room.
+    s.emit('peer', encodeMessage({ t: 'vv', vv: {}, reply: true }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await rejections('unsupported_version')).toBe(1);
+    expect(refusals.filter((r) => r.reason === 'unsupported_version')).toHaveLength(1);
   });
 
   it('refuses bad peer messages and forged events, counted by reason', async () => {

@@ -2,15 +2,21 @@
  * The wire protocol: one union of messages and the one decoder that turns untrusted text from a link
  * (WebRTC data channel, Socket.IO, in-memory) into a typed message or a typed rejection. Nothing else
  * parses wire data. Signatures are checked later (asynchronously, once per event or new report) by the node.
+ *
+ * The decoder reads as the version the node speaks (version.ts): events of its major only, bodies of the
+ * kinds it understands (other kinds are kept and forwarded as they are), message forms of its features
+ * only. A hello's major is read before its shape, and a hello's unknown fields are ignored, so any later
+ * version's hello is either read or refused as `unsupported_version`, never as `schema`.
  */
 import { z } from 'zod';
-import { MAX_EVENT_BYTES, MODES, PROTOCOL_VERSION, type SignedEvent } from './event.ts';
+import { MAX_EVENT_BYTES, MODES, type SignedEvent } from './event.ts';
 import { accept, reject, type Rejection, type Result } from './rejections.ts';
 import { canonicalJson } from './encoding.ts';
 import type { RouteMessage } from './signalRouter.ts';
 import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
 import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
-import { telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
+import { isVersionedReport, telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
+import { CURRENT_PROTOCOL, formatVersion, hasFeature, incompatible, understands, type ProtocolVersion } from './version.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -26,7 +32,11 @@ export interface Ack {
 }
 
 export type WireMessage =
-  | { readonly t: 'hello'; readonly v: number; readonly room: string; readonly peer: string; readonly vv: VersionVector }
+  /**
+   * The first message on every link. `v`: the major; `minor` and `features` (since 1.1; version.ts): absent,
+   * the sender is 1.0 with no features.
+   */
+  | { readonly t: 'hello'; readonly v: number; readonly minor?: number; readonly features?: readonly string[]; readonly room: string; readonly peer: string; readonly vv: VersionVector }
   | { readonly t: 'vv'; readonly vv: VersionVector; readonly reply: boolean }
   | { readonly t: 'events'; readonly events: readonly SignedEvent[] }
   | { readonly t: 'ack'; readonly acks: readonly Ack[] }
@@ -77,7 +87,13 @@ const eventShape = z
   })
   .strict();
 
-/** Bodies of the kinds this version understands. Unknown kinds are kept and forwarded as they are. */
+/** Most features one hello may name. */
+export const MAX_HELLO_FEATURES = 32;
+
+/**
+ * Bodies of the kinds this build understands; a node speaking an older minor checks only the kinds of its
+ * version (version.ts). Unknown kinds are kept and forwarded as they are.
+ */
 const bodySchemas: Record<string, z.ZodType> = {
   chat: z.object({ text: z.string().min(1).max(2000), name: z.string().max(64) }).strict(),
   mode: z.object({ mode: z.enum(MODES as [string, ...string[]]), epoch: seqNumber }).strict(),
@@ -95,7 +111,16 @@ const bodySchemas: Record<string, z.ZodType> = {
 };
 
 const messageShape = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('hello'), v: z.number().int().min(1), room: z.string().min(1).max(MAX_ENGINE_ROOM_CHARS), peer: hexKey, vv: versionVector }).strict(),
+  // Not strict: a later minor may add hello fields, and the hello is the one message every version must read.
+  z.object({
+    t: z.literal('hello'),
+    v: z.number().int().min(1),
+    minor: z.number().int().min(0).max(999).optional(),
+    features: z.array(z.string().regex(/^[a-z][a-z0-9.-]{0,31}$/)).max(MAX_HELLO_FEATURES).optional(),
+    room: z.string().min(1).max(MAX_ENGINE_ROOM_CHARS),
+    peer: hexKey,
+    vv: versionVector,
+  }),
   z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean() }).strict(),
   z.object({ t: z.literal('events'), events: z.array(z.unknown()).max(10_000) }).strict(),
   z.object({ t: z.literal('ping') }).strict(),
@@ -116,12 +141,13 @@ function describe(error: z.ZodError): string {
   return first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid';
 }
 
-export function decodeEvent(raw: unknown): Result<SignedEvent> {
+/** An event as a node speaking `local` reads it (this build's newest version by default). */
+export function decodeEvent(raw: unknown, local: ProtocolVersion = CURRENT_PROTOCOL): Result<SignedEvent> {
   const shape = eventShape.safeParse(raw);
   if (!shape.success) return reject('schema', `event ${describe(shape.error)}`);
   const event = shape.data as SignedEvent;
-  if (event.v !== PROTOCOL_VERSION) return reject('unsupported_version', `event version ${event.v}`);
-  const bodySchema = bodySchemas[event.kind];
+  if (event.v !== local.major) return reject('unsupported_version', `event of protocol ${event.v}, this node ${formatVersion(local)}`);
+  const bodySchema = understands(local, event.kind) ? bodySchemas[event.kind] : undefined;
   if (bodySchema) {
     const body = bodySchema.safeParse(event.body);
     if (!body.success) return reject('schema', `${event.kind} body ${describe(body.error)}`);
@@ -130,7 +156,16 @@ export function decodeEvent(raw: unknown): Result<SignedEvent> {
   return accept(event);
 }
 
-export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): Result<Decoded> {
+/** The major (and minor) a hello claims, read before its shape: undefined for anything else. */
+function helloVersion(parsed: unknown): { major: number; minor?: number } | undefined {
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { t, v, minor } = parsed as { t?: unknown; v?: unknown; minor?: unknown };
+  if (t !== 'hello' || typeof v !== 'number' || !Number.isInteger(v) || v < 1) return undefined;
+  return typeof minor === 'number' && Number.isInteger(minor) && minor >= 0 ? { major: v, minor } : { major: v };
+}
+
+/** A message as a node speaking `local` reads it (this build's newest version by default). */
+export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local: ProtocolVersion = CURRENT_PROTOCOL): Result<Decoded> {
   if (typeof raw !== 'string') return reject('malformed', `expected text, got ${typeof raw}`);
   if (raw.length > maxBytes) return reject('oversized', `message of ${raw.length} bytes over ${maxBytes}`);
   let parsed: unknown;
@@ -139,17 +174,20 @@ export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): Resul
   } catch {
     return reject('malformed', 'not JSON');
   }
+  // Another major's hello may not even have this major's shape: its version decides first.
+  const hello = helloVersion(parsed);
+  if (hello && hello.major !== local.major) return incompatible(local, hello);
   const shape = messageShape.safeParse(parsed);
   if (!shape.success) return reject('schema', describe(shape.error));
   const message = shape.data;
-  if (message.t === 'hello' && message.v !== PROTOCOL_VERSION) {
-    return reject('unsupported_version', `peer speaks version ${message.v}, this build ${PROTOCOL_VERSION}`);
+  if (message.t === 'report' && !hasFeature(local, 'versioned-report') && isVersionedReport(message.report as TelemetryReport)) {
+    return reject('schema', `report fields of a newer version, unknown to ${formatVersion(local)}`);
   }
   if (message.t !== 'events') return accept({ message: message as WireMessage, rejectedEvents: [] });
   const events: SignedEvent[] = [];
   const rejectedEvents: Rejection[] = [];
   for (const raw of message.events) {
-    const decoded = decodeEvent(raw);
+    const decoded = decodeEvent(raw, local);
     if (decoded.ok) events.push(decoded.value);
     else rejectedEvents.push(decoded);
   }

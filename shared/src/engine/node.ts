@@ -12,9 +12,13 @@
  *   summaries exchanged on link-up and every `antiEntropyIntervalMs` repair what push missed;
  * - the mode is the newest `mode` event signed by the room's admin key (its epoch is its sequence number);
  * - a message on a peer link is charged to that link's budget before it is decoded (floodGuard.ts): over
- *   budget it is refused, and a link that keeps flooding is dropped and its key banned for a while.
+ *   budget it is refused, and a link that keeps flooding is dropped and its key banned for a while;
+ * - it speaks one protocol version (`components.protocol`, this build's newest by default) and each link
+ *   records what its remote's hello declared: a message form behind a feature goes only to remotes that
+ *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
+ *   (`unsupported_version`; the rule is in version.ts).
  */
-import { eventClass, isControlKind, PROTOCOL_VERSION, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
@@ -22,7 +26,8 @@ import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
-import { ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
+import { isVersionedReport, ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
+import { CURRENT_PROTOCOL, formatVersion, hasFeature, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
 import { BanList, DEFAULT_FLOOD_CONFIG, LinkBudget, type FloodConfig } from './floodGuard.ts';
 import { PendingReports, reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
@@ -67,6 +72,8 @@ export interface NodeComponents {
   readonly server?: string;
   /** Highest sequence number this identity ever used (persisted by the driver), so a reload never reuses one. */
   readonly lastSeq?: number;
+  /** The protocol version this node speaks: this build's newest unless a lesson runs an older (or foreign) one. */
+  readonly protocol?: ProtocolVersion;
   readonly config?: Partial<NodeConfig>;
 }
 
@@ -133,9 +140,18 @@ export type Output =
 /**
  * Why the node gave a link up: silent too long (`suspected`), above the degree's high watermark (`shed`),
  * across the admin's partition (`partitioned`), over its budget for too long (`flooding`, and the key is
- * banned), or a new link from a key still banned (`banned`).
+ * banned), a new link from a key still banned (`banned`), or a remote of another major version, or a new
+ * link from a key refused for that a short while ago (`incompatible`).
  */
-export type DropReason = 'suspected' | 'shed' | 'partitioned' | 'flooding' | 'banned';
+export type DropReason = 'suspected' | 'shed' | 'partitioned' | 'flooding' | 'banned' | 'incompatible';
+
+/** A remote refused for its major version, left alone until `until` (engine clock). */
+export interface IncompatiblePeer {
+  readonly peer: string;
+  readonly until: number;
+  /** Why, as the refusal said it (the two versions). */
+  readonly detail: string;
+}
 
 /** A running churn generator: its event id seeds the schedule every peer derives alike. */
 export interface ChurnPlan {
@@ -155,6 +171,22 @@ interface LinkState {
   peer?: string;
   /** Peer links only: what the remote may still send (flood defense). */
   budget?: LinkBudget;
+  /** What the remote's hello declared; undefined before it arrives (then the link counts as 1.0, no features). */
+  remote?: ProtocolVersion;
+  /**
+   * The remote speaks another major: nothing more crosses the link. A server link stays so (the server
+   * still introduces and relays); a peer link is dropped at `dropAt`.
+   */
+  refused?: boolean;
+  dropAt?: number;
+}
+
+/** A link as the node's readers see it. */
+export interface LinkView {
+  readonly kind: LinkKind;
+  readonly peer?: string;
+  readonly remote?: ProtocolVersion;
+  readonly refused?: boolean;
 }
 
 interface TrafficCounter {
@@ -185,6 +217,8 @@ export class PeerlabNode {
   readonly id: string;
   readonly room: string;
   readonly role: Role;
+  /** The protocol version this node speaks. */
+  readonly protocol: ProtocolVersion;
   readonly #signer: Signer;
   readonly #rng: Rng;
   readonly #config: NodeConfig;
@@ -200,6 +234,8 @@ export class PeerlabNode {
   #floodDrops = 0;
   /** Keys dropped for flooding, until their ban runs out. */
   readonly #bans = new BanList();
+  /** Keys refused for their major version, and why, until the time runs out. */
+  readonly #incompatible = new Map<string, { until: number; detail: string }>();
   #lastSeq: number;
   #lastOrder = 0;
   #admin: string | undefined;
@@ -229,6 +265,7 @@ export class PeerlabNode {
   constructor(components: NodeComponents) {
     this.room = components.room;
     this.role = components.role;
+    this.protocol = components.protocol ?? CURRENT_PROTOCOL;
     this.#signer = components.signer;
     this.id = components.signer.publicKey;
     this.#rng = components.rng;
@@ -241,10 +278,27 @@ export class PeerlabNode {
     this.#verifyingReports = new PendingReports(this.room);
   }
 
-  /** Whether to accept a direct link another peer opens: not across a partition, not from a banned key, not above the degree's high watermark. */
+  /**
+   * Whether to accept a direct link another peer opens: not across a partition, not from a banned key or
+   * one just refused for its major version, not above the degree's high watermark.
+   */
   acceptsDirectLink(peer?: string): boolean {
-    if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer))) return false;
-    return this.#overlay?.acceptsIncoming(this.#links) ?? false;
+    if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer) || this.isIncompatible(peer))) return false;
+    return this.#overlay?.acceptsIncoming(this.#overlayLinks()) ?? false;
+  }
+
+  /** Whether `peer` was refused for its major version a short while ago (at the time of the last input). */
+  isIncompatible(peer: string): boolean {
+    const entry = this.#incompatible.get(peer);
+    if (entry === undefined) return false;
+    if (entry.until > this.#now) return true;
+    this.#incompatible.delete(peer);
+    return false;
+  }
+
+  /** Keys refused for their major version, still left alone as of the last input. */
+  incompatiblePeers(): readonly IncompatiblePeer[] {
+    return [...this.#incompatible.keys()].filter((peer) => this.isIncompatible(peer)).map((peer) => ({ peer, ...this.#incompatible.get(peer)! }));
   }
 
   /** Whether `peer` is banned for flooding (at the time of the last input). */
@@ -346,7 +400,7 @@ export class PeerlabNode {
     return this.#orders.get(id);
   }
 
-  links(): ReadonlyMap<string, { readonly kind: LinkKind; readonly peer?: string }> {
+  links(): ReadonlyMap<string, LinkView> {
     return this.#links;
   }
 
@@ -360,24 +414,26 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
+    let wake = this.#nextAntiEntropy;
     const overlay = this.#overlay?.nextWakeup();
-    if (overlay === undefined) return this.#nextAntiEntropy;
-    return this.#nextAntiEntropy === undefined ? overlay : Math.min(overlay, this.#nextAntiEntropy);
+    if (overlay !== undefined) wake = wake === undefined ? overlay : Math.min(wake, overlay);
+    for (const link of this.#links.values()) if (link.dropAt !== undefined) wake = wake === undefined ? link.dropAt : Math.min(wake, link.dropAt);
+    return wake;
   }
 
   handle(input: Input, now: number): Output[] {
-    const out = new Outbox(this.#config.maxBatchBytes);
+    const out = new Outbox(this.#config.maxBatchBytes, (link) => this.#links.get(link)?.refused === true);
     this.#now = now;
     switch (input.type) {
       case 'linkUp':
-        // A banned key gets no link at all: not even our hello.
-        if (isPeerLink(input.kind) && input.peer !== undefined && this.isBanned(input.peer)) {
-          out.push({ type: 'drop', link: input.link, reason: 'banned' });
+        // A banned key gets no link at all: not even our hello. Nor one just refused for its version.
+        if (isPeerLink(input.kind) && input.peer !== undefined && (this.isBanned(input.peer) || this.isIncompatible(input.peer))) {
+          out.push({ type: 'drop', link: input.link, reason: this.isBanned(input.peer) ? 'banned' : 'incompatible' });
           break;
         }
         this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind) });
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
-        this.#send(out, input.link, { t: 'hello', v: PROTOCOL_VERSION, room: this.room, peer: this.id, vv: this.#summaryFor(input.kind) });
+        this.#send(out, input.link, this.#hello(input.kind));
         this.#pushUnstamped(out, input.link);
         break;
       case 'linkKind': {
@@ -386,7 +442,7 @@ export class PeerlabNode {
           const before = this.#carriageOf(link.kind);
           link.kind = input.kind;
           link.budget ??= this.#budgetFor(input.kind).budget;
-          this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
+          if (!link.refused) this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
           if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
         break;
@@ -402,7 +458,11 @@ export class PeerlabNode {
         this.#onVerified(out, input.results);
         break;
       case 'write': {
-        const refusal = input.kind === 'transfer' ? this.#checkLocalTransfer(input.body as TransferBody) : undefined;
+        const refusal = !understands(this.protocol, input.kind)
+          ? reject('schema', `this node speaks protocol ${formatVersion(this.protocol)}, which has no ${input.kind} events`, 'local')
+          : input.kind === 'transfer'
+            ? this.#checkLocalTransfer(input.body as TransferBody)
+            : undefined;
         if (refusal) out.push({ type: 'rejected', rejection: refusal });
         else this.#write(out, this.#signer, input.kind, input.body);
         break;
@@ -475,12 +535,16 @@ export class PeerlabNode {
     // Across the admin's partition, peer traffic is lost, as on a cut network.
     if ((link.kind === 'direct' || link.kind === 'relay') && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
     this.#count(this.#received, linkId, data.length);
+    // Refused once for its major version (and counted then): nothing more from it is read.
+    if (link.refused) return;
     // Before any decoding work: a flood costs a counter per message, nothing more.
     if (link.budget && !this.#withinBudget(out, linkId, link, link.budget, data.length)) return;
     this.#overlay?.heard(linkId, this.#now);
-    const decoded = decodeMessage(data);
+    const decoded = decodeMessage(data, MAX_MESSAGE_BYTES, this.protocol);
     if (!decoded.ok) {
       this.#rejected(out, linkId, decoded);
+      // Only a hello is refused for its version as a whole message (events are refused one by one).
+      if (decoded.reason === 'unsupported_version') this.#refuseVersion(linkId, link, decoded.detail);
       return;
     }
     for (const rejection of decoded.value.rejectedEvents) this.#rejected(out, linkId, rejection);
@@ -498,6 +562,7 @@ export class PeerlabNode {
           return;
         }
         link.peer = message.peer;
+        link.remote = remoteVersion(message);
         if (link.kind === 'direct' || link.kind === 'relay') this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         break;
@@ -739,11 +804,11 @@ export class PeerlabNode {
   #write(out: Outbox, signer: Signer, kind: string, body: unknown): void {
     const own = signer.publicKey === this.id;
     const seq = own ? Math.max(this.#lastSeq, this.store.highestSeq(this.id)) + 1 : this.store.highestSeq(signer.publicKey) + 1;
-    const unsigned: UnsignedEvent = { v: PROTOCOL_VERSION, room: this.room, author: signer.publicKey, seq, lamport: this.store.maxLamport + 1, kind, body };
+    const unsigned: UnsignedEvent = { v: this.protocol.major, room: this.room, author: signer.publicKey, seq, lamport: this.store.maxLamport + 1, kind, body };
     const event: SignedEvent = { ...unsigned, sig: toHex(signer.sign(signingBytes(unsigned))) };
     // The same decoder every receiver runs: a write they would refuse must not enter the writer's state
     // (it would hold an event no one else accepts, and never converge with them).
-    const valid = decodeEvent(event);
+    const valid = decodeEvent(event, this.protocol);
     if (!valid.ok) {
       out.push({ type: 'rejected', rejection: { ...valid, fault: 'local' } });
       return;
@@ -876,9 +941,12 @@ export class PeerlabNode {
    */
   #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
     if (!this.#reports.offer(report, this.#now)) return;
+    // Signed whole, a newer report form cannot be cut down for an older remote: it is withheld from it.
+    const feature = isVersionedReport(report) ? 'versioned-report' : undefined;
     for (const [linkId, link] of this.#links) {
       if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
       if (this.#carriageOf(link.kind) !== 'all') continue;
+      if (feature !== undefined && !hasFeature(link.remote, feature)) continue;
       sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
       this.#send(out, linkId, { t: 'report', report, sig });
     }
@@ -936,6 +1004,38 @@ export class PeerlabNode {
     out.push({ type: 'drop', link: linkId, reason });
   }
 
+  // ---- versions ----
+
+  /** This node's hello: a 1.0 node's is exactly the hello of the builds before negotiation. */
+  #hello(kind: LinkKind): WireMessage {
+    const { major, minor, features } = this.protocol;
+    const version = minor === 0 && features.length === 0 ? {} : { minor, features };
+    return { t: 'hello', v: major, ...version, room: this.room, peer: this.id, vv: this.#summaryFor(kind) };
+  }
+
+  /**
+   * A hello of another major (already counted): nothing more crosses the link. A peer link is dropped
+   * after REFUSED_LINK_GRACE_MS and its key left alone for a while; a server link stays up, since the
+   * server still introduces and relays.
+   */
+  #refuseVersion(linkId: string, link: LinkState, detail: string): void {
+    link.refused = true;
+    if (!isPeerLink(link.kind)) return;
+    this.#overlay?.linkDown(linkId);
+    link.dropAt = this.#now + REFUSED_LINK_GRACE_MS;
+    if (link.peer !== undefined) this.#incompatible.set(link.peer, { until: this.#now + INCOMPATIBLE_RETRY_MS, detail });
+  }
+
+  #dropRefused(out: Outbox, now: number): void {
+    for (const [linkId, link] of [...this.#links]) if (link.dropAt !== undefined && link.dropAt <= now) this.#dropLink(out, linkId, 'incompatible');
+  }
+
+  /** Links as the overlay counts them: a refused one is already gone for it. */
+  #overlayLinks(): ReadonlyMap<string, LinkState> {
+    if (![...this.#links.values()].some((link) => link.refused)) return this.#links;
+    return new Map([...this.#links].filter(([, link]) => !link.refused));
+  }
+
   // ---- overlay ----
 
   /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
@@ -963,7 +1063,7 @@ export class PeerlabNode {
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
     this.#dropAcrossPartition(out);
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#links, (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer));
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#overlayLinks(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
     for (const { link, reason } of actions.drop) {
       this.#links.delete(link);
@@ -976,11 +1076,12 @@ export class PeerlabNode {
 
   #runTimers(out: Outbox, now: number): void {
     if (this.role !== 'peer') return;
+    this.#dropRefused(out, now);
     this.#runOverlay(out, now);
     if (this.#nextAntiEntropy === undefined) this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
     if (now < this.#nextAntiEntropy) return;
     this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
-    const partners = [...this.#links].filter(([, link]) => this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
+    const partners = [...this.#links].filter(([, link]) => !link.refused && this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
     const partner = shuffled(this.#rng, partners)[0];
     if (partner !== undefined) this.#sendSummary(out, partner, true);
     for (const linkId of this.#links.keys()) this.#pushUnstamped(out, linkId);
@@ -1043,11 +1144,14 @@ export class PeerlabNode {
  */
 class Outbox {
   readonly #maxBatchBytes: number;
+  readonly #refused: (link: string) => boolean;
   readonly #items: (Output | { type: 'queued'; link: string; message?: WireMessage; events?: StoredEvent[] })[] = [];
   readonly #openBatch = new Map<string, { events: StoredEvent[]; bytes: number }>();
 
-  constructor(maxBatchBytes: number) {
+  /** `refused`: links nothing may be sent on (a remote of another major). */
+  constructor(maxBatchBytes: number, refused: (link: string) => boolean) {
     this.#maxBatchBytes = maxBatchBytes;
+    this.#refused = refused;
   }
 
   push(output: Output): void {
@@ -1055,11 +1159,13 @@ class Outbox {
   }
 
   message(link: string, message: WireMessage): void {
+    if (this.#refused(link)) return;
     this.#openBatch.delete(link);
     this.#items.push({ type: 'queued', link, message });
   }
 
   event(link: string, stored: StoredEvent): void {
+    if (this.#refused(link)) return;
     const open = this.#openBatch.get(link);
     if (open && open.bytes + stored.size + 1 <= this.#maxBatchBytes && open.events.length > 0) {
       if (!open.events.some((e) => e.id === stored.id)) {

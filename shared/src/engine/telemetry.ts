@@ -47,6 +47,23 @@ export interface TelemetryReport {
   readonly links: readonly { readonly peer: string; readonly kind: ReportedLinkKind }[];
   /** For each author, the highest sequence held without a gap: lets a viewer see when every peer holds an event. */
   readonly vv: Readonly<Record<string, number>>;
+  /**
+   * Since 1.1 (feature `versioned-report`; version.ts): the protocol the peer speaks, MAJOR.MINOR. A report
+   * without it comes from a 1.0 peer.
+   */
+  readonly protocol?: string;
+  /** Since 1.1: events the peer holds and forwards but does not understand (kinds of a newer version). */
+  readonly unknown?: number;
+}
+
+/** Whether a report has the fields of feature `versioned-report`, which a 1.0 node cannot read. */
+export function isVersionedReport(report: TelemetryReport): boolean {
+  return report.protocol !== undefined || report.unknown !== undefined;
+}
+
+/** The protocol a report's origin speaks: a report without the field is from 1.0. */
+export function reportedProtocol(report: TelemetryReport): string {
+  return report.protocol ?? '1.0';
 }
 
 /** Most links one report names (the mesh degree is bounded far below this). */
@@ -77,6 +94,8 @@ export const telemetryReportSchema = z
     rejections: z.partialRecord(z.enum(REJECTION_REASONS), count),
     links: z.array(z.object({ peer: hexKey, kind: reportedKind }).strict()).max(MAX_REPORT_LINKS),
     vv: z.record(hexKey, z.number().int().min(0).max(2 ** 31)).refine((vv) => Object.keys(vv).length <= MAX_REPORT_AUTHORS, 'too many authors'),
+    protocol: z.string().regex(/^[1-9][0-9]{0,2}\.[0-9]{1,3}$/).optional(),
+    unknown: count.optional(),
   })
   .strict();
 

@@ -13,8 +13,10 @@ export interface Member {
   /** The peer's public key, hex. */
   readonly peer: string;
   readonly name: string;
-  /** Protocol version the peer speaks. */
+  /** The major of the protocol version the peer's engine speaks (version.ts). */
   readonly version: number;
+  /** Its minor; absent for 1.0 (and for pages from before negotiation). */
+  readonly minor?: number;
   /** A dashboard (the presenter): it watches and gossips but writes nothing; churn never picks it. */
   readonly observer?: boolean;
 }
@@ -25,7 +27,13 @@ export interface JoinRequest {
   readonly peer: string;
   /** The admin key this browser would hold if it creates the room; ignored for an existing room. */
   readonly adminKey: string;
+  /**
+   * The major of the engine's protocol version, and its minor (absent: 0). Listed with the member; the join
+   * itself does not depend on it (signaling, relay and presence are the same for every version): the
+   * engine links refuse another major's hello.
+   */
   readonly version: number;
+  readonly minor?: number;
   /** Sets the room's passcode when this join creates it; must match it otherwise (if the room has one). */
   readonly passcode?: string;
   /** Joins as an observer (see Member.observer). */
@@ -106,7 +114,8 @@ const joinSchema = z
     name: z.string().max(64),
     peer: hexKey,
     adminKey: hexKey,
-    version: z.number().int().min(1),
+    version: z.number().int().min(1).max(999),
+    minor: z.number().int().min(0).max(999).optional(),
     passcode: z.string().min(1).max(64).optional(),
     observer: z.boolean().optional(),
   })

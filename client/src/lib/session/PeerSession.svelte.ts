@@ -10,7 +10,12 @@ import {
   boardView,
   cellKey,
   chatView,
+  CURRENT_PROTOCOL,
   engineRoomId,
+  formatVersion,
+  notUnderstood,
+  NOTHING_NOT_UNDERSTOOD,
+  understands,
   REJECTION_REASONS,
   webCryptoVerifier,
   type Board,
@@ -28,11 +33,15 @@ import {
   type Verifier,
   type FreezeGate,
   type MessageTrace,
+  type NotUnderstood,
+  type ProtocolVersion,
+  type StoredEvent,
   type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
 import type { OverlaySetting } from '../config.ts';
+import type { ProtocolSetting } from '../protocolSetting.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
@@ -69,6 +78,8 @@ export interface SessionOptions {
   /** Lab: the tab's freeze gate and trace numbering, shared by its peers. */
   readonly gate?: FreezeGate;
   readonly traceSequence?: TraceSequence;
+  /** The protocol version this page speaks (`&protocol=`); this build's newest by default. */
+  readonly protocol?: ProtocolVersion;
 }
 
 export interface TrafficRow {
@@ -88,6 +99,12 @@ export interface Notice {
 export function sessionOverlay(setting: OverlaySetting): Pick<SessionOptions, 'overlay' | 'notices'> {
   if (!setting.ok) return { notices: [setting.notice] };
   return setting.degree ? { overlay: setting.degree } : {};
+}
+
+/** The session options a URL `&protocol=` setting contributes: the version, or a notice saying why it was ignored. */
+export function sessionProtocol(setting: ProtocolSetting): Pick<SessionOptions, 'protocol' | 'notices'> {
+  if (!setting.ok) return { notices: [setting.notice] };
+  return setting.protocol ? { protocol: setting.protocol } : {};
 }
 
 let sharedVerifier: Promise<Verifier> | undefined;
@@ -110,6 +127,9 @@ export class PeerSession {
   readonly webrtcSupported: boolean;
   /** The room's generation this session belongs to: how many times its admin reset it. */
   readonly generation: number;
+  /** The protocol version this page speaks, and as MAJOR.MINOR. */
+  readonly protocol: ProtocolVersion;
+  readonly protocolText: string;
 
   mode = $state.raw<Mode>('p2p');
   epoch = $state.raw(0);
@@ -119,6 +139,8 @@ export class PeerSession {
   messages = $state.raw<readonly ChatMessage[]>([]);
   /** The shared pixel board (last writer wins). */
   board = $state.raw<Board>(boardView([]));
+  /** Events held (and forwarded) whose kind this page's version does not know; the views leave them out. */
+  notUnderstood = $state.raw<NotUnderstood>(NOTHING_NOT_UNDERSTOOD);
   members = $state.raw<readonly MemberView[]>([]);
   /** Open direct WebRTC links. */
   directCount = $state.raw(0);
@@ -195,6 +217,7 @@ export class PeerSession {
         generation,
         ...(options.gate ? { gate: options.gate } : {}),
         ...(options.traceSequence ? { traceSequence: options.traceSequence } : {}),
+        ...(options.protocol ? { protocol: options.protocol } : {}),
       },
       {
         changed: () => {
@@ -215,10 +238,15 @@ export class PeerSession {
     this.fingerprint = this.#driver.fingerprint;
     this.webrtcSupported = this.#driver.webrtcSupported;
     this.generation = this.#driver.generation;
+    this.protocol = this.#driver.node.protocol;
+    this.protocolText = formatVersion(this.protocol);
     this.verifierName = this.#driver.verifierName;
     ready = true;
     for (const text of early) this.#notice(text);
     if (!this.webrtcSupported) this.#notice('WebRTC (RTCPeerConnection) is unavailable in this browser: no direct links, only the server.');
+    if (this.protocol.major !== CURRENT_PROTOCOL.major || this.protocol.minor !== CURRENT_PROTOCOL.minor) {
+      this.#notice(`This page speaks protocol ${this.protocolText} (this build's newest is ${formatVersion(CURRENT_PROTOCOL)}), as the lesson asked (&protocol=).`);
+    }
     this.#onChanged();
   }
 
@@ -240,6 +268,11 @@ export class PeerSession {
 
   switchMode(mode: Mode): void {
     this.#driver.switchMode(mode);
+  }
+
+  /** Whether this page's version knows an event kind (an older one holds newer kinds without showing them). */
+  understands(kind: string): boolean {
+    return understands(this.protocol, kind);
   }
 
   /** Paints one board cell, knowingly over the colour this peer shows there now. */
@@ -387,8 +420,13 @@ export class PeerSession {
     this.ledger = node.ledger();
     this.partitionGroups = node.partition;
     this.classroom = driver.classroom();
-    this.messages = chatView(node.store.events());
-    this.board = boardView(node.store.events());
+    // The views read only the kinds this page's version knows: an older page holds newer events unseen.
+    const events = [...node.store.events()];
+    const unknown = notUnderstood(events, this.protocol);
+    const understood: readonly StoredEvent[] = unknown.count === 0 ? events : events.filter((stored) => understands(this.protocol, stored.event.kind));
+    this.notUnderstood = unknown.count === this.notUnderstood.count && unknown.kinds.join() === this.notUnderstood.kinds.join() ? this.notUnderstood : unknown;
+    this.messages = chatView(understood);
+    this.board = boardView(understood);
     this.directCount = driver.directPeers().length;
     this.members = driver.members();
     this.defenses = this.#defenses();

@@ -3,13 +3,15 @@
  * ever seen (a member away, off the roster, can still be named). Builds the member list the UI shows,
  * with the link each pair has, from whatever knows the links.
  */
-import { fingerprint, type Member } from '@peerlab/shared';
+import { fingerprint, formatVersion, type Member } from '@peerlab/shared';
 import type { MemberLink } from './linkPolicy.ts';
 
 export interface MemberView {
   readonly peer: string;
   readonly name: string;
   readonly version: number;
+  /** The protocol version its page speaks, as MAJOR.MINOR (as it joined: the server lists it). */
+  readonly protocol: string;
   readonly fingerprint: string;
   readonly link: MemberLink;
   /** Why the pair is on the relay (or why its last direct attempt failed), when known. */
@@ -79,6 +81,7 @@ export class MemberRoster {
       peer: member.peer,
       name: member.name,
       version: member.version,
+      protocol: formatVersion({ major: member.version, ...(member.minor === undefined ? {} : { minor: member.minor }) }),
       ...(member.observer ? { observer: true } : {}),
       fingerprint: fingerprint(member.peer),
       ...linkOf(member.peer),

@@ -38,6 +38,8 @@ import {
   type Signer,
   type OverlayConfig,
   type PixelColor,
+  type ProtocolVersion,
+  type Rejection,
   type Verifier,
   type VerifyRequest,
   type FreezeGate,
@@ -74,6 +76,8 @@ const WALL_CLOCK: ChurnClock = {
 
 /** Why a member has no link: this peer banned its key for flooding (the engine's `bans()`). */
 export const BANNED_REASON = 'banned (flooding)';
+/** Why a member has no link: its page speaks another major version (the engine's `incompatiblePeers()`). */
+export const INCOMPATIBLE_REASON = 'refused (another major version)';
 
 /** What a test (or a bot's summary) reads of a peer: enough to prove that nothing was lost. */
 export interface PeerSnapshot {
@@ -123,6 +127,8 @@ export interface DriverOptions {
   readonly gate?: FreezeGate;
   /** Record numbers shared by the peers of one tab, so their traces interleave in one order. */
   readonly traceSequence?: TraceSequence;
+  /** The protocol version this peer speaks (`&protocol=`): this build's newest unless a lesson says otherwise. */
+  readonly protocol?: ProtocolVersion;
 }
 
 export interface DriverHandlers {
@@ -173,6 +179,8 @@ export class PeerDriver {
   readonly #server: ServerLink;
   readonly #links: PeerLinks;
   readonly #reporter: TelemetryReporter;
+  /** Version refusals already told (by their wording, which names both versions): one notice each, not one per link. */
+  readonly #toldRefusals = new Set<string>();
   /** Nesting of `#apply` (an output can cause another input): work after an input waits for depth 0. */
   #depth = 0;
   #closed = false;
@@ -197,6 +205,7 @@ export class PeerDriver {
       signer: this.#signer,
       rng: seededRng(options.seed),
       lastSeq: options.lastSeq,
+      ...(options.protocol ? { protocol: options.protocol } : {}),
       config: { traceReceived: true, ...(options.overlay ? { overlay: { ...DEFAULT_NODE_CONFIG.overlay, degree: options.overlay } } : {}) },
     });
     this.#clock = new EngineClock({ gate: options.gate, wall: () => Date.now(), deadline: () => this.#node.nextWakeup(), tick: () => this.#apply({ type: 'tick' }) });
@@ -222,6 +231,7 @@ export class PeerDriver {
         ...(options.io ? { io: options.io } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
         ...(options.observer ? { observer: true } : {}),
+        ...(options.protocol ? { protocol: options.protocol } : {}),
       },
       {
         status: (status, detail) => {
@@ -305,7 +315,11 @@ export class PeerDriver {
 
   /** The server's member list (without this peer), with the link each pair has and why. */
   members(): MemberView[] {
-    return this.#roster.views((peer) => (this.#node.isBanned(peer) ? { ...this.#links.view(peer), reason: BANNED_REASON } : this.#links.view(peer)));
+    return this.#roster.views((peer) => {
+      if (this.#node.isBanned(peer)) return { ...this.#links.view(peer), reason: BANNED_REASON };
+      if (this.#node.isIncompatible(peer)) return { ...this.#links.view(peer), reason: INCOMPATIBLE_REASON };
+      return this.#links.view(peer);
+    });
   }
 
   /**
@@ -496,8 +510,10 @@ export class PeerDriver {
         this.#links.wantReconcile();
         break;
       case 'rejected':
-        // Counted by the engine (node.stats().rejections); a refusal of our own action is told.
+        // Counted by the engine (node.stats().rejections); a refusal of our own action is told, and so is a
+        // link refused for its version (once: nothing more is read from it).
         if (output.rejection.fault === 'local') this.#on.notice(`Refused: ${output.rejection.reason} (${output.rejection.detail}).`);
+        else if (output.link !== undefined && this.#node.links().get(output.link)?.refused) this.#noticeRefusedLink(output.link, output.rejection);
         break;
       case 'connect':
         this.#links.connect(output.peer);
@@ -522,6 +538,15 @@ export class PeerDriver {
       default:
         output satisfies never;
     }
+  }
+
+  /** The first link refused for a given pair of versions is told; the member list shows every one. */
+  #noticeRefusedLink(link: string, rejection: Rejection): void {
+    if (this.#toldRefusals.has(rejection.detail)) return;
+    this.#toldRefusals.add(rejection.detail);
+    const peer = linkPeer(link);
+    const who = peer === undefined ? 'the server' : (this.#roster.names.get(peer) ?? peer.slice(0, 8));
+    this.#on.notice(`Link with ${who} refused (${rejection.reason}): ${rejection.detail}.`);
   }
 
   #verify(requests: readonly VerifyRequest[]): void {

@@ -2,7 +2,19 @@
  * Builds this peer's telemetry report from its engine: state, traffic by link kind, rejections, links and
  * version vector. Framework-free (the Node bots report too); the driver decides when and where to send it.
  */
-import { MAX_REPORT_AUTHORS, MAX_REPORT_LINKS, REJECTION_REASONS, REPORTED_LINK_KINDS, type PeerlabNode, type RejectionReason, type ReportedLinkKind, type TelemetryReport } from '@peerlab/shared';
+import {
+  formatVersion,
+  hasFeature,
+  MAX_REPORT_AUTHORS,
+  MAX_REPORT_LINKS,
+  notUnderstood,
+  REJECTION_REASONS,
+  REPORTED_LINK_KINDS,
+  type PeerlabNode,
+  type RejectionReason,
+  type ReportedLinkKind,
+  type TelemetryReport,
+} from '@peerlab/shared';
 
 /**
  * How often a peer reports. One second keeps the dashboard's staleness readable to a tenth of the
@@ -44,6 +56,8 @@ export function buildReport({ node, name, observer, periodMs, seq, at }: ReportC
     links.push({ peer: link.peer, kind: link.kind });
   }
   const vv = Object.fromEntries(Object.entries(node.store.versionVector()).slice(0, MAX_REPORT_AUTHORS));
+  // A 1.0 node's report has no version fields (its neighbours read their absence as 1.0).
+  const version = hasFeature(node.protocol, 'versioned-report') ? { protocol: formatVersion(node.protocol), unknown: notUnderstood(node.store.events(), node.protocol).count } : {};
   return {
     peer: node.id,
     name,
@@ -59,5 +73,6 @@ export function buildReport({ node, name, observer, periodMs, seq, at }: ReportC
     rejections,
     links: links.slice(0, MAX_REPORT_LINKS),
     vv,
+    ...version,
   };
 }

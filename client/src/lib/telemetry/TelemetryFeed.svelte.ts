@@ -38,6 +38,8 @@ export class TelemetryFeed {
   flows = $state.raw<readonly Flow[]>([]);
   totals = $state.raw({ serverBytes: 0, directBytes: 0, serverMessages: 0, directMessages: 0 });
   readonly capacity = WINDOW_SAMPLES;
+  /** The protocol version the viewing page speaks: peers on another one get a badge. */
+  readonly protocol: string;
 
   readonly #session: PeerSession;
   readonly #timeline = new RoomTimeline(Date.now());
@@ -53,6 +55,7 @@ export class TelemetryFeed {
 
   constructor(session: PeerSession, options: FeedOptions = PRESENTER_FEED) {
     this.#session = session;
+    this.protocol = session.protocolText;
     this.#options = options;
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     // The links this page is an end of animate message by message from its trace; the rest of the room

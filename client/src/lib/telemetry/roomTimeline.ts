@@ -9,7 +9,7 @@
  * by seconds; receipt times on one clock cannot. The price is resolution: reach time is measured to
  * about one report period (plus gossip delay), an upper bound, never a negative or skewed number.
  */
-import { REJECTION_REASONS, type HeldReport, type Mode, type RejectionReason, type TelemetryReport } from '@peerlab/shared';
+import { REJECTION_REASONS, reportedProtocol, type HeldReport, type Mode, type RejectionReason, type TelemetryReport } from '@peerlab/shared';
 
 /**
  * A peer whose newest report is older than this is stale: faded, and left out of room-wide sums. At least
@@ -71,6 +71,10 @@ export interface GraphNode {
   readonly digest: string;
   readonly stale: boolean;
   readonly server: boolean;
+  /** The protocol version the peer reports (MAJOR.MINOR; a report without one is from 1.0). */
+  readonly protocol?: string;
+  /** Events it holds but does not understand, when its report says (1.1 and later). */
+  readonly unknown?: number;
 }
 
 export interface GraphEdge {
@@ -180,7 +184,10 @@ export class RoomTimeline {
     const rows = this.rows(now);
     const nodes: GraphNode[] = [{ id: SERVER_NODE, label: 'server', digest: '', stale: false, server: true }];
     const known = new Set(rows.map((row) => row.peer));
-    for (const row of rows) nodes.push({ id: row.peer, label: row.name || row.peer.slice(0, 6), digest: row.report.digest, stale: row.stale, server: false });
+    for (const row of rows) {
+      const unknown = row.report.unknown === undefined ? {} : { unknown: row.report.unknown };
+      nodes.push({ id: row.peer, label: row.name || row.peer.slice(0, 6), digest: row.report.digest, stale: row.stale, server: false, protocol: reportedProtocol(row.report), ...unknown });
+    }
     const edges = new Map<string, GraphEdge>();
     for (const row of rows) {
       if (row.stale) continue;

@@ -3,7 +3,7 @@
  * `server` link, WebRTC signaling and the relay. It only moves text; the session decides what it means.
  */
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, type TelemetryReport, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
+import { CURRENT_PROTOCOL, type ProtocolVersion, type TelemetryReport, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
 
 export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
 
@@ -23,6 +23,8 @@ export interface ServerLinkOptions {
   readonly passcode?: string;
   /** Joins as an observer: the room lists it as one (a dashboard that writes nothing). */
   readonly observer?: boolean;
+  /** The protocol version the page's engine speaks, listed with the member (this build's newest by default). */
+  readonly protocol?: ProtocolVersion;
   /** The socket.io-client factory; the package's own `io` unless a host passes another (tests, Node bots). */
   readonly io?: typeof io;
 }
@@ -154,7 +156,8 @@ export class ServerLink {
     if (this.#closed) return;
     this.#on.status('connecting');
     const { room, name, peer, adminKey, passcode, observer } = this.#options;
-    const request = { room, name, peer, adminKey, version: PROTOCOL_VERSION, ...(passcode ? { passcode } : {}), ...(observer ? { observer } : {}) };
+    const { major, minor } = this.#options.protocol ?? CURRENT_PROTOCOL;
+    const request = { room, name, peer, adminKey, version: major, ...(minor === 0 ? {} : { minor }), ...(passcode ? { passcode } : {}), ...(observer ? { observer } : {}) };
     this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', request, (error, response) => {
       if (this.#closed || !this.#socket.connected) return;
       if (error) {

@@ -280,15 +280,20 @@ export class WebRtcMesh {
       if (this.#rtc.udpOnly && isTcpCandidate(data)) return;
       if (current()) this.#send(peer, { a: id, i: initiator, d: data });
     });
-    sp.on('connect', () => {
-      if (!current()) return;
+    const opened = (): void => {
+      if (!current() || attempt.open) return;
       clearTimeout(attempt.timeout);
       attempt.open = true;
       this.#watchBuffer(peer, attempt);
       this.#on.open(peer);
-    });
+    };
+    sp.on('connect', opened);
     sp.on('data', (data) => {
-      if (current()) this.#on.data(peer, typeof data === 'string' ? data : new TextDecoder().decode(data));
+      if (!current()) return;
+      // The remote's first message (its hello) can come before simple-peer's 'connect', which waits for
+      // ICE statistics: a message proves the channel open, so it is taken as opening it, not dropped.
+      opened();
+      this.#on.data(peer, typeof data === 'string' ? data : new TextDecoder().decode(data));
     });
     sp.on('close', () => this.#failed(peer, attempt, 'closed'));
     sp.on('error', () => this.#failed(peer, attempt, 'error'));
