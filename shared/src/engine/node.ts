@@ -18,9 +18,9 @@
  *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
  *   (`unsupported_version`; the rule is in version.ts).
  */
-import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { carriage, carriageWhileStopped, carries, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
 import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
@@ -35,11 +35,9 @@ import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { ADMIN_CONTROL_KINDS, adminControlEvent, checkAdminControl, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
-
-/** Control kinds the admin signs with an epoch (its sequence number), newest event wins. */
-const ADMIN_CONTROL_KINDS: ReadonlySet<string> = new Set(['mode', 'service', 'partition', 'faults', 'churn']);
 
 interface LinkState {
   kind: LinkKind;
@@ -99,14 +97,10 @@ export class PeerlabNode {
   readonly #stamped = new Set<string>();
   /** Server only: balances over the stamped prefix, to judge the next transfer. */
   readonly #strictLedger = new StrictLedger();
-  #mode: Mode = INITIAL_MODE;
-  #serviceRunning = true;
-  #partition: readonly (readonly string[])[] | null = null;
-  #faults: readonly FaultRule[] = [];
-  #churn: ChurnPlan | null = null;
+  /** Mode, service, partition, faults, churn: the newest admin event of each kind. */
+  readonly #control = new ControlState();
   /** Keys holding the server's membership certificate. */
   readonly #admitted = new Set<string>();
-  #epoch = 0;
   #nextAntiEntropy: number | undefined;
   /** Time of the input being handled: handlers below read it instead of threading it through. */
   #now = 0;
@@ -168,17 +162,17 @@ export class PeerlabNode {
 
   /** The admin's current partition of the room, if any. */
   get partition(): readonly (readonly string[])[] | null {
-    return this.#partition;
+    return this.#control.partition;
   }
 
   /** The admin's current fault rules for peer links (empty: none). */
   get faults(): readonly FaultRule[] {
-    return this.#faults;
+    return this.#control.faults;
   }
 
   /** The admin's running churn generator, or null. */
   get churn(): ChurnPlan | null {
-    return this.#churn;
+    return this.#control.churn;
   }
 
   /**
@@ -202,9 +196,7 @@ export class PeerlabNode {
 
   /** Whether the admin's partition puts `a` and `b` in different groups (members named in none are in the first). */
   partitionedBetween(a: string, b: string): boolean {
-    if (!this.#partition) return false;
-    const groupOf = (peer: string) => Math.max(0, this.#partition!.findIndex((group) => group.includes(peer)));
-    return groupOf(a) !== groupOf(b);
+    return partitionedBetween(this.#control.partition, a, b);
   }
 
   /** Members this node knows of: the server's roster and those heard of by peer exchange. */
@@ -213,11 +205,11 @@ export class PeerlabNode {
   }
 
   get mode(): Mode {
-    return this.#mode;
+    return this.#control.mode;
   }
 
   get epoch(): number {
-    return this.#epoch;
+    return this.#control.epoch;
   }
 
   get admin(): string | undefined {
@@ -230,7 +222,7 @@ export class PeerlabNode {
 
   /** False while the admin has stopped the server's service of the room. */
   get serviceRunning(): boolean {
-    return this.#serviceRunning;
+    return this.#control.serviceRunning;
   }
 
   isAdmitted(peer: string): boolean {
@@ -239,7 +231,7 @@ export class PeerlabNode {
 
   /** The ledger as this node sees it; strict while the mode has the server order transfers. */
   ledger(): Ledger {
-    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#mode) });
+    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#control.mode) });
   }
 
   /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary). */
@@ -331,12 +323,8 @@ export class PeerlabNode {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
         }
-        const epoch = this.store.highestSeq(input.admin.publicKey) + 1;
-        if (input.type === 'switchMode') this.#write(out, input.admin, 'mode', { mode: input.mode, epoch } satisfies ModeBody);
-        else if (input.type === 'setService') this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
-        else if (input.type === 'partition') this.#write(out, input.admin, 'partition', { groups: input.groups, epoch } satisfies PartitionBody);
-        else if (input.type === 'setFaults') this.#write(out, input.admin, 'faults', { rules: input.rules, epoch } satisfies FaultsBody);
-        else this.#write(out, input.admin, 'churn', { on: input.on, periodMs: input.periodMs, downMs: input.downMs, exempt: input.exempt, epoch } satisfies ChurnBody);
+        const { kind, body } = adminControlEvent(input, this.store.highestSeq(input.admin.publicKey) + 1);
+        this.#write(out, input.admin, kind, body);
         break;
       }
       case 'admit':
@@ -501,15 +489,12 @@ export class PeerlabNode {
 
   #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
     if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (ADMIN_CONTROL_KINDS.has(event.kind)) {
-      if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
-      const body = event.body as ModeBody | ServiceBody | PartitionBody | FaultsBody | ChurnBody;
-      if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
-    }
+    const control = checkAdminControl(event, this.#admin);
+    if (control) return control;
     if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
       return reject('not_authority', `${event.kind} not signed by the room server`);
     }
-    if (requiresAdmission(this.#mode) && !isControlKind(event.kind) && !this.#admitted.has(event.author)) {
+    if (requiresAdmission(this.#control.mode) && !isControlKind(event.kind) && !this.#admitted.has(event.author)) {
       return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
     }
     return undefined;
@@ -523,7 +508,7 @@ export class PeerlabNode {
   #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
     const link = this.#links.get(linkId);
     if (!link || isControlKind(event.kind) || carries(this.#carriageOf(link.kind), eventClass(event.kind))) return undefined;
-    return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#mode}`);
+    return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#control.mode}`);
   }
 
   #onVerified(out: Outbox, results: readonly { id: string; ok: boolean }[]): void {
@@ -595,7 +580,7 @@ export class PeerlabNode {
 
   /** Server: whether it stamps transfers now (a strict mode, and its service running). */
   #ordersStrict(): boolean {
-    return this.role === 'server' && serverOrdersStrict(this.#mode) && this.#serviceRunning;
+    return this.role === 'server' && serverOrdersStrict(this.#control.mode) && this.#control.serviceRunning;
   }
 
   // ---- strict operations ----
@@ -640,7 +625,7 @@ export class PeerlabNode {
    */
   #checkLocalTransfer(body: TransferBody): Rejection | undefined {
     if (body.from === body.to) return reject('schema', 'a transfer to the same account changes nothing', 'local');
-    if (serverOrdersStrict(this.#mode)) return undefined;
+    if (serverOrdersStrict(this.#control.mode)) return undefined;
     const available = this.ledger().balances.get(body.from) ?? INITIAL_BALANCE;
     if (body.amount > available) return reject('overdraft', `${body.from} holds ${available}, transfer ${body.amount}`, 'local');
     return undefined;
@@ -736,42 +721,16 @@ export class PeerlabNode {
     this.#refreshMode(out, control);
   }
 
-  /** The admin's newest event of a kind: its log holds only control events, newest last. */
-  #newestAdminEvent(kind: string): StoredEvent | undefined {
-    if (this.#admin === undefined) return undefined;
-    for (let seq = this.store.highestSeq(this.#admin); seq > 0; seq--) {
-      const stored = this.store.canonicalAt(this.#admin, seq);
-      if (stored?.event.kind === kind) return stored;
-    }
-    return undefined;
-  }
-
   #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
     if (!added.some((stored) => ADMIN_CONTROL_KINDS.has(stored.event.kind))) return;
     const wasStrict = this.#ordersStrict();
-    const previous = { mode: this.#mode, running: this.#serviceRunning };
-    const mode = this.#newestAdminEvent('mode');
-    if (mode && mode.event.seq > this.#epoch) {
-      this.#epoch = mode.event.seq;
-      this.#mode = (mode.event.body as ModeBody).mode;
-      out.push({ type: 'mode', mode: this.#mode, epoch: this.#epoch });
+    const previous = { mode: this.#control.mode, running: this.#control.serviceRunning };
+    for (const change of this.#control.refresh((kind) => newestAdminEvent(this.store, this.#admin, kind))) {
+      out.push(change);
+      if (change.type === 'partition') this.#dropAcrossPartition(out);
     }
-    const service = this.#newestAdminEvent('service');
-    const running = service ? (service.event.body as ServiceBody).running : true;
-    if (running !== this.#serviceRunning) {
-      this.#serviceRunning = running;
-      out.push({ type: 'service', running });
-    }
-    const partition = this.#newestAdminEvent('partition');
-    const groups = partition ? (partition.event.body as PartitionBody).groups : null;
-    if (JSON.stringify(groups) !== JSON.stringify(this.#partition)) {
-      this.#partition = groups;
-      out.push({ type: 'partition', groups });
-      this.#dropAcrossPartition(out);
-    }
-    this.#refreshClassroom(out);
     if (this.#ordersStrict() && !wasStrict) this.#stampBacklog(out);
-    if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
+    if (previous.mode !== this.#control.mode || previous.running !== this.#control.serviceRunning) {
       // Reconcile over every link the new policy uses, so e.g. the server becomes complete again.
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
     }
@@ -804,23 +763,6 @@ export class PeerlabNode {
       if (feature !== undefined && !hasFeature(link.remote, feature)) continue;
       sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
       this.#send(out, linkId, { t: 'report', report, sig });
-    }
-  }
-
-  /** The teacher's fault rules and churn generator: the newest admin event of each kind wins. */
-  #refreshClassroom(out: Outbox): void {
-    const faults = this.#newestAdminEvent('faults');
-    const rules = faults ? (faults.event.body as FaultsBody).rules : [];
-    if (JSON.stringify(rules) !== JSON.stringify(this.#faults)) {
-      this.#faults = rules;
-      out.push({ type: 'faults', rules });
-    }
-    const churn = this.#newestAdminEvent('churn');
-    const body = churn?.event.body as ChurnBody | undefined;
-    const plan: ChurnPlan | null = churn && body?.on ? { id: churn.id, periodMs: body.periodMs, downMs: body.downMs, exempt: body.exempt } : null;
-    if (plan?.id !== this.#churn?.id) {
-      this.#churn = plan;
-      out.push({ type: 'churn', plan });
     }
   }
 
@@ -918,7 +860,7 @@ export class PeerlabNode {
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
     this.#dropAcrossPartition(out);
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#overlayLinks(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#control.mode), this.#overlayLinks(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
     for (const { link, reason } of actions.drop) {
       this.#links.delete(link);
@@ -955,8 +897,8 @@ export class PeerlabNode {
   // ---- policy ----
 
   #carriageOf(kind: LinkKind): Carriage {
-    const normal = carriage(this.#mode, kind);
-    return this.#serviceRunning ? normal : carriageWhileStopped(kind, normal);
+    const normal = carriage(this.#control.mode, kind);
+    return this.#control.serviceRunning ? normal : carriageWhileStopped(kind, normal);
   }
 
   #carries(kind: LinkKind, event: SignedEvent): boolean {
