@@ -18,10 +18,10 @@
  *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
  *   (`unsupported_version`; the rule is in version.ts).
  */
-import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carriage, carriageWhileStopped, carries, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
-import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
+import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
 import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
@@ -35,6 +35,7 @@ import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { AuthorityRecord } from './authority.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, checkAdminControl, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
@@ -77,8 +78,8 @@ export class PeerlabNode {
   readonly #config: NodeConfig;
   readonly #links = new Map<string, LinkState>();
   readonly #verifying = new Map<string, { event: SignedEvent; link: string }>();
-  /** Server only: position of each event in the room's total order. Peers learn positions from acks. */
-  readonly #orders = new Map<string, number>();
+  /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
+  readonly #authority = new AuthorityRecord();
   readonly #pendingOwn = new Set<number>();
   readonly #rejections = emptyRejectionCounts();
   readonly #sent = emptyTraffic();
@@ -90,17 +91,10 @@ export class PeerlabNode {
   /** Keys refused for their major version, and why, until the time runs out. */
   readonly #incompatible = new Map<string, { until: number; detail: string }>();
   #lastSeq: number;
-  #lastOrder = 0;
   #admin: string | undefined;
   #server: string | undefined;
-  /** Transfers the authority has stamped (ids), as far as this node has heard. */
-  readonly #stamped = new Set<string>();
-  /** Server only: balances over the stamped prefix, to judge the next transfer. */
-  readonly #strictLedger = new StrictLedger();
   /** Mode, service, partition, faults, churn: the newest admin event of each kind. */
   readonly #control = new ControlState();
-  /** Keys holding the server's membership certificate. */
-  readonly #admitted = new Set<string>();
   #nextAntiEntropy: number | undefined;
   /** Time of the input being handled: handlers below read it instead of threading it through. */
   #now = 0;
@@ -226,7 +220,7 @@ export class PeerlabNode {
   }
 
   isAdmitted(peer: string): boolean {
-    return this.#admitted.has(peer);
+    return this.#authority.isAdmitted(peer);
   }
 
   /** The ledger as this node sees it; strict while the mode has the server order transfers. */
@@ -244,7 +238,7 @@ export class PeerlabNode {
   }
 
   orderOf(id: string): number | undefined {
-    return this.#orders.get(id);
+    return this.#authority.orderOf(id);
   }
 
   links(): ReadonlyMap<string, LinkView> {
@@ -328,7 +322,7 @@ export class PeerlabNode {
         break;
       }
       case 'admit':
-        if (this.role === 'server' && !this.#admitted.has(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
+        if (this.role === 'server' && !this.#authority.isAdmitted(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
         break;
       case 'setAdmin':
         this.#admin = input.admin;
@@ -471,7 +465,7 @@ export class PeerlabNode {
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
-        const order = this.#orders.get(id);
+        const order = this.#authority.orderOf(id);
         if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
         continue;
       }
@@ -494,7 +488,7 @@ export class PeerlabNode {
     if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
       return reject('not_authority', `${event.kind} not signed by the room server`);
     }
-    if (requiresAdmission(this.#control.mode) && !isControlKind(event.kind) && !this.#admitted.has(event.author)) {
+    if (requiresAdmission(this.#control.mode) && !isControlKind(event.kind) && !this.#authority.isAdmitted(event.author)) {
       return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
     }
     return undefined;
@@ -558,7 +552,7 @@ export class PeerlabNode {
 
   #afterAdmit(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, local: boolean): void {
     if (added.length === 0) return;
-    const orders = this.role === 'server' ? added.map((stored) => this.#assignOrder(stored.id)) : undefined;
+    const orders = this.role === 'server' ? added.map((stored) => this.#authority.assignOrder(stored.id)) : undefined;
     out.push(orders ? { type: 'accepted', events: added, local, orders } : { type: 'accepted', events: added, local });
     if (orders) {
       // The driver persists `accepted` before it sends anything, so an ack always follows durability.
@@ -574,7 +568,7 @@ export class PeerlabNode {
     }
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
-    this.#noteStamps(added);
+    this.#authority.note(added, this.#server);
     if (this.#ordersStrict()) this.#stamp(out, added.filter((stored) => stored.event.kind === 'transfer'));
   }
 
@@ -585,38 +579,24 @@ export class PeerlabNode {
 
   // ---- strict operations ----
 
-  #noteStamps(added: readonly StoredEvent[]): void {
-    for (const stored of added) {
-      if (stored.event.author !== this.#server) continue;
-      if (stored.event.kind === 'stamp') this.#stamped.add((stored.event.body as StampBody).transfer);
-      else if (stored.event.kind === 'admit') this.#admitted.add((stored.event.body as AdmitBody).peer);
-    }
-  }
-
   /** Server: judge each new transfer at its place in the one order, and sign the verdict. */
   #stamp(out: Outbox, transfers: readonly StoredEvent[]): void {
     for (const stored of transfers) {
-      if (this.#stamped.has(stored.id)) continue;
-      const verdict = this.#strictLedger.settle(stored.event.body as TransferBody);
-      this.#stamped.add(stored.id);
-      this.#write(out, this.#signer, 'stamp', verdict.ok ? { transfer: stored.id, ok: true } : { transfer: stored.id, ok: false, reason: verdict.reason });
+      const stamp = this.#authority.judge(stored);
+      if (stamp) this.#write(out, this.#signer, 'stamp', stamp);
     }
   }
 
   /** Server, on becoming the orderer (switch to a strict mode): stamp what it holds unstamped, in merge order. */
   #stampBacklog(out: Outbox): void {
-    const backlog = [...this.store.events()]
-      .filter((stored) => stored.event.kind === 'transfer' && !this.#stamped.has(stored.id))
-      .sort((a, b) => a.event.lamport - b.event.lamport || (a.event.author < b.event.author ? -1 : a.event.author > b.event.author ? 1 : a.event.seq - b.event.seq));
-    this.#stamp(out, backlog);
+    this.#stamp(out, this.#authority.backlog(this.store.events()));
   }
 
   /** Peer: over a link that carries strict operations but not all data (hybrid's server), re-offer own unstamped transfers. */
   #pushUnstamped(out: Outbox, linkId: string): void {
     const link = this.#links.get(linkId);
     if (this.role !== 'peer' || !link || this.#carriageOf(link.kind) !== 'strict') return;
-    const mine = [...this.store.events()].filter((stored) => stored.event.kind === 'transfer' && stored.event.author === this.id && !this.#stamped.has(stored.id));
-    out.events(linkId, mine.sort((a, b) => a.event.seq - b.event.seq));
+    out.events(linkId, this.#authority.unstampedOwn(this.store.events(), this.id));
   }
 
   /**
@@ -634,7 +614,7 @@ export class PeerlabNode {
   #onAcks(acks: readonly Ack[]): void {
     for (const ack of acks) {
       const stored = this.store.canonicalAt(ack.author, ack.seq);
-      if (stored) this.#orders.set(stored.id, ack.order);
+      if (stored) this.#authority.learnOrder(stored.id, ack.order);
       if (ack.author === this.id) this.#pendingOwn.delete(ack.seq);
     }
   }
@@ -667,32 +647,13 @@ export class PeerlabNode {
     for (const { event, order } of events) {
       const id = eventId(event);
       if (this.store.add(event, id).kind !== 'added') continue;
-      if (order !== undefined) {
-        this.#orders.set(id, order);
-        this.#lastOrder = Math.max(this.#lastOrder, order);
-      }
+      if (order !== undefined) this.#authority.restoreOrder(id, order);
       if (event.author === this.id) this.#lastSeq = Math.max(this.#lastSeq, event.seq);
       added.push(this.store.get(id)!);
     }
     this.#refreshMode(out, added);
-    this.#noteStamps(added);
-    if (this.role === 'server') {
-      // Rebuild the stamped prefix's balances in stamp order, so the next verdict follows the same order.
-      const stamps = added.filter((stored) => stored.event.kind === 'stamp' && stored.event.author === this.id).sort((a, b) => a.event.seq - b.event.seq);
-      for (const stamp of stamps) {
-        const body = stamp.event.body as StampBody;
-        const transfer = this.store.get(body.transfer);
-        if (body.ok && transfer) this.#strictLedger.apply(transfer.event.body as TransferBody);
-      }
-    }
-  }
-
-  #assignOrder(id: string): number {
-    const existing = this.#orders.get(id);
-    if (existing !== undefined) return existing;
-    this.#lastOrder++;
-    this.#orders.set(id, this.#lastOrder);
-    return this.#lastOrder;
+    this.#authority.note(added, this.#server);
+    if (this.role === 'server') this.#authority.replayStamps(added, this.id, (id) => this.store.get(id));
   }
 
   // ---- spreading ----
@@ -717,7 +678,7 @@ export class PeerlabNode {
   /** Control events restored before the admin's or server's key was known take effect once it is. */
   #reviewControl(out: Outbox): void {
     const control = [...this.store.events()].filter((stored) => isControlKind(stored.event.kind));
-    this.#noteStamps(control);
+    this.#authority.note(control, this.#server);
     this.#refreshMode(out, control);
   }
 
