@@ -28,43 +28,18 @@ import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import { isVersionedReport, ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
 import { CURRENT_PROTOCOL, formatVersion, hasFeature, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
-import { BanList, LinkBudget } from './floodGuard.ts';
+import { LinkBudget } from './floodGuard.ts';
 import { PendingReports, reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { AuthorityRecord } from './authority.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, checkAdminControl, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
-
-interface LinkState {
-  kind: LinkKind;
-  /** The remote's last reported version vector: what it is known to hold. */
-  reported: VersionVector;
-  peer?: string;
-  /** Peer links only: what the remote may still send (flood defense). */
-  budget?: LinkBudget;
-  /** What the remote's hello declared; undefined before it arrives (then the link counts as 1.0, no features). */
-  remote?: ProtocolVersion;
-  /**
-   * The remote speaks another major: nothing more crosses the link. A server link stays so (the server
-   * still introduces and relays); a peer link is dropped at `dropAt`.
-   */
-  refused?: boolean;
-  dropAt?: number;
-}
-
-function emptyTraffic(): Record<LinkKind, TrafficCounter> {
-  return {
-    direct: { messages: 0, bytes: 0 },
-    relay: { messages: 0, bytes: 0 },
-    server: { messages: 0, bytes: 0 },
-    client: { messages: 0, bytes: 0 },
-  };
-}
 
 export class PeerlabNode {
   readonly store = new EventStore();
@@ -76,7 +51,7 @@ export class PeerlabNode {
   readonly #signer: Signer;
   readonly #rng: Rng;
   readonly #config: NodeConfig;
-  readonly #links = new Map<string, LinkState>();
+  readonly #links = new LinkTable();
   readonly #verifying = new Map<string, { event: SignedEvent; link: string }>();
   /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
   readonly #authority = new AuthorityRecord();
@@ -86,10 +61,8 @@ export class PeerlabNode {
   readonly #received = emptyTraffic();
   #duplicates = 0;
   #floodDrops = 0;
-  /** Keys dropped for flooding, until their ban runs out. */
-  readonly #bans = new BanList();
-  /** Keys refused for their major version, and why, until the time runs out. */
-  readonly #incompatible = new Map<string, { until: number; detail: string }>();
+  /** Keys dropped for flooding or refused for their major version, for a while. */
+  readonly #exclusions = new Exclusions();
   #lastSeq: number;
   #admin: string | undefined;
   #server: string | undefined;
@@ -127,31 +100,27 @@ export class PeerlabNode {
    */
   acceptsDirectLink(peer?: string): boolean {
     if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer) || this.isIncompatible(peer))) return false;
-    return this.#overlay?.acceptsIncoming(this.#overlayLinks()) ?? false;
+    return this.#overlay?.acceptsIncoming(this.#links.forOverlay()) ?? false;
   }
 
   /** Whether `peer` was refused for its major version a short while ago (at the time of the last input). */
   isIncompatible(peer: string): boolean {
-    const entry = this.#incompatible.get(peer);
-    if (entry === undefined) return false;
-    if (entry.until > this.#now) return true;
-    this.#incompatible.delete(peer);
-    return false;
+    return this.#exclusions.isIncompatible(peer, this.#now);
   }
 
   /** Keys refused for their major version, still left alone as of the last input. */
   incompatiblePeers(): readonly IncompatiblePeer[] {
-    return [...this.#incompatible.keys()].filter((peer) => this.isIncompatible(peer)).map((peer) => ({ peer, ...this.#incompatible.get(peer)! }));
+    return this.#exclusions.incompatible(this.#now);
   }
 
   /** Whether `peer` is banned for flooding (at the time of the last input). */
   isBanned(peer: string): boolean {
-    return this.#bans.isBanned(peer, this.#now);
+    return this.#exclusions.isBanned(peer, this.#now);
   }
 
   /** Keys banned for flooding and until when (engine clock), as of the last input. */
   bans(): readonly { readonly peer: string; readonly until: number }[] {
-    return this.#bans.active(this.#now);
+    return this.#exclusions.bans(this.#now);
   }
 
   /** The admin's current partition of the room, if any. */
@@ -174,18 +143,7 @@ export class PeerlabNode {
    * before any peer partner has reported: a returning peer has caught up when this reaches 0.
    */
   eventsBehindPartners(): number | undefined {
-    const mine = this.store.versionVector(() => true);
-    const missing = new Map<string, number>();
-    let heard = false;
-    for (const link of this.#links.values()) {
-      if ((link.kind !== 'direct' && link.kind !== 'relay') || Object.keys(link.reported).length === 0) continue;
-      heard = true;
-      for (const [author, seq] of Object.entries(link.reported)) missing.set(author, Math.max(missing.get(author) ?? 0, seq - (mine[author] ?? 0)));
-    }
-    if (!heard) return undefined;
-    let behind = 0;
-    for (const count of missing.values()) behind += count;
-    return behind;
+    return this.#links.eventsBehind(this.store.versionVector(() => true));
   }
 
   /** Whether the admin's partition puts `a` and `b` in different groups (members named in none are in the first). */
@@ -255,15 +213,12 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    let wake = this.#nextAntiEntropy;
-    const overlay = this.#overlay?.nextWakeup();
-    if (overlay !== undefined) wake = wake === undefined ? overlay : Math.min(wake, overlay);
-    for (const link of this.#links.values()) if (link.dropAt !== undefined) wake = wake === undefined ? link.dropAt : Math.min(wake, link.dropAt);
-    return wake;
+    const times = [this.#nextAntiEntropy, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   handle(input: Input, now: number): Output[] {
-    const out = new Outbox(this.#config.maxBatchBytes, (link) => this.#links.get(link)?.refused === true);
+    const out = new Outbox(this.#config.maxBatchBytes, (link) => this.#links.isRefused(link));
     this.#now = now;
     switch (input.type) {
       case 'linkUp':
@@ -339,7 +294,7 @@ export class PeerlabNode {
         this.#overlay?.connectFailed(input.peer, now);
         break;
       case 'routeSignal':
-        this.#route(out, this.#router.originate(input.to, input.data, this.#neighbours()));
+        this.#route(out, this.#router.originate(input.to, input.data, this.#links.neighbours()));
         break;
       case 'restore':
         this.#restore(out, input.events);
@@ -370,7 +325,7 @@ export class PeerlabNode {
       return;
     }
     // Across the admin's partition, peer traffic is lost, as on a cut network.
-    if ((link.kind === 'direct' || link.kind === 'relay') && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
+    if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
     this.#count(this.#received, linkId, data.length);
     // Refused once for its major version (and counted then): nothing more from it is read.
     if (link.refused) return;
@@ -400,7 +355,7 @@ export class PeerlabNode {
         }
         link.peer = message.peer;
         link.remote = remoteVersion(message);
-        if (link.kind === 'direct' || link.kind === 'relay') this.#overlay?.learn([message.peer], this.#now);
+        if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         break;
       case 'vv':
@@ -419,12 +374,12 @@ export class PeerlabNode {
         break;
       case 'report':
         // Gossip only: a report over the server link is not this protocol's (the server collects over the socket).
-        if (link.kind === 'direct' || link.kind === 'relay') this.#onReport(out, linkId, message.report, message.sig);
+        if (isPeerLink(link.kind)) this.#onReport(out, linkId, message.report, message.sig);
         break;
       case 'route':
         if (link.kind !== 'direct') break;
         {
-          const decision = this.#router.receive(message, linkId, this.#neighbours());
+          const decision = this.#router.receive(message, linkId, this.#links.neighbours());
           if (decision.deliver) out.push({ type: 'signal', from: message.from, data: message.data });
           this.#route(out, decision);
         }
@@ -719,7 +674,7 @@ export class PeerlabNode {
     // Signed whole, a newer report form cannot be cut down for an older remote: it is withheld from it.
     const feature = isVersionedReport(report) ? 'versioned-report' : undefined;
     for (const [linkId, link] of this.#links) {
-      if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
+      if (linkId === source || link.peer === report.peer || !isPeerLink(link.kind)) continue;
       if (this.#carriageOf(link.kind) !== 'all') continue;
       if (feature !== undefined && !hasFeature(link.remote, feature)) continue;
       sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
@@ -750,7 +705,7 @@ export class PeerlabNode {
     }
     const who = link.peer?.slice(0, 8) ?? linkId;
     out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', `${who} flooding: ${verdict.refusedInWindow} refusals within ${flood.windowMs} ms; dropped and banned for ${flood.banMs} ms`) });
-    if (link.peer !== undefined) this.#bans.ban(link.peer, this.#now + flood.banMs);
+    if (link.peer !== undefined) this.#exclusions.ban(link.peer, this.#now + flood.banMs);
     this.#floodDrops++;
     this.#dropLink(out, linkId, 'flooding');
     return false;
@@ -781,27 +736,14 @@ export class PeerlabNode {
     if (!isPeerLink(link.kind)) return;
     this.#overlay?.linkDown(linkId);
     link.dropAt = this.#now + REFUSED_LINK_GRACE_MS;
-    if (link.peer !== undefined) this.#incompatible.set(link.peer, { until: this.#now + INCOMPATIBLE_RETRY_MS, detail });
+    if (link.peer !== undefined) this.#exclusions.refuseVersion(link.peer, this.#now + INCOMPATIBLE_RETRY_MS, detail);
   }
 
   #dropRefused(out: Outbox, now: number): void {
-    for (const [linkId, link] of [...this.#links]) if (link.dropAt !== undefined && link.dropAt <= now) this.#dropLink(out, linkId, 'incompatible');
-  }
-
-  /** Links as the overlay counts them: a refused one is already gone for it. */
-  #overlayLinks(): ReadonlyMap<string, LinkState> {
-    if (![...this.#links.values()].some((link) => link.refused)) return this.#links;
-    return new Map([...this.#links].filter(([, link]) => !link.refused));
+    for (const linkId of this.#links.dueForDrop(now)) this.#dropLink(out, linkId, 'incompatible');
   }
 
   // ---- overlay ----
-
-  /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
-  #neighbours(): Map<string, string> {
-    const neighbours = new Map<string, string>();
-    for (const [linkId, link] of this.#links) if (link.kind === 'direct' && link.peer !== undefined) neighbours.set(link.peer, linkId);
-    return neighbours;
-  }
 
   #route(out: Outbox, decision: RouteDecision): void {
     for (const linkId of decision.forwardTo) if (decision.message) this.#send(out, linkId, decision.message);
@@ -811,7 +753,7 @@ export class PeerlabNode {
   #dropAcrossPartition(out: Outbox): void {
     if (!this.#overlay) return;
     for (const [linkId, link] of [...this.#links]) {
-      if ((link.kind !== 'direct' && link.kind !== 'relay') || link.peer === undefined || !this.partitionedBetween(this.id, link.peer)) continue;
+      if (!isPeerLink(link.kind) || link.peer === undefined || !this.partitionedBetween(this.id, link.peer)) continue;
       this.#links.delete(linkId);
       this.#overlay.linkDown(linkId);
       out.push({ type: 'drop', link: linkId, reason: 'partitioned' });
@@ -821,7 +763,7 @@ export class PeerlabNode {
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
     this.#dropAcrossPartition(out);
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#control.mode), this.#overlayLinks(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#control.mode), this.#links.forOverlay(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
     for (const { link, reason } of actions.drop) {
       this.#links.delete(link);
@@ -894,10 +836,6 @@ export class PeerlabNode {
     counters[link.kind].messages++;
     counters[link.kind].bytes += bytes;
   }
-}
-
-function isPeerLink(kind: LinkKind): boolean {
-  return kind === 'direct' || kind === 'relay';
 }
 
 function unreachableInput(value: never): never {
