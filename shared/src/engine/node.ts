@@ -26,15 +26,16 @@ import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
-import { isVersionedReport, ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
-import { CURRENT_PROTOCOL, formatVersion, hasFeature, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
+import type { HeldReport, TelemetryReport } from './telemetry.ts';
+import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
 import { LinkBudget } from './floodGuard.ts';
-import { PendingReports, reportSigningBytes } from './reportSignature.ts';
+import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { ReportGossip } from './reportGossip.ts';
 import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { AuthorityRecord } from './authority.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, checkAdminControl, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
@@ -73,10 +74,8 @@ export class PeerlabNode {
   #now = 0;
   readonly #overlay: Overlay | undefined;
   readonly #router: SignalRouter;
-  /** Newest telemetry report per origin, heard by gossip (and this node's own). */
-  readonly #reports = new ReportBook();
-  /** Gossiped reports waiting for their signature check. */
-  readonly #verifyingReports: PendingReports;
+  /** Telemetry reports heard by gossip (and this node's own), and those awaiting their signature check. */
+  readonly #reportGossip: ReportGossip;
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -91,7 +90,7 @@ export class PeerlabNode {
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
     this.#router = new SignalRouter(this.id, this.#rng);
-    this.#verifyingReports = new PendingReports(this.room);
+    this.#reportGossip = new ReportGossip(this.room);
   }
 
   /**
@@ -205,7 +204,7 @@ export class PeerlabNode {
 
   /** The newest report of each origin this node heard (receivedAt on the driver's clock). */
   reports(): readonly HeldReport[] {
-    return this.#reports.all();
+    return this.#reportGossip.all();
   }
 
   stats(): NodeStats {
@@ -464,7 +463,7 @@ export class PeerlabNode {
     const added: StoredEvent[] = [];
     const sources = new Map<string, string>();
     for (const { id, ok } of results) {
-      const report = this.#verifyingReports.take(id);
+      const report = this.#reportGossip.take(id);
       if (report) {
         if (ok) this.#floodReport(out, report.report, report.sig, report.link);
         else this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
@@ -652,34 +651,23 @@ export class PeerlabNode {
     }
   }
 
-  /**
-   * A gossiped report is verified before it is kept or forwarded. Dedup comes first: a copy not newer
-   * than the held report of its origin (the flood's other paths, a replay) costs no verification.
-   */
+  /** A gossiped report is verified before it is kept or forwarded (dedup first: reportGossip.ts). */
   #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string): void {
-    if (!this.#reports.wouldAccept(report)) return;
-    const added = this.#verifyingReports.add(report, sig, linkId);
+    const added = this.#reportGossip.receive(report, sig, linkId);
     if (added.kind === 'full') this.#rejected(out, linkId, reject('rate_limited', 'too many reports awaiting verification'));
     else if (added.kind === 'verify') out.push({ type: 'verify', requests: [added.request] });
   }
 
   /**
-   * Flooding with dedup: a report newer than the held one for its origin goes once to every peer link
-   * the mode lets data cross (not back to where it came from, nor to its origin). N reports a period thus
-   * cost each peer about N × degree messages, which shows in the direct/relay traffic.
-   * `sig` undefined: this node's own report, signed here only if some link carries it.
+   * Flooding with dedup: a report newer than the held one for its origin goes once to each peer link the
+   * mode lets data cross (reportGossip.ts). `sig` undefined: this node's own report, signed here only if
+   * some link carries it.
    */
   #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
-    if (!this.#reports.offer(report, this.#now)) return;
-    // Signed whole, a newer report form cannot be cut down for an older remote: it is withheld from it.
-    const feature = isVersionedReport(report) ? 'versioned-report' : undefined;
-    for (const [linkId, link] of this.#links) {
-      if (linkId === source || link.peer === report.peer || !isPeerLink(link.kind)) continue;
-      if (this.#carriageOf(link.kind) !== 'all') continue;
-      if (feature !== undefined && !hasFeature(link.remote, feature)) continue;
-      sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
-      this.#send(out, linkId, { t: 'report', report, sig });
-    }
+    const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#carriageOf(kind) === 'all');
+    if (targets.length === 0) return;
+    const signature = sig ?? toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
+    for (const linkId of targets) this.#send(out, linkId, { t: 'report', report, sig: signature });
   }
 
   // ---- flood defense ----
