@@ -31,10 +31,10 @@ import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GR
 import { LinkBudget } from './floodGuard.ts';
 import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
-import { shuffled } from '../net/rng.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { AuthorityRecord } from './authority.ts';
@@ -69,11 +69,12 @@ export class PeerlabNode {
   #server: string | undefined;
   /** Mode, service, partition, faults, churn: the newest admin event of each kind. */
   readonly #control = new ControlState();
-  #nextAntiEntropy: number | undefined;
   /** Time of the input being handled: handlers below read it instead of threading it through. */
   #now = 0;
   readonly #overlay: Overlay | undefined;
   readonly #router: SignalRouter;
+  /** Peers only: when the next anti-entropy round is due. */
+  readonly #antiEntropy: AntiEntropyClock;
   /** Telemetry reports heard by gossip (and this node's own), and those awaiting their signature check. */
   readonly #reportGossip: ReportGossip;
 
@@ -90,6 +91,7 @@ export class PeerlabNode {
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
     this.#router = new SignalRouter(this.id, this.#rng);
+    this.#antiEntropy = new AntiEntropyClock(this.#config.antiEntropyIntervalMs);
     this.#reportGossip = new ReportGossip(this.room);
   }
 
@@ -212,7 +214,7 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    const times = [this.#nextAntiEntropy, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
+    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
@@ -614,18 +616,9 @@ export class PeerlabNode {
 
   /** Push gossip: each new event goes to the links allowed to carry it, except the one it came from. */
   #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>): void {
+    const carriesEvent = (kind: LinkKind, event: SignedEvent) => carries(this.#carriageOf(kind), eventClass(event.kind));
     for (const stored of added) {
-      const source = sources.get(stored.id);
-      const eligible: string[] = [];
-      for (const [linkId, link] of this.#links) {
-        if (linkId === source || !this.#carries(link.kind, stored.event)) continue;
-        if ((link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
-        eligible.push(linkId);
-      }
-      // The server broadcasts to all its clients; a peer's authority link always gets its writes.
-      const always = eligible.filter((id) => { const kind = this.#links.get(id)!.kind; return kind === 'client' || kind === 'server'; });
-      const peers = shuffled(this.#rng, eligible.filter((id) => !always.includes(id))).slice(0, this.#config.pushFanout);
-      for (const linkId of [...always, ...peers]) out.event(linkId, stored);
+      for (const linkId of pushTargets(stored, sources.get(stored.id), this.#links, carriesEvent, this.#rng, this.#config.pushFanout)) out.event(linkId, stored);
     }
   }
 
@@ -766,11 +759,8 @@ export class PeerlabNode {
     if (this.role !== 'peer') return;
     this.#dropRefused(out, now);
     this.#runOverlay(out, now);
-    if (this.#nextAntiEntropy === undefined) this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
-    if (now < this.#nextAntiEntropy) return;
-    this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
-    const partners = [...this.#links].filter(([, link]) => !link.refused && this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
-    const partner = shuffled(this.#rng, partners)[0];
+    if (!this.#antiEntropy.due(now)) return;
+    const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#carriageOf(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);
     for (const linkId of this.#links.keys()) this.#pushUnstamped(out, linkId);
   }
@@ -792,17 +782,9 @@ export class PeerlabNode {
     return this.#control.serviceRunning ? normal : carriageWhileStopped(kind, normal);
   }
 
-  #carries(kind: LinkKind, event: SignedEvent): boolean {
-    return carries(this.#carriageOf(kind), eventClass(event.kind));
-  }
-
-  /** Which authors a summary over this link covers: everyone, only the admin (control), or no one. */
+  /** Which authors a summary over this link covers (gossip.ts). */
   #authorFilter(kind: LinkKind): (author: string) => boolean {
-    const what = this.#carriageOf(kind);
-    if (what === 'all') return () => true;
-    // Control authors write logs of control events only, so their summaries stay gap-free.
-    if (what === 'control' || what === 'strict') return (author) => author === this.#admin || author === this.#server;
-    return () => false;
+    return summaryAuthors(this.#carriageOf(kind), this.#admin, this.#server);
   }
 
   #confirmOwn(heldUpTo: number): void {
