@@ -75,3 +75,14 @@ describe('admin control helpers', () => {
     expect(partitionedBetween([['x'], ['y']], 'y', 'unnamed')).toBe(true);
   });
 });
+
+describe('ControlState policy', () => {
+  it('follows the mode\'s carriage, cut down while the service is stopped; the server orders only in a strict mode while serving', () => {
+    const state = new ControlState();
+    expect([state.carriage('direct'), state.serverOrders]).toEqual(['all', false]);
+    state.refresh(newest([stored('mode', 1, { mode: 'client-server', epoch: 1 })]));
+    expect([state.carriage('server'), state.carriage('direct'), state.serverOrders]).toEqual(['all', 'none', true]);
+    state.refresh(newest([stored('mode', 1, { mode: 'client-server', epoch: 1 }), stored('service', 2, { running: false, epoch: 2 })]));
+    expect(state.serverOrders).toBe(false);
+  });
+});

@@ -5,7 +5,7 @@
  * clock. Pure: the node looks events up in its store and turns the changes into outputs.
  */
 import type { ChurnBody, FaultRule, FaultsBody, Mode, ModeBody, PartitionBody, ServiceBody, SignedEvent } from './event.ts';
-import { INITIAL_MODE } from './mode.ts';
+import { carriage, carriageWhileStopped, INITIAL_MODE, serverOrdersStrict, type Carriage, type LinkKind } from './mode.ts';
 import type { ChurnPlan, Input, Output } from './nodeIo.ts';
 import { reject, type Rejection } from './rejections.ts';
 import type { EventStore, StoredEvent } from './store.ts';
@@ -93,6 +93,17 @@ export class ControlState {
 
   get churn(): ChurnPlan | null {
     return this.#churn;
+  }
+
+  /** What a link of this kind carries now: the mode's policy, cut down while the server's service is stopped. */
+  carriage(kind: LinkKind): Carriage {
+    const normal = carriage(this.#mode, kind);
+    return this.#serviceRunning ? normal : carriageWhileStopped(kind, normal);
+  }
+
+  /** Whether the server orders strict operations now (a strict mode, and its service running). */
+  get serverOrders(): boolean {
+    return serverOrdersStrict(this.#mode) && this.#serviceRunning;
   }
 
   /**

@@ -20,7 +20,7 @@
  */
 import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, carriageWhileStopped, carries, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
+import { carries, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
 import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
@@ -236,11 +236,11 @@ export class PeerlabNode {
       case 'linkKind': {
         const link = this.#links.get(input.link);
         if (link && link.kind !== input.kind) {
-          const before = this.#carriageOf(link.kind);
+          const before = this.#control.carriage(link.kind);
           link.kind = input.kind;
           link.budget ??= this.#budgetFor(input.kind).budget;
           if (!link.refused) this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
-          if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
+          if (this.#control.carriage(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
         break;
       }
@@ -457,7 +457,7 @@ export class PeerlabNode {
    */
   #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
     const link = this.#links.get(linkId);
-    if (!link || isControlKind(event.kind) || carries(this.#carriageOf(link.kind), eventClass(event.kind))) return undefined;
+    if (!link || isControlKind(event.kind) || carries(this.#control.carriage(link.kind), eventClass(event.kind))) return undefined;
     return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#control.mode}`);
   }
 
@@ -530,7 +530,7 @@ export class PeerlabNode {
 
   /** Server: whether it stamps transfers now (a strict mode, and its service running). */
   #ordersStrict(): boolean {
-    return this.role === 'server' && serverOrdersStrict(this.#control.mode) && this.#control.serviceRunning;
+    return this.role === 'server' && this.#control.serverOrders;
   }
 
   // ---- strict operations ----
@@ -551,7 +551,7 @@ export class PeerlabNode {
   /** Peer: over a link that carries strict operations but not all data (hybrid's server), re-offer own unstamped transfers. */
   #pushUnstamped(out: Outbox, linkId: string): void {
     const link = this.#links.get(linkId);
-    if (this.role !== 'peer' || !link || this.#carriageOf(link.kind) !== 'strict') return;
+    if (this.role !== 'peer' || !link || this.#control.carriage(link.kind) !== 'strict') return;
     out.events(linkId, this.#authority.unstampedOwn(this.store.events(), this.id));
   }
 
@@ -616,7 +616,7 @@ export class PeerlabNode {
 
   /** Push gossip: each new event goes to the links allowed to carry it, except the one it came from. */
   #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>): void {
-    const carriesEvent = (kind: LinkKind, event: SignedEvent) => carries(this.#carriageOf(kind), eventClass(event.kind));
+    const carriesEvent = (kind: LinkKind, event: SignedEvent) => carries(this.#control.carriage(kind), eventClass(event.kind));
     for (const stored of added) {
       for (const linkId of pushTargets(stored, sources.get(stored.id), this.#links, carriesEvent, this.#rng, this.#config.pushFanout)) out.event(linkId, stored);
     }
@@ -657,7 +657,7 @@ export class PeerlabNode {
    * some link carries it.
    */
   #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
-    const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#carriageOf(kind) === 'all');
+    const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#control.carriage(kind) === 'all');
     if (targets.length === 0) return;
     const signature = sig ?? toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
     for (const linkId of targets) this.#send(out, linkId, { t: 'report', report, sig: signature });
@@ -760,14 +760,14 @@ export class PeerlabNode {
     this.#dropRefused(out, now);
     this.#runOverlay(out, now);
     if (!this.#antiEntropy.due(now)) return;
-    const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#carriageOf(kind));
+    const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#control.carriage(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);
     for (const linkId of this.#links.keys()) this.#pushUnstamped(out, linkId);
   }
 
   #sendSummary(out: Outbox, linkId: string, reply: boolean): void {
     const link = this.#links.get(linkId);
-    if (!link || this.#carriageOf(link.kind) === 'none') return;
+    if (!link || this.#control.carriage(link.kind) === 'none') return;
     this.#send(out, linkId, { t: 'vv', vv: this.#summaryFor(link.kind), reply });
   }
 
@@ -777,14 +777,9 @@ export class PeerlabNode {
 
   // ---- policy ----
 
-  #carriageOf(kind: LinkKind): Carriage {
-    const normal = carriage(this.#control.mode, kind);
-    return this.#control.serviceRunning ? normal : carriageWhileStopped(kind, normal);
-  }
-
   /** Which authors a summary over this link covers (gossip.ts). */
   #authorFilter(kind: LinkKind): (author: string) => boolean {
-    return summaryAuthors(this.#carriageOf(kind), this.#admin, this.#server);
+    return summaryAuthors(this.#control.carriage(kind), this.#admin, this.#server);
   }
 
   #confirmOwn(heldUpTo: number): void {
