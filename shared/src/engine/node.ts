@@ -18,9 +18,9 @@
  *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
  *   (`unsupported_version`; the rule is in version.ts).
  */
-import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
+import { eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carries, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
+import { carries, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
 import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
 import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
@@ -34,11 +34,12 @@ import { toHex } from './encoding.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { AuthorityRecord } from './authority.ts';
-import { ADMIN_CONTROL_KINDS, adminControlEvent, checkAdminControl, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
+import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 
@@ -53,7 +54,8 @@ export class PeerlabNode {
   readonly #rng: Rng;
   readonly #config: NodeConfig;
   readonly #links = new LinkTable();
-  readonly #verifying = new Map<string, { event: SignedEvent; link: string }>();
+  /** Received events awaiting their signature check. */
+  readonly #verifying = new PendingEvents();
   /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
   readonly #authority = new AuthorityRecord();
   readonly #pendingOwn = new Set<number>();
@@ -413,11 +415,10 @@ export class PeerlabNode {
   #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], tracedIds?: string[]): void {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
+    // Nothing below changes these: an event enters the store only once verified.
+    const room: RoomContext = { room: this.room, admin: this.#admin, server: this.#server, mode: this.#control.mode, isAdmitted: (key) => this.#authority.isAdmitted(key) };
     for (const event of events) {
-      // The common duplicate (the same event again) is known by its slot, signature and content: no hash
-      // needed. A held signature over changed content is a tampered copy: hashed, verified, refused.
-      const held = this.store.canonicalAt(event.author, event.seq);
-      const id = held !== undefined && held.event.sig === event.sig && sameContent(held.event, event) ? held.id : eventId(event);
+      const id = incomingId(this.store, event);
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
@@ -425,29 +426,15 @@ export class PeerlabNode {
         if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
         continue;
       }
-      const invalid = this.#checkBeforeSignature(event) ?? this.#checkRoute(linkId, event);
+      const invalid = checkBeforeSignature(event, room) ?? this.#checkRoute(linkId, event);
       if (invalid) {
         this.#rejected(out, linkId, invalid);
         continue;
       }
-      this.#verifying.set(id, { event, link: linkId });
-      requests.push({ id, publicKey: event.author, message: signingBytes(event), signature: event.sig });
+      requests.push(this.#verifying.add(id, event, linkId));
     }
     if (acks.length > 0) this.#send(out, linkId, { t: 'ack', acks });
     if (requests.length > 0) out.push({ type: 'verify', requests });
-  }
-
-  #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
-    if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    const control = checkAdminControl(event, this.#admin);
-    if (control) return control;
-    if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
-      return reject('not_authority', `${event.kind} not signed by the room server`);
-    }
-    if (requiresAdmission(this.#control.mode) && !isControlKind(event.kind) && !this.#authority.isAdmitted(event.author)) {
-      return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
-    }
-    return undefined;
   }
 
   /**
@@ -471,9 +458,8 @@ export class PeerlabNode {
         else this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
         continue;
       }
-      const pending = this.#verifying.get(id);
+      const pending = this.#verifying.take(id);
       if (!pending) continue;
-      this.#verifying.delete(id);
       if (!ok) {
         this.#rejected(out, pending.link, reject('bad_signature', `event ${id.slice(0, 8)} by ${pending.event.author.slice(0, 8)}`));
         continue;
