@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthorityRecord } from '../src/engine/authority.ts';
+import { acksBySource, AuthorityRecord } from '../src/engine/authority.ts';
 import type { SignedEvent } from '../src/engine/event.ts';
 import type { StoredEvent } from '../src/engine/store.ts';
 
@@ -47,5 +47,16 @@ describe('AuthorityRecord', () => {
     expect(record.isAdmitted('p')).toBe(false);
     record.note([stored('g', SERVER, 1, 1, 'admit', { peer: 'p' })], SERVER);
     expect(record.isAdmitted('p')).toBe(true);
+  });
+});
+
+describe('acksBySource', () => {
+  it('groups acks by the link each event came from, links in first-seen order, own writes left out', () => {
+    const added = [transfer('a', 'p', 1, 1, 1), transfer('b', 'q', 1, 1, 1), transfer('c', 'p', 2, 2, 1), transfer('own', 's', 1, 1, 1)];
+    const sources = new Map([['a', 'L2'], ['b', 'L1'], ['c', 'L2']]);
+    expect([...acksBySource(added, [5, 6, 7, 8], sources)]).toEqual([
+      ['L2', [{ author: 'p', seq: 1, order: 5 }, { author: 'p', seq: 2, order: 7 }]],
+      ['L1', [{ author: 'q', seq: 1, order: 6 }]],
+    ]);
   });
 });

@@ -5,6 +5,7 @@
  * bookkeeping: the node signs the stamps this returns and sends the acks.
  */
 import type { AdmitBody, StampBody, TransferBody } from './event.ts';
+import type { Ack } from './messages.ts';
 import type { StoredEvent } from './store.ts';
 import { StrictLedger } from '../views/ledger.ts';
 
@@ -95,4 +96,20 @@ export class AuthorityRecord {
       if (body.ok && transfer) this.#strictLedger.apply(transfer.event.body as TransferBody);
     }
   }
+}
+
+/**
+ * Server: the acks for newly ordered events (`orders[i]` is `added[i]`'s position), grouped by the link
+ * each came from, links in first-seen order; own writes (no source) need none.
+ */
+export function acksBySource(added: readonly StoredEvent[], orders: readonly number[], sources: ReadonlyMap<string, string>): Map<string, Ack[]> {
+  const acksByLink = new Map<string, Ack[]>();
+  added.forEach((stored, i) => {
+    const link = sources.get(stored.id);
+    if (link === undefined) return;
+    const acks = acksByLink.get(link) ?? [];
+    acks.push({ author: stored.event.author, seq: stored.event.seq, order: orders[i]! });
+    acksByLink.set(link, acks);
+  });
+  return acksByLink;
 }

@@ -38,7 +38,7 @@ import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } fro
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
-import { AuthorityRecord } from './authority.ts';
+import { acksBySource, AuthorityRecord } from './authority.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
@@ -344,7 +344,7 @@ export class PeerlabNode {
     }
     for (const rejection of decoded.value.rejectedEvents) this.#rejected(out, linkId, rejection);
     const message = decoded.value.message;
-    const tracedIds = this.#config.traceReceived ? this.#traceReceived(out, linkId, link.kind, message, data.length) : undefined;
+    const tracedIds = this.#config.traceReceived ? out.received(linkId, link.kind, message, data.length) : undefined;
     switch (message.t) {
       case 'hello':
         if (message.room !== this.room) {
@@ -390,17 +390,6 @@ export class PeerlabNode {
       default:
         unreachableInput(message);
     }
-  }
-
-  /** The `received` output; returns the list its `events` ids are collected into. */
-  #traceReceived(out: Outbox, linkId: string, kind: LinkKind, message: WireMessage, bytes: number): string[] | undefined {
-    if (message.t !== 'events') {
-      out.push({ type: 'received', link: linkId, kind, message, bytes });
-      return undefined;
-    }
-    const eventIds: string[] = [];
-    out.push({ type: 'received', link: linkId, kind, message, bytes, eventIds });
-    return eventIds;
   }
 
   #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean): void {
@@ -496,18 +485,8 @@ export class PeerlabNode {
     if (added.length === 0) return;
     const orders = this.role === 'server' ? added.map((stored) => this.#authority.assignOrder(stored.id)) : undefined;
     out.push(orders ? { type: 'accepted', events: added, local, orders } : { type: 'accepted', events: added, local });
-    if (orders) {
-      // The driver persists `accepted` before it sends anything, so an ack always follows durability.
-      const acksByLink = new Map<string, Ack[]>();
-      added.forEach((stored, i) => {
-        const link = sources.get(stored.id);
-        if (link === undefined) return;
-        const acks = acksByLink.get(link) ?? [];
-        acks.push({ author: stored.event.author, seq: stored.event.seq, order: orders[i]! });
-        acksByLink.set(link, acks);
-      });
-      for (const [link, acks] of acksByLink) this.#send(out, link, { t: 'ack', acks });
-    }
+    // The driver persists `accepted` before it sends anything, so an ack always follows durability.
+    if (orders) for (const [link, acks] of acksBySource(added, orders, sources)) this.#send(out, link, { t: 'ack', acks });
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
     this.#authority.note(added, this.#server);
@@ -720,10 +699,7 @@ export class PeerlabNode {
   #dropAcrossPartition(out: Outbox): void {
     if (!this.#overlay) return;
     for (const [linkId, link] of [...this.#links]) {
-      if (!isPeerLink(link.kind) || link.peer === undefined || !this.partitionedBetween(this.id, link.peer)) continue;
-      this.#links.delete(linkId);
-      this.#overlay.linkDown(linkId);
-      out.push({ type: 'drop', link: linkId, reason: 'partitioned' });
+      if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) this.#dropLink(out, linkId, 'partitioned');
     }
   }
 
@@ -732,11 +708,7 @@ export class PeerlabNode {
     this.#dropAcrossPartition(out);
     const actions = this.#overlay.tick(now, wantsDirectLinks(this.#control.mode), this.#links.forOverlay(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
-    for (const { link, reason } of actions.drop) {
-      this.#links.delete(link);
-      this.#overlay.linkDown(link);
-      out.push({ type: 'drop', link, reason });
-    }
+    for (const { link, reason } of actions.drop) this.#dropLink(out, link, reason);
     for (const peer of actions.connect) out.push({ type: 'connect', peer });
     if (actions.exchange) this.#send(out, actions.exchange.link, { t: 'peers', peers: actions.exchange.peers });
   }

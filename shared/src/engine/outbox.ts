@@ -1,5 +1,6 @@
 /** The outputs of one `PeerlabNode.handle()` call, and how its messages become `send` outputs. */
 import { encodeMessage, type WireMessage } from './messages.ts';
+import type { LinkKind } from './mode.ts';
 import type { Output } from './nodeIo.ts';
 import type { StoredEvent } from './store.ts';
 
@@ -21,6 +22,17 @@ export class Outbox {
 
   push(output: Output): void {
     this.#items.push(output);
+  }
+
+  /** The `received` output of a traced message; returns the list its `events` ids are collected into. */
+  received(link: string, kind: LinkKind, message: WireMessage, bytes: number): string[] | undefined {
+    if (message.t !== 'events') {
+      this.#items.push({ type: 'received', link, kind, message, bytes });
+      return undefined;
+    }
+    const eventIds: string[] = [];
+    this.#items.push({ type: 'received', link, kind, message, bytes, eventIds });
+    return eventIds;
   }
 
   message(link: string, message: WireMessage): void {
