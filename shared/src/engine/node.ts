@@ -17,29 +17,36 @@
  *   records what its remote's hello declared: a message form behind a feature goes only to remotes that
  *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
  *   (`unsupported_version`; the rule is in version.ts).
+ *
+ * It holds the state and wires the inputs to outputs; each piece of bookkeeping lives in its own pure
+ * collaborator: nodeIo.ts (inputs, outputs, config), outbox.ts (batching of one call's outputs),
+ * linkTable.ts (links, remotes' versions, bans and refused keys), eventIntake.ts (checks and pending
+ * verification of incoming events), controlState.ts (mode, service, partition, faults, churn),
+ * authority.ts (the server's order, stamps and admissions), gossip.ts (push targets, anti-entropy),
+ * reportGossip.ts (telemetry reports), overlay.ts (the mesh), signalRouter.ts (mesh-relayed signals).
  */
 import { eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carries, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
-import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
 import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import type { HeldReport, TelemetryReport } from './telemetry.ts';
 import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
-import { LinkBudget } from './floodGuard.ts';
+import { LinkBudget, refusalDetail } from './floodGuard.ts';
 import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
-import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
+import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
+import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
+import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
-import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
-import { acksBySource, AuthorityRecord } from './authority.ts';
-import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
+import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
+import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 
@@ -587,6 +594,8 @@ export class PeerlabNode {
     }
   }
 
+  // ---- control ----
+
   /** Control events restored before the admin's or server's key was known take effect once it is. */
   #reviewControl(out: Outbox): void {
     const control = [...this.store.events()].filter((stored) => isControlKind(stored.event.kind));
@@ -608,6 +617,8 @@ export class PeerlabNode {
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
     }
   }
+
+  // ---- telemetry reports ----
 
   /** A gossiped report is verified before it is kept or forwarded (dedup first: reportGossip.ts). */
   #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string): void {
@@ -643,17 +654,13 @@ export class PeerlabNode {
     const verdict = budget.admit(bytes, this.#now);
     if (verdict.kind === 'ok') return true;
     this.#rejections.rate_limited++;
-    const flood = this.#config.flood;
-    if (verdict.kind === 'refused') {
-      const detail = `${verdict.refusedSinceReport} message(s) over the budget of ${flood.messagesPerSecond}/s (burst ${flood.messageBurst})`;
-      if (verdict.report) out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', detail) });
-      return false;
+    const detail = refusalDetail(verdict, this.#config.flood, link.peer?.slice(0, 8) ?? linkId);
+    if (detail !== undefined) out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', detail) });
+    if (verdict.kind === 'flooding') {
+      if (link.peer !== undefined) this.#exclusions.ban(link.peer, this.#now + this.#config.flood.banMs);
+      this.#floodDrops++;
+      this.#dropLink(out, linkId, 'flooding');
     }
-    const who = link.peer?.slice(0, 8) ?? linkId;
-    out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', `${who} flooding: ${verdict.refusedInWindow} refusals within ${flood.windowMs} ms; dropped and banned for ${flood.banMs} ms`) });
-    if (link.peer !== undefined) this.#exclusions.ban(link.peer, this.#now + flood.banMs);
-    this.#floodDrops++;
-    this.#dropLink(out, linkId, 'flooding');
     return false;
   }
 
@@ -733,7 +740,7 @@ export class PeerlabNode {
     return this.store.versionVector(this.#authorFilter(kind));
   }
 
-  // ---- policy ----
+  // ---- helpers ----
 
   /** Which authors a summary over this link covers (gossip.ts). */
   #authorFilter(kind: LinkKind): (author: string) => boolean {
