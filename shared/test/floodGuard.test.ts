@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BanList, DEFAULT_FLOOD_CONFIG, type BudgetVerdict, LinkBudget, MemoryNetwork, PeerlabNode, seededRng, TokenBucket, type FloodConfig, type Output } from '../src/index.ts';
+import { BanList, refusalDetail, DEFAULT_FLOOD_CONFIG, type BudgetVerdict, LinkBudget, MemoryNetwork, PeerlabNode, seededRng, TokenBucket, type FloodConfig, type Output } from '../src/index.ts';
 import { PERFECT_LINKS } from '../src/net/memoryNetwork.ts';
 import { ADMIN, keyPairFor, makeRoom, nodeSigner, nodeVerify } from './helpers.ts';
 
@@ -225,3 +225,12 @@ describe('honest traffic never trips the budget', () => {
 });
 
 const zeroTotals = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
+
+describe('refusalDetail', () => {
+  it('reports a refusal once a second and a flood always, naming the sender and the budget', () => {
+    expect(refusalDetail({ kind: 'ok' }, SMALL, 'abcd1234')).toBeUndefined();
+    expect(refusalDetail({ kind: 'refused', report: false, refusedSinceReport: 3 }, SMALL, 'abcd1234')).toBeUndefined();
+    expect(refusalDetail({ kind: 'refused', report: true, refusedSinceReport: 3 }, SMALL, 'abcd1234')).toBe('3 message(s) over the budget of 100/s (burst 200)');
+    expect(refusalDetail({ kind: 'flooding', refusedInWindow: 300 }, SMALL, 'abcd1234')).toBe('abcd1234 flooding: 300 refusals within 2000 ms; dropped and banned for 60000 ms');
+  });
+});

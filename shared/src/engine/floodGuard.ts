@@ -139,6 +139,21 @@ export class LinkBudget {
   }
 }
 
+/**
+ * The `rate_limited` detail the node reports for a verdict now: undefined for `ok` and for a refusal not
+ * reported this second. `who`: the sender, as the log names it.
+ */
+export function refusalDetail(verdict: BudgetVerdict, config: FloodConfig, who: string): string | undefined {
+  switch (verdict.kind) {
+    case 'ok':
+      return undefined;
+    case 'refused':
+      return verdict.report ? `${verdict.refusedSinceReport} message(s) over the budget of ${config.messagesPerSecond}/s (burst ${config.messageBurst})` : undefined;
+    case 'flooding':
+      return `${who} flooding: ${verdict.refusedInWindow} refusals within ${config.windowMs} ms; dropped and banned for ${config.banMs} ms`;
+  }
+}
+
 /** Keys banned for flooding, each until a time on the engine's clock. */
 export class BanList {
   readonly #until = new Map<string, number>();

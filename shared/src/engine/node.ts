@@ -17,200 +17,38 @@
  *   records what its remote's hello declared: a message form behind a feature goes only to remotes that
  *   named it, events of any kind go to everyone of the major, and a hello of another major is refused
  *   (`unsupported_version`; the rule is in version.ts).
+ *
+ * It holds the state and wires the inputs to outputs; each piece of bookkeeping lives in its own pure
+ * collaborator: nodeIo.ts (inputs, outputs, config), outbox.ts (batching of one call's outputs),
+ * linkTable.ts (links, remotes' versions, bans and refused keys), eventIntake.ts (checks and pending
+ * verification of incoming events), controlState.ts (mode, service, partition, faults, churn),
+ * authority.ts (the server's order, stamps and admissions), gossip.ts (push targets, anti-entropy),
+ * reportGossip.ts (telemetry reports), overlay.ts (the mesh), signalRouter.ts (mesh-relayed signals).
  */
-import { eventClass, isControlKind, sameContent, signingBytes, eventId, type AdmitBody, type ChurnBody, type FaultRule, type FaultsBody, type Mode, type ModeBody, type PartitionBody, type ServiceBody, type SignedEvent, type StampBody, type TransferBody, type UnsignedEvent } from './event.ts';
-import { decodeEvent, decodeMessage, encodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
-import { carriage, carriageWhileStopped, carries, INITIAL_MODE, requiresAdmission, serverOrdersStrict, wantsDirectLinks, type Carriage, type LinkKind } from './mode.ts';
-import { INITIAL_BALANCE, ledgerView, StrictLedger, type Ledger } from '../views/ledger.ts';
-import { DEFAULT_OVERLAY_TIMINGS, Overlay, type OverlayTimings } from './overlay.ts';
+import { eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
+import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
+import { carries, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
+import { Overlay } from './overlay.ts';
 import { SignalRouter, type RouteDecision } from './signalRouter.ts';
-import { emptyRejectionCounts, reject, type Rejection, type RejectionCounts } from './rejections.ts';
+import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
-import { isVersionedReport, ReportBook, type HeldReport, type TelemetryReport } from './telemetry.ts';
-import { CURRENT_PROTOCOL, formatVersion, hasFeature, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
-import { BanList, DEFAULT_FLOOD_CONFIG, LinkBudget, type FloodConfig } from './floodGuard.ts';
-import { PendingReports, reportSigningBytes } from './reportSignature.ts';
+import type { HeldReport, TelemetryReport } from './telemetry.ts';
+import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
+import { LinkBudget, refusalDetail } from './floodGuard.ts';
+import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
-import { shuffled } from '../net/rng.ts';
+import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
+import { Outbox } from './outbox.ts';
+import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
+import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
+import { acksBySource, AuthorityRecord } from './authority.ts';
+import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
+import { ReportGossip } from './reportGossip.ts';
+import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
 import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
 
-export interface NodeConfig {
-  /** Time between anti-entropy rounds. Shorter repairs gaps sooner; each round costs one summary per partner. */
-  readonly antiEntropyIntervalMs: number;
-  /** Bytes of events per message; below the data channel limit so a batch never fails to send. */
-  readonly maxBatchBytes: number;
-  /** Direct links a new event is pushed to. Higher spreads faster and sends more duplicates. */
-  readonly pushFanout: number;
-  /** Degree watermarks, heartbeats and peer exchange of the mesh (peers only). */
-  readonly overlay: OverlayTimings;
-  /** Emit a `received` output per decoded message, for a message trace; off where no one reads it (server, simulator). */
-  readonly traceReceived: boolean;
-  /** Budget of each incoming peer link, and when a flooder is dropped and banned (floodGuard.ts). */
-  readonly flood: FloodConfig;
-}
-
-export const DEFAULT_NODE_CONFIG: NodeConfig = {
-  antiEntropyIntervalMs: 1000,
-  maxBatchBytes: MAX_MESSAGE_BYTES - 32 * 1024,
-  pushFanout: 6,
-  overlay: DEFAULT_OVERLAY_TIMINGS,
-  traceReceived: false,
-  flood: DEFAULT_FLOOD_CONFIG,
-};
-
-export type Role = 'peer' | 'server';
-
-export interface NodeComponents {
-  readonly room: string;
-  readonly role: Role;
-  /** This node's own key: peers author events with it; the server identifies itself with it. */
-  readonly signer: Signer;
-  readonly rng: Rng;
-  /** The room admin's public key, when already known (else a `setAdmin` input gives it). */
-  readonly admin?: string;
-  /** The room server's public key, whose stamps order strict operations (else a `setServer` input gives it). */
-  readonly server?: string;
-  /** Highest sequence number this identity ever used (persisted by the driver), so a reload never reuses one. */
-  readonly lastSeq?: number;
-  /** The protocol version this node speaks: this build's newest unless a lesson runs an older (or foreign) one. */
-  readonly protocol?: ProtocolVersion;
-  readonly config?: Partial<NodeConfig>;
-}
-
-export type Input =
-  /** `peer`: the remote's key when the driver knows it (a peer link); the hello confirms it otherwise. */
-  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind; readonly peer?: string }
-  /** The same link changed kind, e.g. a relayed pair got its direct WebRTC channel. */
-  | { readonly type: 'linkKind'; readonly link: string; readonly kind: LinkKind }
-  | { readonly type: 'linkDown'; readonly link: string }
-  | { readonly type: 'message'; readonly link: string; readonly data: string }
-  | { readonly type: 'verified'; readonly results: readonly { readonly id: string; readonly ok: boolean }[] }
-  | { readonly type: 'write'; readonly kind: string; readonly body: unknown }
-  | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
-  | { readonly type: 'setAdmin'; readonly admin: string }
-  | { readonly type: 'setServer'; readonly server: string }
-  /** Server: issue this key its membership certificate (once per key and room). */
-  | { readonly type: 'admit'; readonly peer: string }
-  /** Admin: stop or restore the server's service of the room. */
-  | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
-  /** Admin: split the room's peer-to-peer links into groups, or heal the split (`groups: null`). */
-  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null; readonly admin: Signer }
-  /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
-  | { readonly type: 'setFaults'; readonly rules: readonly FaultRule[]; readonly admin: Signer }
-  /** Admin: start or stop the churn generator. */
-  | { readonly type: 'setChurn'; readonly on: boolean; readonly periodMs: number; readonly downMs: number; readonly exempt: readonly string[]; readonly admin: Signer }
-  /** The server's current member list (peer keys). */
-  | { readonly type: 'members'; readonly peers: readonly string[] }
-  /** The driver could not open the direct link a `connect` output asked for. */
-  | { readonly type: 'connectFailed'; readonly peer: string }
-  /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
-  | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
-  /** Events from this node's own durable storage: trusted, not re-verified. */
-  | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
-  /** This peer's own telemetry report (`peer` is this node's key): kept, signed and flooded where the mode carries data peer to peer. */
-  | { readonly type: 'report'; readonly report: TelemetryReport }
-  | { readonly type: 'tick' };
-
-export type Output =
-  /** `eventIds`: for an `events` message, the ids of the events it carries (for a message trace). */
-  | { readonly type: 'send'; readonly link: string; readonly data: string; readonly message: WireMessage; readonly eventIds?: readonly string[] }
-  /**
-   * With `traceReceived`: a message decoded from a link, before the outputs it causes. `eventIds`: for
-   * `events`, the ids of the valid events it carried (filled while this same call handles them).
-   */
-  | { readonly type: 'received'; readonly link: string; readonly kind: LinkKind; readonly message: WireMessage; readonly bytes: number; readonly eventIds?: readonly string[] }
-  | { readonly type: 'verify'; readonly requests: readonly VerifyRequest[] }
-  /** Events that just entered the state (to persist, then render). `orders` only on the server. */
-  | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
-  | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }
-  | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number }
-  | { readonly type: 'service'; readonly running: boolean }
-  /** The overlay wants a direct link to `peer`: the driver starts one (this node offers). */
-  | { readonly type: 'connect'; readonly peer: string }
-  /** The node gave up a link (see DropReason): close its transport. */
-  | { readonly type: 'drop'; readonly link: string; readonly reason: DropReason }
-  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null }
-  /** The admin's current fault rules for peer links: the driver's fault stage applies them. */
-  | { readonly type: 'faults'; readonly rules: readonly FaultRule[] }
-  /** The admin's churn generator, or null when off: the driver follows its schedule. */
-  | { readonly type: 'churn'; readonly plan: ChurnPlan | null }
-  /** A WebRTC signal that reached this node over the mesh. */
-  | { readonly type: 'signal'; readonly from: string; readonly data: string };
-
-/**
- * Why the node gave a link up: silent too long (`suspected`), above the degree's high watermark (`shed`),
- * across the admin's partition (`partitioned`), over its budget for too long (`flooding`, and the key is
- * banned), a new link from a key still banned (`banned`), or a remote of another major version, or a new
- * link from a key refused for that a short while ago (`incompatible`).
- */
-export type DropReason = 'suspected' | 'shed' | 'partitioned' | 'flooding' | 'banned' | 'incompatible';
-
-/** A remote refused for its major version, left alone until `until` (engine clock). */
-export interface IncompatiblePeer {
-  readonly peer: string;
-  readonly until: number;
-  /** Why, as the refusal said it (the two versions). */
-  readonly detail: string;
-}
-
-/** A running churn generator: its event id seeds the schedule every peer derives alike. */
-export interface ChurnPlan {
-  readonly id: string;
-  readonly periodMs: number;
-  readonly downMs: number;
-  readonly exempt: readonly string[];
-}
-
-/** Control kinds the admin signs with an epoch (its sequence number), newest event wins. */
-const ADMIN_CONTROL_KINDS: ReadonlySet<string> = new Set(['mode', 'service', 'partition', 'faults', 'churn']);
-
-interface LinkState {
-  kind: LinkKind;
-  /** The remote's last reported version vector: what it is known to hold. */
-  reported: VersionVector;
-  peer?: string;
-  /** Peer links only: what the remote may still send (flood defense). */
-  budget?: LinkBudget;
-  /** What the remote's hello declared; undefined before it arrives (then the link counts as 1.0, no features). */
-  remote?: ProtocolVersion;
-  /**
-   * The remote speaks another major: nothing more crosses the link. A server link stays so (the server
-   * still introduces and relays); a peer link is dropped at `dropAt`.
-   */
-  refused?: boolean;
-  dropAt?: number;
-}
-
-/** A link as the node's readers see it. */
-export interface LinkView {
-  readonly kind: LinkKind;
-  readonly peer?: string;
-  readonly remote?: ProtocolVersion;
-  readonly refused?: boolean;
-}
-
-interface TrafficCounter {
-  messages: number;
-  bytes: number;
-}
-
-export interface NodeStats {
-  readonly rejections: RejectionCounts;
-  readonly duplicates: number;
-  /** Peer links this node dropped for flooding. */
-  readonly floodDrops: number;
-  readonly sent: Readonly<Record<LinkKind, TrafficCounter>>;
-  readonly received: Readonly<Record<LinkKind, TrafficCounter>>;
-}
-
-function emptyTraffic(): Record<LinkKind, TrafficCounter> {
-  return {
-    direct: { messages: 0, bytes: 0 },
-    relay: { messages: 0, bytes: 0 },
-    server: { messages: 0, bytes: 0 },
-    client: { messages: 0, bytes: 0 },
-  };
-}
+export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 
 export class PeerlabNode {
   readonly store = new EventStore();
@@ -222,45 +60,32 @@ export class PeerlabNode {
   readonly #signer: Signer;
   readonly #rng: Rng;
   readonly #config: NodeConfig;
-  readonly #links = new Map<string, LinkState>();
-  readonly #verifying = new Map<string, { event: SignedEvent; link: string }>();
-  /** Server only: position of each event in the room's total order. Peers learn positions from acks. */
-  readonly #orders = new Map<string, number>();
+  readonly #links = new LinkTable();
+  /** Received events awaiting their signature check. */
+  readonly #verifying = new PendingEvents();
+  /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
+  readonly #authority = new AuthorityRecord();
   readonly #pendingOwn = new Set<number>();
   readonly #rejections = emptyRejectionCounts();
   readonly #sent = emptyTraffic();
   readonly #received = emptyTraffic();
   #duplicates = 0;
   #floodDrops = 0;
-  /** Keys dropped for flooding, until their ban runs out. */
-  readonly #bans = new BanList();
-  /** Keys refused for their major version, and why, until the time runs out. */
-  readonly #incompatible = new Map<string, { until: number; detail: string }>();
+  /** Keys dropped for flooding or refused for their major version, for a while. */
+  readonly #exclusions = new Exclusions();
   #lastSeq: number;
-  #lastOrder = 0;
   #admin: string | undefined;
   #server: string | undefined;
-  /** Transfers the authority has stamped (ids), as far as this node has heard. */
-  readonly #stamped = new Set<string>();
-  /** Server only: balances over the stamped prefix, to judge the next transfer. */
-  readonly #strictLedger = new StrictLedger();
-  #mode: Mode = INITIAL_MODE;
-  #serviceRunning = true;
-  #partition: readonly (readonly string[])[] | null = null;
-  #faults: readonly FaultRule[] = [];
-  #churn: ChurnPlan | null = null;
-  /** Keys holding the server's membership certificate. */
-  readonly #admitted = new Set<string>();
-  #epoch = 0;
-  #nextAntiEntropy: number | undefined;
+  /** Mode, service, partition, faults, churn: the newest admin event of each kind. */
+  readonly #control = new ControlState();
   /** Time of the input being handled: handlers below read it instead of threading it through. */
   #now = 0;
   readonly #overlay: Overlay | undefined;
   readonly #router: SignalRouter;
-  /** Newest telemetry report per origin, heard by gossip (and this node's own). */
-  readonly #reports = new ReportBook();
-  /** Gossiped reports waiting for their signature check. */
-  readonly #verifyingReports: PendingReports;
+  /** Peers only: when the next anti-entropy round is due. */
+  readonly #antiEntropy: AntiEntropyClock;
+  /** Telemetry reports heard by gossip (and this node's own), and those awaiting their signature check. */
+  readonly #reportGossip: ReportGossip;
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -275,7 +100,8 @@ export class PeerlabNode {
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
     this.#router = new SignalRouter(this.id, this.#rng);
-    this.#verifyingReports = new PendingReports(this.room);
+    this.#antiEntropy = new AntiEntropyClock(this.#config.antiEntropyIntervalMs);
+    this.#reportGossip = new ReportGossip(this.room);
   }
 
   /**
@@ -284,46 +110,42 @@ export class PeerlabNode {
    */
   acceptsDirectLink(peer?: string): boolean {
     if (peer !== undefined && (this.partitionedBetween(this.id, peer) || this.isBanned(peer) || this.isIncompatible(peer))) return false;
-    return this.#overlay?.acceptsIncoming(this.#overlayLinks()) ?? false;
+    return this.#overlay?.acceptsIncoming(this.#links.forOverlay()) ?? false;
   }
 
   /** Whether `peer` was refused for its major version a short while ago (at the time of the last input). */
   isIncompatible(peer: string): boolean {
-    const entry = this.#incompatible.get(peer);
-    if (entry === undefined) return false;
-    if (entry.until > this.#now) return true;
-    this.#incompatible.delete(peer);
-    return false;
+    return this.#exclusions.isIncompatible(peer, this.#now);
   }
 
   /** Keys refused for their major version, still left alone as of the last input. */
   incompatiblePeers(): readonly IncompatiblePeer[] {
-    return [...this.#incompatible.keys()].filter((peer) => this.isIncompatible(peer)).map((peer) => ({ peer, ...this.#incompatible.get(peer)! }));
+    return this.#exclusions.incompatible(this.#now);
   }
 
   /** Whether `peer` is banned for flooding (at the time of the last input). */
   isBanned(peer: string): boolean {
-    return this.#bans.isBanned(peer, this.#now);
+    return this.#exclusions.isBanned(peer, this.#now);
   }
 
   /** Keys banned for flooding and until when (engine clock), as of the last input. */
   bans(): readonly { readonly peer: string; readonly until: number }[] {
-    return this.#bans.active(this.#now);
+    return this.#exclusions.bans(this.#now);
   }
 
   /** The admin's current partition of the room, if any. */
   get partition(): readonly (readonly string[])[] | null {
-    return this.#partition;
+    return this.#control.partition;
   }
 
   /** The admin's current fault rules for peer links (empty: none). */
   get faults(): readonly FaultRule[] {
-    return this.#faults;
+    return this.#control.faults;
   }
 
   /** The admin's running churn generator, or null. */
   get churn(): ChurnPlan | null {
-    return this.#churn;
+    return this.#control.churn;
   }
 
   /**
@@ -331,25 +153,12 @@ export class PeerlabNode {
    * before any peer partner has reported: a returning peer has caught up when this reaches 0.
    */
   eventsBehindPartners(): number | undefined {
-    const mine = this.store.versionVector(() => true);
-    const missing = new Map<string, number>();
-    let heard = false;
-    for (const link of this.#links.values()) {
-      if ((link.kind !== 'direct' && link.kind !== 'relay') || Object.keys(link.reported).length === 0) continue;
-      heard = true;
-      for (const [author, seq] of Object.entries(link.reported)) missing.set(author, Math.max(missing.get(author) ?? 0, seq - (mine[author] ?? 0)));
-    }
-    if (!heard) return undefined;
-    let behind = 0;
-    for (const count of missing.values()) behind += count;
-    return behind;
+    return this.#links.eventsBehind(this.store.versionVector(() => true));
   }
 
   /** Whether the admin's partition puts `a` and `b` in different groups (members named in none are in the first). */
   partitionedBetween(a: string, b: string): boolean {
-    if (!this.#partition) return false;
-    const groupOf = (peer: string) => Math.max(0, this.#partition!.findIndex((group) => group.includes(peer)));
-    return groupOf(a) !== groupOf(b);
+    return partitionedBetween(this.#control.partition, a, b);
   }
 
   /** Members this node knows of: the server's roster and those heard of by peer exchange. */
@@ -358,11 +167,11 @@ export class PeerlabNode {
   }
 
   get mode(): Mode {
-    return this.#mode;
+    return this.#control.mode;
   }
 
   get epoch(): number {
-    return this.#epoch;
+    return this.#control.epoch;
   }
 
   get admin(): string | undefined {
@@ -375,16 +184,16 @@ export class PeerlabNode {
 
   /** False while the admin has stopped the server's service of the room. */
   get serviceRunning(): boolean {
-    return this.#serviceRunning;
+    return this.#control.serviceRunning;
   }
 
   isAdmitted(peer: string): boolean {
-    return this.#admitted.has(peer);
+    return this.#authority.isAdmitted(peer);
   }
 
   /** The ledger as this node sees it; strict while the mode has the server order transfers. */
   ledger(): Ledger {
-    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#mode) });
+    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#control.mode) });
   }
 
   /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary). */
@@ -397,7 +206,7 @@ export class PeerlabNode {
   }
 
   orderOf(id: string): number | undefined {
-    return this.#orders.get(id);
+    return this.#authority.orderOf(id);
   }
 
   links(): ReadonlyMap<string, LinkView> {
@@ -406,7 +215,7 @@ export class PeerlabNode {
 
   /** The newest report of each origin this node heard (receivedAt on the driver's clock). */
   reports(): readonly HeldReport[] {
-    return this.#reports.all();
+    return this.#reportGossip.all();
   }
 
   stats(): NodeStats {
@@ -414,15 +223,12 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    let wake = this.#nextAntiEntropy;
-    const overlay = this.#overlay?.nextWakeup();
-    if (overlay !== undefined) wake = wake === undefined ? overlay : Math.min(wake, overlay);
-    for (const link of this.#links.values()) if (link.dropAt !== undefined) wake = wake === undefined ? link.dropAt : Math.min(wake, link.dropAt);
-    return wake;
+    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   handle(input: Input, now: number): Output[] {
-    const out = new Outbox(this.#config.maxBatchBytes, (link) => this.#links.get(link)?.refused === true);
+    const out = new Outbox(this.#config.maxBatchBytes, (link) => this.#links.isRefused(link));
     this.#now = now;
     switch (input.type) {
       case 'linkUp':
@@ -439,11 +245,11 @@ export class PeerlabNode {
       case 'linkKind': {
         const link = this.#links.get(input.link);
         if (link && link.kind !== input.kind) {
-          const before = this.#carriageOf(link.kind);
+          const before = this.#control.carriage(link.kind);
           link.kind = input.kind;
           link.budget ??= this.#budgetFor(input.kind).budget;
           if (!link.refused) this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
-          if (this.#carriageOf(input.kind) !== before) this.#sendSummary(out, input.link, true);
+          if (this.#control.carriage(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
         break;
       }
@@ -476,16 +282,12 @@ export class PeerlabNode {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
         }
-        const epoch = this.store.highestSeq(input.admin.publicKey) + 1;
-        if (input.type === 'switchMode') this.#write(out, input.admin, 'mode', { mode: input.mode, epoch } satisfies ModeBody);
-        else if (input.type === 'setService') this.#write(out, input.admin, 'service', { running: input.running, epoch } satisfies ServiceBody);
-        else if (input.type === 'partition') this.#write(out, input.admin, 'partition', { groups: input.groups, epoch } satisfies PartitionBody);
-        else if (input.type === 'setFaults') this.#write(out, input.admin, 'faults', { rules: input.rules, epoch } satisfies FaultsBody);
-        else this.#write(out, input.admin, 'churn', { on: input.on, periodMs: input.periodMs, downMs: input.downMs, exempt: input.exempt, epoch } satisfies ChurnBody);
+        const { kind, body } = adminControlEvent(input, this.store.highestSeq(input.admin.publicKey) + 1);
+        this.#write(out, input.admin, kind, body);
         break;
       }
       case 'admit':
-        if (this.role === 'server' && !this.#admitted.has(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
+        if (this.role === 'server' && !this.#authority.isAdmitted(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
         break;
       case 'setAdmin':
         this.#admin = input.admin;
@@ -502,7 +304,7 @@ export class PeerlabNode {
         this.#overlay?.connectFailed(input.peer, now);
         break;
       case 'routeSignal':
-        this.#route(out, this.#router.originate(input.to, input.data, this.#neighbours()));
+        this.#route(out, this.#router.originate(input.to, input.data, this.#links.neighbours()));
         break;
       case 'restore':
         this.#restore(out, input.events);
@@ -533,7 +335,7 @@ export class PeerlabNode {
       return;
     }
     // Across the admin's partition, peer traffic is lost, as on a cut network.
-    if ((link.kind === 'direct' || link.kind === 'relay') && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
+    if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) return;
     this.#count(this.#received, linkId, data.length);
     // Refused once for its major version (and counted then): nothing more from it is read.
     if (link.refused) return;
@@ -549,7 +351,7 @@ export class PeerlabNode {
     }
     for (const rejection of decoded.value.rejectedEvents) this.#rejected(out, linkId, rejection);
     const message = decoded.value.message;
-    const tracedIds = this.#config.traceReceived ? this.#traceReceived(out, linkId, link.kind, message, data.length) : undefined;
+    const tracedIds = this.#config.traceReceived ? out.received(linkId, link.kind, message, data.length) : undefined;
     switch (message.t) {
       case 'hello':
         if (message.room !== this.room) {
@@ -563,7 +365,7 @@ export class PeerlabNode {
         }
         link.peer = message.peer;
         link.remote = remoteVersion(message);
-        if (link.kind === 'direct' || link.kind === 'relay') this.#overlay?.learn([message.peer], this.#now);
+        if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         break;
       case 'vv':
@@ -582,12 +384,12 @@ export class PeerlabNode {
         break;
       case 'report':
         // Gossip only: a report over the server link is not this protocol's (the server collects over the socket).
-        if (link.kind === 'direct' || link.kind === 'relay') this.#onReport(out, linkId, message.report, message.sig);
+        if (isPeerLink(link.kind)) this.#onReport(out, linkId, message.report, message.sig);
         break;
       case 'route':
         if (link.kind !== 'direct') break;
         {
-          const decision = this.#router.receive(message, linkId, this.#neighbours());
+          const decision = this.#router.receive(message, linkId, this.#links.neighbours());
           if (decision.deliver) out.push({ type: 'signal', from: message.from, data: message.data });
           this.#route(out, decision);
         }
@@ -595,17 +397,6 @@ export class PeerlabNode {
       default:
         unreachableInput(message);
     }
-  }
-
-  /** The `received` output; returns the list its `events` ids are collected into. */
-  #traceReceived(out: Outbox, linkId: string, kind: LinkKind, message: WireMessage, bytes: number): string[] | undefined {
-    if (message.t !== 'events') {
-      out.push({ type: 'received', link: linkId, kind, message, bytes });
-      return undefined;
-    }
-    const eventIds: string[] = [];
-    out.push({ type: 'received', link: linkId, kind, message, bytes, eventIds });
-    return eventIds;
   }
 
   #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean): void {
@@ -620,44 +411,26 @@ export class PeerlabNode {
   #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], tracedIds?: string[]): void {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
+    // Nothing below changes these: an event enters the store only once verified.
+    const room: RoomContext = { room: this.room, admin: this.#admin, server: this.#server, mode: this.#control.mode, isAdmitted: (key) => this.#authority.isAdmitted(key) };
     for (const event of events) {
-      // The common duplicate (the same event again) is known by its slot, signature and content: no hash
-      // needed. A held signature over changed content is a tampered copy: hashed, verified, refused.
-      const held = this.store.canonicalAt(event.author, event.seq);
-      const id = held !== undefined && held.event.sig === event.sig && sameContent(held.event, event) ? held.id : eventId(event);
+      const id = incomingId(this.store, event);
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
-        const order = this.#orders.get(id);
+        const order = this.#authority.orderOf(id);
         if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
         continue;
       }
-      const invalid = this.#checkBeforeSignature(event) ?? this.#checkRoute(linkId, event);
+      const invalid = checkBeforeSignature(event, room) ?? this.#checkRoute(linkId, event);
       if (invalid) {
         this.#rejected(out, linkId, invalid);
         continue;
       }
-      this.#verifying.set(id, { event, link: linkId });
-      requests.push({ id, publicKey: event.author, message: signingBytes(event), signature: event.sig });
+      requests.push(this.#verifying.add(id, event, linkId));
     }
     if (acks.length > 0) this.#send(out, linkId, { t: 'ack', acks });
     if (requests.length > 0) out.push({ type: 'verify', requests });
-  }
-
-  #checkBeforeSignature(event: SignedEvent): Rejection | undefined {
-    if (event.room !== this.room) return reject('wrong_room', `event for room ${event.room}`);
-    if (ADMIN_CONTROL_KINDS.has(event.kind)) {
-      if (this.#admin === undefined || event.author !== this.#admin) return reject('not_admin', `${event.kind} event from a non-admin key`);
-      const body = event.body as ModeBody | ServiceBody | PartitionBody | FaultsBody | ChurnBody;
-      if (body.epoch !== event.seq) return reject('bad_epoch', `epoch ${body.epoch} at admin seq ${event.seq}`);
-    }
-    if ((event.kind === 'stamp' || event.kind === 'admit') && (this.#server === undefined || event.author !== this.#server)) {
-      return reject('not_authority', `${event.kind} not signed by the room server`);
-    }
-    if (requiresAdmission(this.#mode) && !isControlKind(event.kind) && !this.#admitted.has(event.author)) {
-      return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
-    }
-    return undefined;
   }
 
   /**
@@ -667,23 +440,22 @@ export class PeerlabNode {
    */
   #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
     const link = this.#links.get(linkId);
-    if (!link || isControlKind(event.kind) || carries(this.#carriageOf(link.kind), eventClass(event.kind))) return undefined;
-    return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#mode}`);
+    if (!link || isControlKind(event.kind) || carries(this.#control.carriage(link.kind), eventClass(event.kind))) return undefined;
+    return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#control.mode}`);
   }
 
   #onVerified(out: Outbox, results: readonly { id: string; ok: boolean }[]): void {
     const added: StoredEvent[] = [];
     const sources = new Map<string, string>();
     for (const { id, ok } of results) {
-      const report = this.#verifyingReports.take(id);
+      const report = this.#reportGossip.take(id);
       if (report) {
         if (ok) this.#floodReport(out, report.report, report.sig, report.link);
         else this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
         continue;
       }
-      const pending = this.#verifying.get(id);
+      const pending = this.#verifying.take(id);
       if (!pending) continue;
-      this.#verifying.delete(id);
       if (!ok) {
         this.#rejected(out, pending.link, reject('bad_signature', `event ${id.slice(0, 8)} by ${pending.event.author.slice(0, 8)}`));
         continue;
@@ -718,65 +490,41 @@ export class PeerlabNode {
 
   #afterAdmit(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, local: boolean): void {
     if (added.length === 0) return;
-    const orders = this.role === 'server' ? added.map((stored) => this.#assignOrder(stored.id)) : undefined;
+    const orders = this.role === 'server' ? added.map((stored) => this.#authority.assignOrder(stored.id)) : undefined;
     out.push(orders ? { type: 'accepted', events: added, local, orders } : { type: 'accepted', events: added, local });
-    if (orders) {
-      // The driver persists `accepted` before it sends anything, so an ack always follows durability.
-      const acksByLink = new Map<string, Ack[]>();
-      added.forEach((stored, i) => {
-        const link = sources.get(stored.id);
-        if (link === undefined) return;
-        const acks = acksByLink.get(link) ?? [];
-        acks.push({ author: stored.event.author, seq: stored.event.seq, order: orders[i]! });
-        acksByLink.set(link, acks);
-      });
-      for (const [link, acks] of acksByLink) this.#send(out, link, { t: 'ack', acks });
-    }
+    // The driver persists `accepted` before it sends anything, so an ack always follows durability.
+    if (orders) for (const [link, acks] of acksBySource(added, orders, sources)) this.#send(out, link, { t: 'ack', acks });
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
-    this.#noteStamps(added);
+    this.#authority.note(added, this.#server);
     if (this.#ordersStrict()) this.#stamp(out, added.filter((stored) => stored.event.kind === 'transfer'));
   }
 
   /** Server: whether it stamps transfers now (a strict mode, and its service running). */
   #ordersStrict(): boolean {
-    return this.role === 'server' && serverOrdersStrict(this.#mode) && this.#serviceRunning;
+    return this.role === 'server' && this.#control.serverOrders;
   }
 
   // ---- strict operations ----
 
-  #noteStamps(added: readonly StoredEvent[]): void {
-    for (const stored of added) {
-      if (stored.event.author !== this.#server) continue;
-      if (stored.event.kind === 'stamp') this.#stamped.add((stored.event.body as StampBody).transfer);
-      else if (stored.event.kind === 'admit') this.#admitted.add((stored.event.body as AdmitBody).peer);
-    }
-  }
-
   /** Server: judge each new transfer at its place in the one order, and sign the verdict. */
   #stamp(out: Outbox, transfers: readonly StoredEvent[]): void {
     for (const stored of transfers) {
-      if (this.#stamped.has(stored.id)) continue;
-      const verdict = this.#strictLedger.settle(stored.event.body as TransferBody);
-      this.#stamped.add(stored.id);
-      this.#write(out, this.#signer, 'stamp', verdict.ok ? { transfer: stored.id, ok: true } : { transfer: stored.id, ok: false, reason: verdict.reason });
+      const stamp = this.#authority.judge(stored);
+      if (stamp) this.#write(out, this.#signer, 'stamp', stamp);
     }
   }
 
   /** Server, on becoming the orderer (switch to a strict mode): stamp what it holds unstamped, in merge order. */
   #stampBacklog(out: Outbox): void {
-    const backlog = [...this.store.events()]
-      .filter((stored) => stored.event.kind === 'transfer' && !this.#stamped.has(stored.id))
-      .sort((a, b) => a.event.lamport - b.event.lamport || (a.event.author < b.event.author ? -1 : a.event.author > b.event.author ? 1 : a.event.seq - b.event.seq));
-    this.#stamp(out, backlog);
+    this.#stamp(out, this.#authority.backlog(this.store.events()));
   }
 
   /** Peer: over a link that carries strict operations but not all data (hybrid's server), re-offer own unstamped transfers. */
   #pushUnstamped(out: Outbox, linkId: string): void {
     const link = this.#links.get(linkId);
-    if (this.role !== 'peer' || !link || this.#carriageOf(link.kind) !== 'strict') return;
-    const mine = [...this.store.events()].filter((stored) => stored.event.kind === 'transfer' && stored.event.author === this.id && !this.#stamped.has(stored.id));
-    out.events(linkId, mine.sort((a, b) => a.event.seq - b.event.seq));
+    if (this.role !== 'peer' || !link || this.#control.carriage(link.kind) !== 'strict') return;
+    out.events(linkId, this.#authority.unstampedOwn(this.store.events(), this.id));
   }
 
   /**
@@ -785,7 +533,7 @@ export class PeerlabNode {
    */
   #checkLocalTransfer(body: TransferBody): Rejection | undefined {
     if (body.from === body.to) return reject('schema', 'a transfer to the same account changes nothing', 'local');
-    if (serverOrdersStrict(this.#mode)) return undefined;
+    if (serverOrdersStrict(this.#control.mode)) return undefined;
     const available = this.ledger().balances.get(body.from) ?? INITIAL_BALANCE;
     if (body.amount > available) return reject('overdraft', `${body.from} holds ${available}, transfer ${body.amount}`, 'local');
     return undefined;
@@ -794,7 +542,7 @@ export class PeerlabNode {
   #onAcks(acks: readonly Ack[]): void {
     for (const ack of acks) {
       const stored = this.store.canonicalAt(ack.author, ack.seq);
-      if (stored) this.#orders.set(stored.id, ack.order);
+      if (stored) this.#authority.learnOrder(stored.id, ack.order);
       if (ack.author === this.id) this.#pendingOwn.delete(ack.seq);
     }
   }
@@ -827,146 +575,68 @@ export class PeerlabNode {
     for (const { event, order } of events) {
       const id = eventId(event);
       if (this.store.add(event, id).kind !== 'added') continue;
-      if (order !== undefined) {
-        this.#orders.set(id, order);
-        this.#lastOrder = Math.max(this.#lastOrder, order);
-      }
+      if (order !== undefined) this.#authority.restoreOrder(id, order);
       if (event.author === this.id) this.#lastSeq = Math.max(this.#lastSeq, event.seq);
       added.push(this.store.get(id)!);
     }
     this.#refreshMode(out, added);
-    this.#noteStamps(added);
-    if (this.role === 'server') {
-      // Rebuild the stamped prefix's balances in stamp order, so the next verdict follows the same order.
-      const stamps = added.filter((stored) => stored.event.kind === 'stamp' && stored.event.author === this.id).sort((a, b) => a.event.seq - b.event.seq);
-      for (const stamp of stamps) {
-        const body = stamp.event.body as StampBody;
-        const transfer = this.store.get(body.transfer);
-        if (body.ok && transfer) this.#strictLedger.apply(transfer.event.body as TransferBody);
-      }
-    }
-  }
-
-  #assignOrder(id: string): number {
-    const existing = this.#orders.get(id);
-    if (existing !== undefined) return existing;
-    this.#lastOrder++;
-    this.#orders.set(id, this.#lastOrder);
-    return this.#lastOrder;
+    this.#authority.note(added, this.#server);
+    if (this.role === 'server') this.#authority.replayStamps(added, this.id, (id) => this.store.get(id));
   }
 
   // ---- spreading ----
 
   /** Push gossip: each new event goes to the links allowed to carry it, except the one it came from. */
   #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>): void {
+    const carriesEvent = (kind: LinkKind, event: SignedEvent) => carries(this.#control.carriage(kind), eventClass(event.kind));
     for (const stored of added) {
-      const source = sources.get(stored.id);
-      const eligible: string[] = [];
-      for (const [linkId, link] of this.#links) {
-        if (linkId === source || !this.#carries(link.kind, stored.event)) continue;
-        if ((link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
-        eligible.push(linkId);
-      }
-      // The server broadcasts to all its clients; a peer's authority link always gets its writes.
-      const always = eligible.filter((id) => { const kind = this.#links.get(id)!.kind; return kind === 'client' || kind === 'server'; });
-      const peers = shuffled(this.#rng, eligible.filter((id) => !always.includes(id))).slice(0, this.#config.pushFanout);
-      for (const linkId of [...always, ...peers]) out.event(linkId, stored);
+      for (const linkId of pushTargets(stored, sources.get(stored.id), this.#links, carriesEvent, this.#rng, this.#config.pushFanout)) out.event(linkId, stored);
     }
   }
+
+  // ---- control ----
 
   /** Control events restored before the admin's or server's key was known take effect once it is. */
   #reviewControl(out: Outbox): void {
     const control = [...this.store.events()].filter((stored) => isControlKind(stored.event.kind));
-    this.#noteStamps(control);
+    this.#authority.note(control, this.#server);
     this.#refreshMode(out, control);
-  }
-
-  /** The admin's newest event of a kind: its log holds only control events, newest last. */
-  #newestAdminEvent(kind: string): StoredEvent | undefined {
-    if (this.#admin === undefined) return undefined;
-    for (let seq = this.store.highestSeq(this.#admin); seq > 0; seq--) {
-      const stored = this.store.canonicalAt(this.#admin, seq);
-      if (stored?.event.kind === kind) return stored;
-    }
-    return undefined;
   }
 
   #refreshMode(out: Outbox, added: readonly StoredEvent[]): void {
     if (!added.some((stored) => ADMIN_CONTROL_KINDS.has(stored.event.kind))) return;
     const wasStrict = this.#ordersStrict();
-    const previous = { mode: this.#mode, running: this.#serviceRunning };
-    const mode = this.#newestAdminEvent('mode');
-    if (mode && mode.event.seq > this.#epoch) {
-      this.#epoch = mode.event.seq;
-      this.#mode = (mode.event.body as ModeBody).mode;
-      out.push({ type: 'mode', mode: this.#mode, epoch: this.#epoch });
+    const previous = { mode: this.#control.mode, running: this.#control.serviceRunning };
+    for (const change of this.#control.refresh((kind) => newestAdminEvent(this.store, this.#admin, kind))) {
+      out.push(change);
+      if (change.type === 'partition') this.#dropAcrossPartition(out);
     }
-    const service = this.#newestAdminEvent('service');
-    const running = service ? (service.event.body as ServiceBody).running : true;
-    if (running !== this.#serviceRunning) {
-      this.#serviceRunning = running;
-      out.push({ type: 'service', running });
-    }
-    const partition = this.#newestAdminEvent('partition');
-    const groups = partition ? (partition.event.body as PartitionBody).groups : null;
-    if (JSON.stringify(groups) !== JSON.stringify(this.#partition)) {
-      this.#partition = groups;
-      out.push({ type: 'partition', groups });
-      this.#dropAcrossPartition(out);
-    }
-    this.#refreshClassroom(out);
     if (this.#ordersStrict() && !wasStrict) this.#stampBacklog(out);
-    if (previous.mode !== this.#mode || previous.running !== this.#serviceRunning) {
+    if (previous.mode !== this.#control.mode || previous.running !== this.#control.serviceRunning) {
       // Reconcile over every link the new policy uses, so e.g. the server becomes complete again.
       for (const linkId of this.#links.keys()) this.#sendSummary(out, linkId, true);
     }
   }
 
-  /**
-   * A gossiped report is verified before it is kept or forwarded. Dedup comes first: a copy not newer
-   * than the held report of its origin (the flood's other paths, a replay) costs no verification.
-   */
+  // ---- telemetry reports ----
+
+  /** A gossiped report is verified before it is kept or forwarded (dedup first: reportGossip.ts). */
   #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string): void {
-    if (!this.#reports.wouldAccept(report)) return;
-    const added = this.#verifyingReports.add(report, sig, linkId);
+    const added = this.#reportGossip.receive(report, sig, linkId);
     if (added.kind === 'full') this.#rejected(out, linkId, reject('rate_limited', 'too many reports awaiting verification'));
     else if (added.kind === 'verify') out.push({ type: 'verify', requests: [added.request] });
   }
 
   /**
-   * Flooding with dedup: a report newer than the held one for its origin goes once to every peer link
-   * the mode lets data cross (not back to where it came from, nor to its origin). N reports a period thus
-   * cost each peer about N × degree messages, which shows in the direct/relay traffic.
-   * `sig` undefined: this node's own report, signed here only if some link carries it.
+   * Flooding with dedup: a report newer than the held one for its origin goes once to each peer link the
+   * mode lets data cross (reportGossip.ts). `sig` undefined: this node's own report, signed here only if
+   * some link carries it.
    */
   #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
-    if (!this.#reports.offer(report, this.#now)) return;
-    // Signed whole, a newer report form cannot be cut down for an older remote: it is withheld from it.
-    const feature = isVersionedReport(report) ? 'versioned-report' : undefined;
-    for (const [linkId, link] of this.#links) {
-      if (linkId === source || link.peer === report.peer || (link.kind !== 'direct' && link.kind !== 'relay')) continue;
-      if (this.#carriageOf(link.kind) !== 'all') continue;
-      if (feature !== undefined && !hasFeature(link.remote, feature)) continue;
-      sig ??= toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
-      this.#send(out, linkId, { t: 'report', report, sig });
-    }
-  }
-
-  /** The teacher's fault rules and churn generator: the newest admin event of each kind wins. */
-  #refreshClassroom(out: Outbox): void {
-    const faults = this.#newestAdminEvent('faults');
-    const rules = faults ? (faults.event.body as FaultsBody).rules : [];
-    if (JSON.stringify(rules) !== JSON.stringify(this.#faults)) {
-      this.#faults = rules;
-      out.push({ type: 'faults', rules });
-    }
-    const churn = this.#newestAdminEvent('churn');
-    const body = churn?.event.body as ChurnBody | undefined;
-    const plan: ChurnPlan | null = churn && body?.on ? { id: churn.id, periodMs: body.periodMs, downMs: body.downMs, exempt: body.exempt } : null;
-    if (plan?.id !== this.#churn?.id) {
-      this.#churn = plan;
-      out.push({ type: 'churn', plan });
-    }
+    const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#control.carriage(kind) === 'all');
+    if (targets.length === 0) return;
+    const signature = sig ?? toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
+    for (const linkId of targets) this.#send(out, linkId, { t: 'report', report, sig: signature });
   }
 
   // ---- flood defense ----
@@ -984,17 +654,13 @@ export class PeerlabNode {
     const verdict = budget.admit(bytes, this.#now);
     if (verdict.kind === 'ok') return true;
     this.#rejections.rate_limited++;
-    const flood = this.#config.flood;
-    if (verdict.kind === 'refused') {
-      const detail = `${verdict.refusedSinceReport} message(s) over the budget of ${flood.messagesPerSecond}/s (burst ${flood.messageBurst})`;
-      if (verdict.report) out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', detail) });
-      return false;
+    const detail = refusalDetail(verdict, this.#config.flood, link.peer?.slice(0, 8) ?? linkId);
+    if (detail !== undefined) out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', detail) });
+    if (verdict.kind === 'flooding') {
+      if (link.peer !== undefined) this.#exclusions.ban(link.peer, this.#now + this.#config.flood.banMs);
+      this.#floodDrops++;
+      this.#dropLink(out, linkId, 'flooding');
     }
-    const who = link.peer?.slice(0, 8) ?? linkId;
-    out.push({ type: 'rejected', link: linkId, rejection: reject('rate_limited', `${who} flooding: ${verdict.refusedInWindow} refusals within ${flood.windowMs} ms; dropped and banned for ${flood.banMs} ms`) });
-    if (link.peer !== undefined) this.#bans.ban(link.peer, this.#now + flood.banMs);
-    this.#floodDrops++;
-    this.#dropLink(out, linkId, 'flooding');
     return false;
   }
 
@@ -1023,27 +689,14 @@ export class PeerlabNode {
     if (!isPeerLink(link.kind)) return;
     this.#overlay?.linkDown(linkId);
     link.dropAt = this.#now + REFUSED_LINK_GRACE_MS;
-    if (link.peer !== undefined) this.#incompatible.set(link.peer, { until: this.#now + INCOMPATIBLE_RETRY_MS, detail });
+    if (link.peer !== undefined) this.#exclusions.refuseVersion(link.peer, this.#now + INCOMPATIBLE_RETRY_MS, detail);
   }
 
   #dropRefused(out: Outbox, now: number): void {
-    for (const [linkId, link] of [...this.#links]) if (link.dropAt !== undefined && link.dropAt <= now) this.#dropLink(out, linkId, 'incompatible');
-  }
-
-  /** Links as the overlay counts them: a refused one is already gone for it. */
-  #overlayLinks(): ReadonlyMap<string, LinkState> {
-    if (![...this.#links.values()].some((link) => link.refused)) return this.#links;
-    return new Map([...this.#links].filter(([, link]) => !link.refused));
+    for (const linkId of this.#links.dueForDrop(now)) this.#dropLink(out, linkId, 'incompatible');
   }
 
   // ---- overlay ----
-
-  /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
-  #neighbours(): Map<string, string> {
-    const neighbours = new Map<string, string>();
-    for (const [linkId, link] of this.#links) if (link.kind === 'direct' && link.peer !== undefined) neighbours.set(link.peer, linkId);
-    return neighbours;
-  }
 
   #route(out: Outbox, decision: RouteDecision): void {
     for (const linkId of decision.forwardTo) if (decision.message) this.#send(out, linkId, decision.message);
@@ -1053,23 +706,16 @@ export class PeerlabNode {
   #dropAcrossPartition(out: Outbox): void {
     if (!this.#overlay) return;
     for (const [linkId, link] of [...this.#links]) {
-      if ((link.kind !== 'direct' && link.kind !== 'relay') || link.peer === undefined || !this.partitionedBetween(this.id, link.peer)) continue;
-      this.#links.delete(linkId);
-      this.#overlay.linkDown(linkId);
-      out.push({ type: 'drop', link: linkId, reason: 'partitioned' });
+      if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) this.#dropLink(out, linkId, 'partitioned');
     }
   }
 
   #runOverlay(out: Outbox, now: number): void {
     if (!this.#overlay) return;
     this.#dropAcrossPartition(out);
-    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#mode), this.#overlayLinks(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
+    const actions = this.#overlay.tick(now, wantsDirectLinks(this.#control.mode), this.#links.forOverlay(), (peer) => !this.partitionedBetween(this.id, peer) && !this.isBanned(peer) && !this.isIncompatible(peer));
     for (const linkId of actions.ping) this.#send(out, linkId, { t: 'ping' });
-    for (const { link, reason } of actions.drop) {
-      this.#links.delete(link);
-      this.#overlay.linkDown(link);
-      out.push({ type: 'drop', link, reason });
-    }
+    for (const { link, reason } of actions.drop) this.#dropLink(out, link, reason);
     for (const peer of actions.connect) out.push({ type: 'connect', peer });
     if (actions.exchange) this.#send(out, actions.exchange.link, { t: 'peers', peers: actions.exchange.peers });
   }
@@ -1078,18 +724,15 @@ export class PeerlabNode {
     if (this.role !== 'peer') return;
     this.#dropRefused(out, now);
     this.#runOverlay(out, now);
-    if (this.#nextAntiEntropy === undefined) this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
-    if (now < this.#nextAntiEntropy) return;
-    this.#nextAntiEntropy = now + this.#config.antiEntropyIntervalMs;
-    const partners = [...this.#links].filter(([, link]) => !link.refused && this.#carriageOf(link.kind) !== 'none').map(([id]) => id);
-    const partner = shuffled(this.#rng, partners)[0];
+    if (!this.#antiEntropy.due(now)) return;
+    const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#control.carriage(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);
     for (const linkId of this.#links.keys()) this.#pushUnstamped(out, linkId);
   }
 
   #sendSummary(out: Outbox, linkId: string, reply: boolean): void {
     const link = this.#links.get(linkId);
-    if (!link || this.#carriageOf(link.kind) === 'none') return;
+    if (!link || this.#control.carriage(link.kind) === 'none') return;
     this.#send(out, linkId, { t: 'vv', vv: this.#summaryFor(link.kind), reply });
   }
 
@@ -1097,24 +740,11 @@ export class PeerlabNode {
     return this.store.versionVector(this.#authorFilter(kind));
   }
 
-  // ---- policy ----
+  // ---- helpers ----
 
-  #carriageOf(kind: LinkKind): Carriage {
-    const normal = carriage(this.#mode, kind);
-    return this.#serviceRunning ? normal : carriageWhileStopped(kind, normal);
-  }
-
-  #carries(kind: LinkKind, event: SignedEvent): boolean {
-    return carries(this.#carriageOf(kind), eventClass(event.kind));
-  }
-
-  /** Which authors a summary over this link covers: everyone, only the admin (control), or no one. */
+  /** Which authors a summary over this link covers (gossip.ts). */
   #authorFilter(kind: LinkKind): (author: string) => boolean {
-    const what = this.#carriageOf(kind);
-    if (what === 'all') return () => true;
-    // Control authors write logs of control events only, so their summaries stay gap-free.
-    if (what === 'control' || what === 'strict') return (author) => author === this.#admin || author === this.#server;
-    return () => false;
+    return summaryAuthors(this.#control.carriage(kind), this.#admin, this.#server);
   }
 
   #confirmOwn(heldUpTo: number): void {
@@ -1136,71 +766,6 @@ export class PeerlabNode {
     counters[link.kind].messages++;
     counters[link.kind].bytes += bytes;
   }
-}
-
-/**
- * Collects one handle() call's outputs. Events bound for the same link are batched into as few
- * `events` messages as the byte limit allows, and messages keep the order they were queued in.
- */
-class Outbox {
-  readonly #maxBatchBytes: number;
-  readonly #refused: (link: string) => boolean;
-  readonly #items: (Output | { type: 'queued'; link: string; message?: WireMessage; events?: StoredEvent[] })[] = [];
-  readonly #openBatch = new Map<string, { events: StoredEvent[]; bytes: number }>();
-
-  /** `refused`: links nothing may be sent on (a remote of another major). */
-  constructor(maxBatchBytes: number, refused: (link: string) => boolean) {
-    this.#maxBatchBytes = maxBatchBytes;
-    this.#refused = refused;
-  }
-
-  push(output: Output): void {
-    this.#items.push(output);
-  }
-
-  message(link: string, message: WireMessage): void {
-    if (this.#refused(link)) return;
-    this.#openBatch.delete(link);
-    this.#items.push({ type: 'queued', link, message });
-  }
-
-  event(link: string, stored: StoredEvent): void {
-    if (this.#refused(link)) return;
-    const open = this.#openBatch.get(link);
-    if (open && open.bytes + stored.size + 1 <= this.#maxBatchBytes && open.events.length > 0) {
-      if (!open.events.some((e) => e.id === stored.id)) {
-        open.events.push(stored);
-        open.bytes += stored.size + 1;
-      }
-      return;
-    }
-    const batch = { events: [stored], bytes: stored.size + 32 };
-    this.#openBatch.set(link, batch);
-    this.#items.push({ type: 'queued', link, events: batch.events });
-  }
-
-  events(link: string, stored: readonly StoredEvent[]): void {
-    for (const one of stored) this.event(link, one);
-  }
-
-  flush(onSend: (link: string, data: string) => void): Output[] {
-    const outputs: Output[] = [];
-    for (const item of this.#items) {
-      if (item.type !== 'queued') {
-        outputs.push(item);
-        continue;
-      }
-      const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
-      const data = encodeMessage(message);
-      onSend(item.link, data);
-      outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
-    }
-    return outputs;
-  }
-}
-
-function isPeerLink(kind: LinkKind): boolean {
-  return kind === 'direct' || kind === 'relay';
 }
 
 function unreachableInput(value: never): never {

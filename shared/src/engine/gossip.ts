@@ -1,0 +1,75 @@
+/**
+ * How events spread: push gossip picks the links a new event goes to, and periodic anti-entropy (a
+ * version-vector summary to one random partner, answered with what it lacks) repairs what push missed.
+ * Pure choices over the link table, with the node's injected randomness; the node sends.
+ */
+import type { Carriage, LinkKind } from './mode.ts';
+import type { LinkState } from './linkTable.ts';
+import type { SignedEvent } from './event.ts';
+import type { StoredEvent } from './store.ts';
+import { shuffled } from '../net/rng.ts';
+import type { Rng } from '../net/ports.ts';
+
+/**
+ * Push gossip: the links a new event goes to, in sending order. Every link allowed to carry it except the
+ * one it came from and those whose last summary already covers it; the server broadcasts to all its
+ * clients and a peer's authority link always gets its writes, other peers are a random `fanout` of them.
+ */
+export function pushTargets(
+  stored: StoredEvent,
+  source: string | undefined,
+  links: ReadonlyMap<string, LinkState>,
+  carries: (kind: LinkKind, event: SignedEvent) => boolean,
+  rng: Rng,
+  fanout: number,
+): string[] {
+  const eligible: string[] = [];
+  for (const [linkId, link] of links) {
+    if (linkId === source || !carries(link.kind, stored.event)) continue;
+    if ((link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
+    eligible.push(linkId);
+  }
+  const always = eligible.filter((id) => { const kind = links.get(id)!.kind; return kind === 'client' || kind === 'server'; });
+  const peers = shuffled(rng, eligible.filter((id) => !always.includes(id))).slice(0, fanout);
+  return [...always, ...peers];
+}
+
+/**
+ * Which authors a summary over a link covers, given what the link carries: everyone, only the room's
+ * control authors (admin and server), or no one.
+ */
+export function summaryAuthors(what: Carriage, admin: string | undefined, server: string | undefined): (author: string) => boolean {
+  if (what === 'all') return () => true;
+  // Control authors write logs of control events only, so their summaries stay gap-free.
+  if (what === 'control' || what === 'strict') return (author) => author === admin || author === server;
+  return () => false;
+}
+
+/** The partner of an anti-entropy round: one random link that is not refused and carries something. */
+export function antiEntropyPartner(rng: Rng, links: ReadonlyMap<string, LinkState>, carriageOf: (kind: LinkKind) => Carriage): string | undefined {
+  const partners = [...links].filter(([, link]) => !link.refused && carriageOf(link.kind) !== 'none').map(([id]) => id);
+  return shuffled(rng, partners)[0];
+}
+
+/** When anti-entropy rounds are due: every `intervalMs`, the first one interval after the clock starts. */
+export class AntiEntropyClock {
+  readonly #intervalMs: number;
+  #next: number | undefined;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** The time of the next round, once started. */
+  get next(): number | undefined {
+    return this.#next;
+  }
+
+  /** Whether a round is due at `now` (then the next is scheduled); the first call starts the clock. */
+  due(now: number): boolean {
+    if (this.#next === undefined) this.#next = now + this.#intervalMs;
+    if (now < this.#next) return false;
+    this.#next = now + this.#intervalMs;
+    return true;
+  }
+}
