@@ -6,6 +6,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
+import { tabUntilFocused } from '../keyboard.ts';
 
 async function expectAccessible(page: Page, view: string): Promise<void> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
@@ -32,13 +33,7 @@ test.describe('accessibility', () => {
 
     // Keyboard only: tab to the chat box, type, press Enter; the other peer gets the message.
     const page = ada.page;
-    await page.locator('body').focus();
-    let reached = false;
-    for (let i = 0; i < 60 && !reached; i++) {
-      await page.keyboard.press('Tab');
-      reached = await ada.testId('chat-input').evaluate((input) => input === document.activeElement);
-    }
-    expect(reached, 'the chat input is reachable with Tab').toBe(true);
+    expect(await tabUntilFocused(page, ada.testId('chat-input'), 60), 'the chat input is reachable with Tab').toBe(true);
     await page.keyboard.type('typed without a mouse');
     await page.keyboard.press('Enter');
     await expect(bob.testId('chat-message').filter({ hasText: 'typed without a mouse' })).toHaveCount(1);

@@ -7,6 +7,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
+import { tabUntilFocused } from '../keyboard.ts';
 import { parseOptions, simulate } from '../../shared/src/sim/index.ts';
 
 function collectErrors(page: Page): string[] {
@@ -174,13 +175,7 @@ test.describe('simulator view', () => {
     // Keyboard only: Tab to the engine's options, type a size, Enter runs it.
     await page.locator('#sim-protocol').focus();
     await page.locator('#sim-protocol').selectOption('peerlab');
-    await page.locator('body').focus();
-    let reached = false;
-    for (let i = 0; i < 40 && !reached; i++) {
-      await page.keyboard.press('Tab');
-      reached = await page.locator('#sim-nodes').evaluate((input) => input === document.activeElement);
-    }
-    expect(reached, 'the nodes field is reachable with Tab').toBe(true);
+    expect(await tabUntilFocused(page, page.locator('#sim-nodes'), 40), 'the nodes field is reachable with Tab').toBe(true);
     await page.keyboard.press('Control+A');
     await page.keyboard.type('600');
     await page.locator('#sim-runs').fill('1');
