@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import './app.css';
-import { attackerFrom, iceServersFrom, overlayFrom, passcodeFrom, routeFrom } from './lib/config.ts';
+import { attackerFrom, iceServersFrom, overlayFrom, passcodeFrom, protocolFrom, routeFrom } from './lib/config.ts';
 
 const target = document.getElementById('app')!;
 const route = routeFrom(location);
@@ -23,7 +23,7 @@ switch (route.view) {
     void import('./views/SimView.svelte').then(({ default: SimView }) => mount(SimView, { target, props: { query: route.query } }));
     break;
   case 'peer':
-    void import('./views/PeerView.svelte').then(({ default: PeerView }) => mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, passcode, attacker } }));
+    void import('./views/PeerView.svelte').then(({ default: PeerView }) => mount(PeerView, { target, props: { room: route.room, name: route.name, iceServers, overlay, protocol: protocolFrom(location), passcode, attacker } }));
     break;
   default:
     route satisfies never;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CURRENT_PROTOCOL, generateKeyPair, PeerlabNode, protocolVersion, seededRng, tweetnaclSigner, type TelemetryReport } from '@peerlab/shared';
-import { protocolFrom } from '../src/lib/protocolSetting.ts';
+import { protocolFrom } from '../src/lib/config.ts';
 import { buildReport } from '../src/lib/session/telemetryReport.ts';
 import { RoomTimeline } from '../src/lib/telemetry/roomTimeline.ts';
 

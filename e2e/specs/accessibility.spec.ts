@@ -3,26 +3,13 @@
  * violation, works from the keyboard alone, and logs no console error. Screenshots of each view are kept
  * as artifacts (test.info().outputPath, under e2e/artifacts).
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
-import { tabUntilFocused } from '../keyboard.ts';
+import { blockingAxeViolations, collectErrors, tabUntilFocused } from '../pageChecks.ts';
 
 async function expectAccessible(page: Page, view: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  const blocking = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-  const described = blocking.map((violation) => `${violation.id}: ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 4).join(', ')}`);
-  expect(described, `${view}: axe violations`).toEqual([]);
+  expect(await blockingAxeViolations(page), `${view}: axe violations`).toEqual([]);
   await page.screenshot({ path: test.info().outputPath(`${view}.png`), fullPage: true });
-}
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  return errors;
 }
 
 test.describe('accessibility', () => {

@@ -4,20 +4,10 @@
  * and a link with `&run=1` runs on load. Numbers are asserted loosely (bands around the textbook and the
  * Node run of the same seed), never timings.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
-import { tabUntilFocused } from '../keyboard.ts';
+import { blockingAxeViolations, collectErrors, tabUntilFocused } from '../pageChecks.ts';
 import { parseOptions, simulate } from '../../shared/src/sim/index.ts';
-
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  return errors;
-}
 
 async function openSim(page: Page, url: string, query = ''): Promise<void> {
   await page.goto(`${url}/sim${query}`);
@@ -190,9 +180,7 @@ test.describe('simulator view', () => {
     await expect(page.getByTestId('sim-series')).toHaveCount(3);
     await expect(page.getByTestId('sim-chart')).toContainText('1 earlier run counted in rounds not drawn here');
 
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-    const blocking = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(blocking.map((violation) => `${violation.id}: ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 4).join(', ')}`)).toEqual([]);
+    expect(await blockingAxeViolations(page)).toEqual([]);
     await page.screenshot({ path: test.info().outputPath('simulator.png'), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });

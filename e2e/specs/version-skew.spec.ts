@@ -7,10 +7,10 @@
  * another major: its links are refused as unsupported_version on both ends, each end says so, and the
  * refusals show in the presenter's rejections chart.
  */
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
 import { expectConverged, type PeerPage } from '../peer.ts';
+import { blockingAxeViolations } from '../pageChecks.ts';
 
 function cell(peer: PeerPage, x: number, y: number) {
   return peer.page.locator(`[data-testid="board-cell"][data-x="${x}"][data-y="${y}"]`);
@@ -104,9 +104,7 @@ test.describe('version skew', () => {
     await expectConverged(pages, 4);
 
     // The old page is as usable as the others (axe: no serious or critical violation).
-    const results = await new AxeBuilder({ page: old.page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-    const blocking = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    expect(blocking.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).slice(0, 4).join(', ')}`)).toEqual([]);
+    expect(await blockingAxeViolations(old.page)).toEqual([]);
     await old.page.screenshot({ path: test.info().outputPath('old-peer.png'), fullPage: true });
     await presenter.screenshot({ path: test.info().outputPath('presenter-version-badge.png'), fullPage: true });
     for (const page of [...pages, next]) expect(page.errors, page.name).toEqual([]);

@@ -5,14 +5,16 @@
  * - a socket that keeps flooding, i.e. gets FLOOD_DISCONNECT_AFTER = 4,000 refusals within one
  *   FLOOD_WINDOW_MS = 1 s window (it sends about three times its budget), is disconnected.
  */
+import { TokenBucket as RefillingBucket } from '@peerlab/shared';
+
 export const RATE_PER_SECOND = 2_000;
 export const BURST = 4_000;
 export const FLOOD_DISCONNECT_AFTER = 4_000;
 export const FLOOD_WINDOW_MS = 1_000;
 
+/** The engine's token bucket (refill arithmetic in one place), plus the socket's flood window. */
 export class TokenBucket {
-  #tokens: number;
-  #last: number;
+  readonly #bucket: RefillingBucket;
   #refusedInWindow = 0;
   #windowStart: number;
 
@@ -21,24 +23,17 @@ export class TokenBucket {
     readonly burst: number = BURST,
     now: number = Date.now(),
   ) {
-    this.#tokens = burst;
-    this.#last = now;
+    this.#bucket = new RefillingBucket(ratePerSecond, burst, now);
     this.#windowStart = now;
   }
 
   /** Takes one token; false when the bucket is empty. */
   take(now: number = Date.now()): boolean {
-    const elapsed = Math.max(0, now - this.#last);
-    this.#last = now;
-    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
     if (now - this.#windowStart >= FLOOD_WINDOW_MS) {
       this.#windowStart = now;
       this.#refusedInWindow = 0;
     }
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return true;
-    }
+    if (this.#bucket.take(1, now)) return true;
     this.#refusedInWindow++;
     return false;
   }

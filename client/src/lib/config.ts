@@ -2,7 +2,7 @@
  * Page options read from the URL, in one place. Rooms follow the server's pattern; anything else falls
  * back to a default rather than failing.
  */
-import { ROOM_PATTERN, type OverlayConfig } from '@peerlab/shared';
+import { CURRENT_PROTOCOL, formatVersion, parseVersion, ROOM_PATTERN, type OverlayConfig, type ProtocolVersion } from '@peerlab/shared';
 
 export const DEFAULT_ROOM = 'demo';
 /** Most peers the lab view runs in one tab: each holds a socket and its share of the WebRTC mesh. */
@@ -109,4 +109,22 @@ export function overlayFrom(location: Location): OverlaySetting {
     };
   }
   return { ok: true, degree: { target, low, high } };
+}
+
+export type ProtocolSetting =
+  | { readonly ok: true; readonly protocol?: ProtocolVersion }
+  | { readonly ok: false; readonly notice: string };
+
+/**
+ * `&protocol=MAJOR.MINOR` on the peer view, for the version-skew lesson: this page's engine speaks an older
+ * minor (`1.0`: no pixel events, no versioned reports) or another major (`2.0`: every other node refuses
+ * its links). Without it the page speaks this build's newest version; anything unreadable is ignored and
+ * explained in a notice.
+ */
+export function protocolFrom(location: Location): ProtocolSetting {
+  const text = new URLSearchParams(location.search).get('protocol');
+  if (text === null) return { ok: true };
+  const protocol = parseVersion(text);
+  if (!protocol) return { ok: false, notice: `Ignored &protocol=${text}: expected a version such as 1.0 or 2.0; this page speaks ${formatVersion(CURRENT_PROTOCOL)}.` };
+  return { ok: true, protocol };
 }

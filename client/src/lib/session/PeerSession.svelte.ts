@@ -40,8 +40,7 @@ import {
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
-import type { OverlaySetting } from '../config.ts';
-import type { ProtocolSetting } from '../protocolSetting.ts';
+import type { OverlaySetting, ProtocolSetting } from '../config.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
