@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../src/', import.meta.url).pathname;
-const PURE_LAYERS = ['engine', 'net', 'views', 'protocol', 'trace', 'attacks'];
+const PURE_LAYERS = ['ports', 'engine', 'net', 'views', 'protocol', 'trace', 'attacks'];
+/** Layers each layer may not reach: the ports sit below the engine, and `net/` (which drives the engine) above it. */
+const FORBIDDEN_LAYERS: Readonly<Record<string, readonly string[]>> = { ports: ['engine', 'net', 'views', 'sim'], engine: ['net', 'sim'] };
 const ALLOWED_PACKAGES = new Set(['tweetnacl', 'zod']);
 const FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bMath\.random\(/, /\bsetTimeout\(/, /\bsetInterval\(/, /\bperformance\.now\(/, /\bwindow\./, /\bdocument\./, /\bprocess\./, /\bglobalThis\./];
 
@@ -34,6 +36,7 @@ describe('engine boundaries', () => {
         const ok = spec.startsWith('./') || spec.startsWith('../') || ALLOWED_PACKAGES.has(spec);
         expect(ok, `${name} imports ${spec}`).toBe(true);
         if (spec.startsWith('../')) expect(spec.startsWith('../crypto'), `${name} reaches into crypto/`).toBe(false);
+        for (const layer of FORBIDDEN_LAYERS[name.split('/')[0]!] ?? []) expect(spec.startsWith(`../${layer}/`), `${name} imports from ${layer}/`).toBe(false);
       }
       const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
       for (const pattern of FORBIDDEN_CALLS) expect(pattern.test(code), `${name} uses ${pattern}`).toBe(false);

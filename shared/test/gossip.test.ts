@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from '../src/engine/gossip.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
 import type { StoredEvent } from '../src/engine/store.ts';
-import { seededRng } from '../src/net/rng.ts';
+import { seededRng } from '../src/ports/rng.ts';
 
 const stored: StoredEvent = { id: 'e', event: { v: 1, room: 'lab', author: 'a', seq: 2, lamport: 1, kind: 'chat', body: {}, sig: '' }, size: 0 };
 

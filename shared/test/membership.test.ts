@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { acceptsIncoming, DEFAULT_OVERLAY, planOverlay } from '../src/engine/membership.ts';
-import { seededRng, shuffled } from '../src/net/rng.ts';
+import { seededRng, shuffled } from '../src/ports/rng.ts';
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `m${String(i).padStart(3, '0')}`);
 

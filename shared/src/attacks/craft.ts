@@ -15,7 +15,7 @@
 import { encodeMessage, type WireMessage } from '../engine/messages.ts';
 import { eventClass, PROTOCOL_VERSION, signingBytes, type SignedEvent, type UnsignedEvent } from '../engine/event.ts';
 import { toHex } from '../engine/encoding.ts';
-import type { Signer } from '../net/ports.ts';
+import type { Signer } from '../ports/ports.ts';
 
 /** Marks a crafted chat text, so a test (or a student) can tell it is never displayed. */
 export const FORGED_MARK = 'FORGED';

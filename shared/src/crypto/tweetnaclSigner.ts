@@ -1,6 +1,6 @@
 import nacl from 'tweetnacl';
 import { fromHex, toHex } from '../engine/encoding.ts';
-import type { Signer, Verifier, VerifyRequest } from '../net/ports.ts';
+import type { Signer, Verifier, VerifyRequest } from '../ports/ports.ts';
 
 export interface KeyPair {
   /** 32-byte public key, hex. */

@@ -4,7 +4,7 @@
  * platform lacks Ed25519. Uses only the global `crypto`, so the same file serves browser and server.
  */
 import { fromHex } from '../engine/encoding.ts';
-import type { Verifier, VerifyRequest } from '../net/ports.ts';
+import type { Verifier, VerifyRequest } from '../ports/ports.ts';
 import { tweetnaclVerifier } from './tweetnaclSigner.ts';
 
 /** Imported keys kept for reuse: most events come from a few authors. Bounded so it cannot grow without end. */

@@ -9,7 +9,7 @@ import { checkAdminControl } from './controlState.ts';
 import { requiresAdmission } from './mode.ts';
 import { reject, type Rejection } from './rejections.ts';
 import type { EventStore } from './store.ts';
-import type { VerifyRequest } from '../net/ports.ts';
+import type { VerifyRequest } from '../ports/ports.ts';
 
 /**
  * The id of an incoming event. The common duplicate (the same event again) is known by its slot,

@@ -7,8 +7,8 @@ import type { Carriage, LinkKind } from './mode.ts';
 import type { LinkState } from './linkTable.ts';
 import type { SignedEvent } from './event.ts';
 import type { StoredEvent } from './store.ts';
-import { shuffled } from '../net/rng.ts';
-import type { Rng } from '../net/ports.ts';
+import { shuffled } from '../ports/rng.ts';
+import type { Rng } from '../ports/ports.ts';
 
 /**
  * Push gossip: the links a new event goes to, in sending order. Every link allowed to carry it except the

@@ -5,8 +5,8 @@
  * (small diameter, no hubs) whatever the room's size. A room smaller than `target + 1` is a full mesh
  * simply because every member is wanted.
  */
-import { shuffled } from '../net/rng.ts';
-import type { Rng } from '../net/ports.ts';
+import { shuffled } from '../ports/rng.ts';
+import type { Rng } from '../ports/ports.ts';
 
 export interface OverlayConfig {
   /** Links a node aims for (gossipsub's D). Higher spreads faster and costs more duplicates. */

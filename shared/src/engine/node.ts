@@ -46,7 +46,7 @@ import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } fro
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
-import type { Rng, Signer, VerifyRequest } from '../net/ports.ts';
+import type { Rng, Signer, VerifyRequest } from '../ports/ports.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 

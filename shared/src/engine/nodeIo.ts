@@ -12,7 +12,7 @@ import type { StoredEvent } from './store.ts';
 import type { TelemetryReport } from './telemetry.ts';
 import type { ProtocolVersion } from './version.ts';
 import { DEFAULT_FLOOD_CONFIG, type FloodConfig } from './floodGuard.ts';
-import type { Signer, Rng, VerifyRequest } from '../net/ports.ts';
+import type { Signer, Rng, VerifyRequest } from '../ports/ports.ts';
 
 export interface NodeConfig {
   /** Time between anti-entropy rounds. Shorter repairs gaps sooner; each round costs one summary per partner. */

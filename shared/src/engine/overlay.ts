@@ -4,8 +4,8 @@
  * to do about it each overlay round (connect, drop, ping, exchange). Pure bookkeeping: the node turns
  * the actions into outputs and messages.
  */
-import type { Rng } from '../net/ports.ts';
-import { shuffled } from '../net/rng.ts';
+import type { Rng } from '../ports/ports.ts';
+import { shuffled } from '../ports/rng.ts';
 import { DEFAULT_FAILURE_DETECTOR, FailureDetector, type FailureDetectorConfig } from './failureDetector.ts';
 import { acceptsIncoming, DEFAULT_OVERLAY, planOverlay, type OverlayConfig } from './membership.ts';
 import type { LinkKind } from './mode.ts';

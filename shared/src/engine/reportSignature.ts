@@ -9,7 +9,7 @@
  */
 import { canonicalJson, utf8 } from './encoding.ts';
 import type { TelemetryReport } from './telemetry.ts';
-import type { VerifyRequest } from '../net/ports.ts';
+import type { VerifyRequest } from '../ports/ports.ts';
 
 /**
  * Domain separation: an event's signed bytes are a canonical JSON object (they start with `{`), these

@@ -4,8 +4,8 @@
  * Each route message carries an id (duplicates dropped) and a hop budget (ttl); a hop that links to
  * the destination hands it over directly, any other forwards to a few random neighbours.
  */
-import type { Rng } from '../net/ports.ts';
-import { shuffled } from '../net/rng.ts';
+import type { Rng } from '../ports/ports.ts';
+import { shuffled } from '../ports/rng.ts';
 
 export interface RouteMessage {
   readonly t: 'route';

@@ -1,5 +1,5 @@
 import type { Input, Output, PeerlabNode } from '../engine/node.ts';
-import type { VerifyRequest } from './ports.ts';
+import type { VerifyRequest } from '../ports/ports.ts';
 
 /**
  * Handles one input and answers the node's verification requests on the spot with a synchronous

@@ -6,7 +6,7 @@
  * source and timer, so tests drive it with a seeded rng and a fake clock.
  */
 import type { FaultRule } from '../engine/event.ts';
-import type { Rng } from './ports.ts';
+import type { Rng } from '../ports/ports.ts';
 
 /** Schedules a callback; returns a function that cancels it. */
 export interface FaultTimer {

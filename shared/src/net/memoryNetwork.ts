@@ -6,7 +6,7 @@
 import type { Input, Output, PeerlabNode } from '../engine/node.ts';
 import type { LinkKind } from '../engine/mode.ts';
 import { handleSync } from './driveSync.ts';
-import type { Rng, VerifyRequest } from './ports.ts';
+import type { Rng, VerifyRequest } from '../ports/ports.ts';
 
 export interface LinkFaults {
   /** Probability that a message is lost. */

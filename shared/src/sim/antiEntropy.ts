@@ -9,7 +9,7 @@
  * (Pittel 1987, "On spreading a rumor"), pull log2(n) + O(ln ln n) and push-pull log3(n) + O(ln ln n)
  * (Karp et al. 2000, "Randomized rumor spreading").
  */
-import type { Rng } from '../net/ports.ts';
+import type { Rng } from '../ports/ports.ts';
 import type { RunResult } from './runResult.ts';
 import { NEVER, otherSite } from './sites.ts';
 

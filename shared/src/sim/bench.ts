@@ -4,7 +4,7 @@
  * printed, never asserted. Each case runs in this process one after another; peak memory is sampled
  * after every run (rss, heapUsed) and is therefore a lower bound of the true peak.
  */
-import { seededRng } from '../net/rng.ts';
+import { seededRng } from '../ports/rng.ts';
 import { runPeerlab } from './peerlab.ts';
 import { runRumor } from './rumor.ts';
 import type { RunResult } from './runResult.ts';

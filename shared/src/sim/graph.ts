@@ -3,8 +3,8 @@
  * random permutation (so the graph is always connected), then random chords until every node has
  * `degree` links, no node more than `degree + DEGREE_SLACK`.
  */
-import type { Rng } from '../net/ports.ts';
-import { randomInt, shuffled } from '../net/rng.ts';
+import type { Rng } from '../ports/ports.ts';
+import { randomInt, shuffled } from '../ports/rng.ts';
 
 /** How far above the target a node's degree may go when others pick it; more slack places chords sooner. */
 const DEGREE_SLACK = 2;

@@ -3,7 +3,7 @@
  * loss and duplication per message, and an optional partition that splits the nodes into two random
  * halves and heals. Pure values and samplers; peerlab.ts applies them.
  */
-import type { Rng } from '../net/ports.ts';
+import type { Rng } from '../ports/ports.ts';
 
 export type Latency =
   | { readonly kind: 'fixed'; readonly ms: number }

@@ -22,7 +22,7 @@
  *   every unnecessary pull separately, or not resetting, gives visibly worse residue than the paper's.
  * - The run ends when no site is infective. Traffic counts update messages (not pull requests).
  */
-import type { Rng } from '../net/ports.ts';
+import type { Rng } from '../ports/ports.ts';
 import type { RunResult } from './runResult.ts';
 import { NEVER, otherSite } from './sites.ts';
 

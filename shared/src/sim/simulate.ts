@@ -2,8 +2,8 @@
  * Runs what the options ask for and returns the JSON-ready summary. Deterministic: every random choice
  * comes from one seeded source consumed run after run, and nothing in the summary depends on wall time.
  */
-import { seededRng } from '../net/rng.ts';
-import type { Rng } from '../net/ports.ts';
+import { seededRng } from '../ports/rng.ts';
+import type { Rng } from '../ports/ports.ts';
 import { runAntiEntropy } from './antiEntropy.ts';
 import { formatLatency } from './network.ts';
 import type { SimOptions } from './options.ts';

@@ -1,5 +1,5 @@
 /** Helpers shared by the classic (typed-array) epidemics: partner choice and the per-round tally. */
-import type { Rng } from '../net/ports.ts';
+import type { Rng } from '../ports/ports.ts';
 
 /** A site other than `self`, uniformly at random (the paper's uniform spatial distribution). */
 export function otherSite(rng: Rng, n: number, self: number): number {

@@ -4,7 +4,7 @@
  * simulated nodes would measure the crypto, not the gossip. Summaries say `"signatures": "stand-in"`.
  * Never use these outside shared/src/sim.
  */
-import type { Signer } from '../net/ports.ts';
+import type { Signer } from '../ports/ports.ts';
 
 export const SIGNATURES = 'stand-in';
 

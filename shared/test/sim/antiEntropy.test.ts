@@ -6,7 +6,7 @@
  * push +1.19, +1.67, +0.84 at n = 1e3, 1e4, 1e5; push-pull +0.98, +1.03, +1.18), so we allow [0, 2.5].
  */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../src/net/rng.ts';
+import { seededRng } from '../../src/ports/rng.ts';
 import { runAntiEntropy, type Exchange } from '../../src/sim/antiEntropy.ts';
 import { summarize } from '../../src/sim/runResult.ts';
 

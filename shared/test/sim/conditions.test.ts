@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../src/net/rng.ts';
+import { seededRng } from '../../src/ports/rng.ts';
 import type { Latency } from '../../src/sim/network.ts';
 import { runPeerlab, type PeerlabParams } from '../../src/sim/peerlab.ts';
 

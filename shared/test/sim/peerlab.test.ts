@@ -1,7 +1,7 @@
 /** The real engine over the simulated network, and the simulator's determinism and command line. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../src/net/rng.ts';
+import { seededRng } from '../../src/ports/rng.ts';
 import { edgeCount, randomGraph } from '../../src/sim/graph.ts';
 import { DEFAULT_OPTIONS, parseOptions, type SimOptions } from '../../src/sim/options.ts';
 import { runPeerlab } from '../../src/sim/peerlab.ts';

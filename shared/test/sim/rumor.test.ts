@@ -12,7 +12,7 @@
  * paper's push t_ave must use a definition we could not recover; it is reported, not asserted.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRng } from '../../src/net/rng.ts';
+import { seededRng } from '../../src/ports/rng.ts';
 import { paperTable, type PaperRow } from '../../src/sim/demers1987.ts';
 import { runRumor, type RumorParams } from '../../src/sim/rumor.ts';
 import { summarize, type Summary } from '../../src/sim/runResult.ts';
