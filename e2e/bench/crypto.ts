@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { generateKeyPair, nobleSigner, nobleVerifier, toHex, tweetnaclSigner, tweetnaclVerifier, webCryptoSigner, webCryptoVerifier, type Verifier, type VerifyRequest } from '@peerlab/shared';
-import { nodeCryptoSigner, nodeCryptoVerifier } from '@peerlab/shared/node';
+import { nodeCryptoPoolVerifier, nodeCryptoSigner, nodeCryptoVerifier } from '@peerlab/shared/node';
 import { CHROMIUM_ARGS, systemChromium } from '../browser.ts';
 import { openCryptoHarness } from '../harness/cryptoHarness.ts';
 import { ServerProcess } from '../server.ts';
@@ -79,13 +79,13 @@ async function nodeRates(): Promise<Record<string, Rates>> {
   return out;
 }
 
-/** The server's candidates: checks a second, and the event loop's busy time per check (µs). */
+/** The server's candidate verifiers: checks a second, and the event loop's busy time per check (µs). */
 async function serverVerifiers(): Promise<Record<string, { readonly perSecond: number; readonly loopMicrosPerCheck: number }>> {
   const pair = generateKeyPair();
   const signer = nodeCryptoSigner(pair);
   const requests = Array.from({ length: BATCH }, (_, i) => sample(i)).map((message, i) => ({ id: String(i), publicKey: pair.publicKey, message, signature: toHex(signer.sign(message)) }));
   const out: Record<string, { perSecond: number; loopMicrosPerCheck: number }> = {};
-  for (const [name, verifier] of [['node:crypto', nodeCryptoVerifier], ['webcrypto (Node)', webCryptoVerifier()]] as const) {
+  for (const [name, verifier] of [['node:crypto (sync)', nodeCryptoVerifier], ['node:crypto (pool)', nodeCryptoPoolVerifier], ['webcrypto (Node)', webCryptoVerifier()]] as const) {
     await verifier.verifyBatch(requests);
     const loop = performance.eventLoopUtilization();
     const start = performance.now();

@@ -11,7 +11,7 @@ import { generateKeyPair, type KeyPair, type Mode } from '@peerlab/shared';
 import { nodeCryptoSuite } from '@peerlab/shared/node';
 import { PeerDriver, type PeerSnapshot } from '../../client/src/lib/session/peerDriver.ts';
 
-/** node:crypto signs and verifies synchronously: a bot's engine signs inline, as the server's does. */
+/** node:crypto signs synchronously (a bot's engine signs inline, as the server's does) and verifies on the thread pool. */
 const BOT_CRYPTO = nodeCryptoSuite();
 
 export interface BotOptions {

@@ -23,7 +23,7 @@ import {
   type KeyPair,
   type VerifyRequest,
 } from '../src/index.ts';
-import { nodeCryptoSigner, nodeCryptoSuite, nodeCryptoVerify } from '../src/crypto/nodeCrypto.ts';
+import { nodeCryptoPoolVerifier, nodeCryptoSigner, nodeCryptoSuite, nodeCryptoVerify } from '../src/crypto/nodeCrypto.ts';
 
 const webcrypto = webCryptoVerifier();
 
@@ -44,6 +44,7 @@ const VERIFIERS: Readonly<Record<string, (request: VerifyRequest) => Promise<boo
   tweetnacl: async (request) => tweetnaclVerify(request),
   noble: async (request) => nobleVerify(request),
   'node:crypto': async (request) => nodeCryptoVerify(request),
+  'node:crypto (thread pool)': async (request) => (await nodeCryptoPoolVerifier.verifyBatch([request]))[0]!,
   webcrypto: async (request) => (await webcrypto.verifyBatch([request]))[0]!,
 };
 
@@ -53,8 +54,8 @@ async function verdicts(request: VerifyRequest): Promise<Record<string, boolean>
   return out;
 }
 
-const ALL_TRUE = { tweetnacl: true, noble: true, 'node:crypto': true, webcrypto: true };
-const ALL_FALSE = { tweetnacl: false, noble: false, 'node:crypto': false, webcrypto: false };
+const ALL_TRUE = Object.fromEntries(Object.keys(VERIFIERS).map((name) => [name, true]));
+const ALL_FALSE = Object.fromEntries(Object.keys(VERIFIERS).map((name) => [name, false]));
 
 function flipBit(hex: string, byte: number): string {
   const bytes = fromHex(hex);
@@ -175,9 +176,10 @@ describe('the choosers', () => {
     expect(toHex(signature!)).toBe(vector.signature);
   });
 
-  it('node:crypto signs synchronously, so the server and bots sign inline', () => {
+  it('node:crypto signs synchronously, so the server and bots sign inline, and checks on the thread pool', () => {
     const suite = nodeCryptoSuite();
     expect(suite.name).toBe('node:crypto');
+    expect(suite.verifier).toBe(nodeCryptoPoolVerifier);
     const signer = suite.signer(pair);
     expect(signsInline(signer)).toBe(true);
     expect(signsInline(signer) && toHex(signer.sign(fromHex(vector.message)))).toBe(vector.signature);
