@@ -242,7 +242,7 @@ async function main(): Promise<void> {
         'Server verifiers:',
         ...Object.entries(server).map(([name, r]) => `  ${name.padEnd(18)} ${String(r.perSecond).padStart(7)} checks/s, event loop ${r.loopMicrosPerCheck} µs a check`),
         ...rows('Chromium page (batches of 32):', page),
-        `Event id SHA-512 in Chromium: tweetnacl ${eventIdHash.tweetnacl}/s, @noble/hashes ${eventIdHash.noble}/s, same output: ${eventIdHash.same}`,
+        `Event id in Chromium: SHA-512 by tweetnacl ${eventIdHash.tweetnacl}/s, by @noble/hashes ${eventIdHash.noble}/s (same output: ${eventIdHash.same}); whole eventId ${eventIdHash.eventId}/s`,
         'sendChat main-thread cost (ms, p50 / p95):',
         ...Object.entries(writes).map(([label, s]) => `  ${label.padEnd(26)} [${s.path}] call ${s.callMs.p50} / ${s.callMs.p95}   signed ${s.resultMs.p50} / ${s.resultMs.p95}   total ${s.totalMs.p50} / ${s.totalMs.p95}`),
       ].join('\n'),

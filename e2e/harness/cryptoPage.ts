@@ -5,6 +5,7 @@
  */
 import {
   chooseBrowserCrypto,
+  eventId,
   fromHex,
   generateKeyPair,
   keyPairFromSeed,
@@ -130,13 +131,18 @@ async function rates(path: PagePath, ms: number): Promise<{ sign: number; verify
   return { sign: signRate, verify: verifyRate };
 }
 
-/** SHA-512 of an event's canonical text (the event id), by tweetnacl and by @noble/hashes: ids a second. */
-async function hashRates(ms: number): Promise<{ tweetnacl: number; noble: number; same: boolean }> {
+/**
+ * The event id: SHA-512 of an event's canonical text, by tweetnacl and by @noble/hashes (hashes a second),
+ * and the whole `eventId` (canonical JSON, UTF-8 and hash) for scale.
+ */
+async function hashRates(ms: number): Promise<{ tweetnacl: number; noble: number; eventId: number; same: boolean }> {
   const texts = Array.from({ length: BATCH }, (_, i) => sampleMessage(i));
+  const events = texts.map((text) => ({ ...JSON.parse(new TextDecoder().decode(text)), sig: 'ab'.repeat(64) }));
   const same = texts.every((text) => toHex(nacl.hash(text)) === toHex(sha512(text))) && shortHash(texts[0]!) === toHex(sha512(texts[0]!).subarray(0, 16));
   return {
     tweetnacl: await rate(() => texts.forEach((text) => nacl.hash(text)), BATCH, ms),
     noble: await rate(() => texts.forEach((text) => sha512(text)), BATCH, ms),
+    eventId: await rate(() => events.forEach((event) => eventId(event)), BATCH, ms),
     same,
   };
 }
