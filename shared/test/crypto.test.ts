@@ -185,3 +185,16 @@ describe('the choosers', () => {
     expect(signsInline(signer) && toHex(signer.sign(fromHex(vector.message)))).toBe(vector.signature);
   });
 });
+
+describe('event ids', () => {
+  it('are tweetnacl SHA-512 bytes, whatever implementation hashes them (stored ids depend on it)', async () => {
+    const nacl = (await import('tweetnacl')).default;
+    const { shortHash, eventId, canonicalJson, utf8 } = await import('../src/index.ts');
+    for (const text of ['', 'abc', '{"a":1}', 'é'.repeat(300), 'x'.repeat(5000)]) {
+      expect(shortHash(utf8(text))).toBe(toHex(nacl.hash(utf8(text)).subarray(0, 16)));
+    }
+    // An id computed before the change: the same event keeps it.
+    const event = { v: 1, room: 'lab', author: 'a'.repeat(64), seq: 1, lamport: 1, kind: 'chat', body: { text: 'hi', name: 'x' }, sig: 'b'.repeat(128) };
+    expect(eventId(event)).toBe(toHex(nacl.hash(utf8(canonicalJson(event))).subarray(0, 16)));
+  });
+});
