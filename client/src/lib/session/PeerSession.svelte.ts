@@ -1,15 +1,19 @@
 /**
  * One browser peer as Svelte state: a `PeerDriver` (the engine plus its transports, framework-free) and
- * `$state.raw` fields refreshed from it at most once per animation frame. Components render the fields
+ * `$state.raw` fields refreshed from it at most once per animation frame, each from only what changed
+ * since the last refresh: the views fold in the events that arrived since (the store's arrivals), and a
+ * field whose value says what it said keeps its old one, so nothing that renders it redraws (the cost
+ * of a refresh follows what happened, not the room's history). Components render the fields
  * and call the public methods; they never see a socket. What is browser-specific is chosen here: the tab's
  * identity and sequence counter in sessionStorage, the room admin key in localStorage, simple-peer's
  * browser bundle over the page's RTCPeerConnection, and WebCrypto verification shared by the page.
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import {
+  BoardFold,
   boardView,
   cellKey,
-  chatView,
+  ChatWindow,
   CURRENT_PROTOCOL,
   engineRoomId,
   formatVersion,
@@ -35,7 +39,6 @@ import {
   type MessageTrace,
   type NotUnderstood,
   type ProtocolVersion,
-  type StoredEvent,
   type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
@@ -48,6 +51,7 @@ import type { AttackPort } from '../attack/attacker.ts';
 import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
+import { sameItems, sameOr } from './unchanged.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -135,7 +139,10 @@ export class PeerSession {
   digest = $state.raw('');
   eventCount = $state.raw(0);
   pendingCount = $state.raw(0);
+  /** The newest chat messages (at most CHAT_WINDOW, so the page does not grow with history), oldest first. */
   messages = $state.raw<readonly ChatMessage[]>([]);
+  /** Chat messages held in all; those before `messages` are not shown. */
+  chatTotal = $state.raw(0);
   /** The shared pixel board (last writer wins). */
   board = $state.raw<Board>(boardView([]));
   /** Events held (and forwarded) whose kind this page's version does not know; the views leave them out. */
@@ -171,6 +178,11 @@ export class PeerSession {
   verifierName: string;
 
   readonly #driver: PeerDriver;
+  /** The views of the kinds this page's version knows, folded from the store's arrivals. */
+  readonly #chat: ChatWindow | undefined;
+  readonly #board: BoardFold | undefined;
+  /** The store's arrival count at the last refresh: what the event-derived fields reflect. */
+  #seenArrivals = -1;
   #refreshFrame: number | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #noticeId = 0;
@@ -240,6 +252,9 @@ export class PeerSession {
     this.protocol = this.#driver.node.protocol;
     this.protocolText = formatVersion(this.protocol);
     this.verifierName = this.#driver.verifierName;
+    // The views read only the kinds this page's version knows: an older page holds newer events unseen.
+    this.#chat = understands(this.protocol, 'chat') ? new ChatWindow(this.#driver.node.store) : undefined;
+    this.#board = understands(this.protocol, 'pixel') ? new BoardFold(this.#driver.node.store) : undefined;
     ready = true;
     for (const text of early) this.#notice(text);
     if (!this.webrtcSupported) this.#notice('WebRTC (RTCPeerConnection) is unavailable in this browser: no direct links, only the server.');
@@ -356,6 +371,11 @@ export class PeerSession {
     classroom: (): ClassroomView => this.#driver.classroom(),
     /** What this peer's defenses did (the attacks spec polls it). */
     defenses: (): Defenses => this.#defenses(),
+    /**
+     * Hands events to the engine as if from this browser's storage (trusted: not verified, and not
+     * written back): how a benchmark gives a page a long history without sending it.
+     */
+    restore: (events: readonly SignedEvent[]): void => this.#driver.restore(events),
   };
 
   // ---- derived state ----
@@ -404,8 +424,6 @@ export class PeerSession {
     const node = driver.node;
     this.mode = node.mode;
     this.epoch = node.epoch;
-    this.digest = node.store.digest();
-    this.eventCount = node.store.size;
     this.pendingCount = node.pendingCount;
     this.serviceRunning = node.serviceRunning;
     this.serverStatus = driver.serverStatus;
@@ -415,30 +433,40 @@ export class PeerSession {
     this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
-    this.serverRefusals = { ...driver.serverRefusals };
-    this.ledger = node.ledger();
+    this.serverRefusals = sameOr(this.serverRefusals, { ...driver.serverRefusals });
+    this.ledger = node.ledger(); // the same object until a transfer or stamp changes it
     this.partitionGroups = node.partition;
-    this.classroom = driver.classroom();
-    // The views read only the kinds this page's version knows: an older page holds newer events unseen.
-    const events = [...node.store.events()];
-    const unknown = notUnderstood(events, this.protocol);
-    const understood: readonly StoredEvent[] = unknown.count === 0 ? events : events.filter((stored) => understands(this.protocol, stored.event.kind));
-    this.notUnderstood = unknown.count === this.notUnderstood.count && unknown.kinds.join() === this.notUnderstood.kinds.join() ? this.notUnderstood : unknown;
-    this.messages = chatView(understood);
-    this.board = boardView(understood);
+    this.classroom = sameOr(this.classroom, driver.classroom());
+    this.#refreshEvents();
     this.directCount = driver.directPeers().length;
-    this.members = driver.members();
-    this.defenses = this.#defenses();
+    this.members = sameOr(this.members, driver.members());
+    this.defenses = sameOr(this.defenses, this.#defenses());
     const stats = node.stats();
-    this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
+    this.rejections = sameOr(this.rejections, REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const));
     this.duplicates = stats.duplicates;
-    this.reports = node.reports();
-    this.traffic = (['server', 'direct', 'relay'] as const).map((kind) => ({
-      kind,
-      sentMessages: stats.sent[kind].messages,
-      sentBytes: stats.sent[kind].bytes,
-      receivedMessages: stats.received[kind].messages,
-      receivedBytes: stats.received[kind].bytes,
-    }));
+    this.reports = sameItems(this.reports, node.reports());
+    this.traffic = sameOr(
+      this.traffic,
+      (['server', 'direct', 'relay'] as const).map((kind) => ({
+        kind,
+        sentMessages: stats.sent[kind].messages,
+        sentBytes: stats.sent[kind].bytes,
+        receivedMessages: stats.received[kind].messages,
+        receivedBytes: stats.received[kind].bytes,
+      })),
+    );
+  }
+
+  /** What derives from the events: read again only when some arrived, each view folding in just those. */
+  #refreshEvents(): void {
+    const store = this.#driver.node.store;
+    if (store.arrivalCount === this.#seenArrivals) return;
+    this.#seenArrivals = store.arrivalCount;
+    this.digest = store.digest();
+    this.eventCount = store.size;
+    this.notUnderstood = sameOr(this.notUnderstood, notUnderstood(store.kindCounts(), this.protocol));
+    if (this.#chat?.update()) this.messages = this.#chat.messages;
+    this.chatTotal = this.#chat?.total ?? 0;
+    if (this.#board?.update()) this.board = this.#board.board;
   }
 }
