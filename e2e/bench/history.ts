@@ -5,12 +5,13 @@
  * - main-thread time per incoming event: the page's top-level task time between one incoming event
  *   and the next (p50/p95 over the arrivals), from a Chromium trace;
  * - the animation frames (the session's refresh and what Svelte renders after it): p50/p95 duration;
- * - with `--profile`, a CPU profile of the held-history round (top functions by self time).
+ * - with `--profile`, one more round of each, CPU-profiled instead of traced: the busy time and the top
+ *   functions by self time (the client's bundle is minified, so names are its own).
  * The history is generated and signed in Node, then handed to the page through
  * `window.peerlab.debug.restore` (or, on builds without that hook, through the page's IndexedDB and a
  * reload); the Node peer holds the same history, so no catch-up traffic blurs the measurement.
  *
- *   npm run bench:history [-- --events 50000 --incoming 200 --rate 20 --rounds 2 --profile --json FILE]
+ *   npm run bench:history [-- --events 50000 --incoming 150 --rate 10 --rounds 2 --profile --json FILE]
  *
  * A benchmark, not a test: timings on this shared machine are noisy, so compare within one run (ratios).
  */
@@ -29,8 +30,8 @@ import { ServerProcess } from '../server.ts';
 const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '50000' },
-    incoming: { type: 'string', default: '200' },
-    rate: { type: 'string', default: '20' },
+    incoming: { type: 'string', default: '150' },
+    rate: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     profile: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -80,15 +81,18 @@ interface PageWindow {
 /** Hands the history to the page: the debug hook where the build has it, else IndexedDB and a reload. */
 async function seed(page: Page, room: string, events: readonly SignedEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const hooked = await page.evaluate((batch) => {
+  // As one JSON string: Playwright's serialiser takes minutes over 50,000 objects, a string goes at once.
+  const text = JSON.stringify(events);
+  const hooked = await page.evaluate((json) => {
     const restore = (window as unknown as PageWindow).peerlab?.debug.restore;
     if (!restore) return false;
-    restore(batch);
+    restore(JSON.parse(json) as SignedEvent[]);
     return true;
-  }, events);
+  }, text);
   if (hooked) return;
   await page.evaluate(
-    async ({ room, batch }) => {
+    async ({ room, json }) => {
+      const batch = JSON.parse(json) as SignedEvent[];
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const open = indexedDB.open('peerlab', 1);
         open.onupgradeneeded = () => open.result.createObjectStore('events');
@@ -102,7 +106,7 @@ async function seed(page: Page, room: string, events: readonly SignedEvent[]): P
         tx.onerror = () => reject(tx.error);
       });
     },
-    { room, batch: events },
+    { room, json: text },
   );
   await page.reload();
 }
@@ -135,12 +139,17 @@ function summary(samples: readonly number[]): { n: number; p50: number; p95: num
  * From a trace: the page main thread's top-level task time in each interval between two incoming events
  * (marked in the page), and the durations of its animation frames, in ms.
  */
-function analyse(trace: { traceEvents: TraceEvent[] }): { perEvent: number[]; frames: number[]; tasks: number[] } {
+function analyse(trace: { traceEvents: TraceEvent[] }): { perEvent: number[]; frames: number[]; tasks: number[]; breakdown: Record<string, number> } {
   const marks = trace.traceEvents.filter((event) => event.name === 'peerlab-events-in' && (event.ph === 'R' || event.ph === 'I' || event.ph === 'n' || event.ph === 'b'));
-  if (marks.length < 2) return { perEvent: [], frames: [], tasks: [] };
+  if (marks.length < 2) return { perEvent: [], frames: [], tasks: [], breakdown: {} };
   const { pid, tid } = marks[0]!;
   const onMain = trace.traceEvents.filter((event) => event.pid === pid && event.tid === tid && event.ph === 'X' && event.dur !== undefined);
-  const tasks = onMain.filter((event) => event.name === 'RunTask' || event.name === 'ThreadControllerImpl::RunTask');
+  // Each task once: the timeline's RunTask (the toplevel category names the same task again), outermost only.
+  const tasks: TraceEvent[] = [];
+  for (const task of onMain.filter((event) => event.name === 'RunTask').sort((a, b) => a.ts - b.ts)) {
+    const last = tasks.at(-1);
+    if (!last || task.ts >= last.ts + last.dur!) tasks.push(task);
+  }
   const frames = onMain.filter((event) => event.name === 'FireAnimationFrame').map((event) => event.dur! / 1000);
   const times = marks.map((mark) => mark.ts).sort((a, b) => a - b);
   const perEvent = times.slice(0, -1).map(() => 0);
@@ -150,8 +159,14 @@ function analyse(trace: { traceEvents: TraceEvent[] }): { perEvent: number[]; fr
     if (task.ts < times[0]! || i >= times.length - 1) continue;
     perEvent[i]! += task.dur! / 1000;
   }
-  return { perEvent, frames, tasks: tasks.filter((task) => task.ts >= times[0]! && task.ts <= times.at(-1)!).map((task) => task.dur! / 1000) };
+  const within = (event: TraceEvent) => event.ts >= times[0]! && event.ts <= times.at(-1)!;
+  const breakdown: Record<string, number> = {};
+  for (const event of onMain.filter(within)) if (BREAKDOWN.includes(event.name)) breakdown[event.name] = Math.round((breakdown[event.name] ?? 0) + event.dur! / 1000);
+  return { perEvent, frames, tasks: tasks.filter(within).map((task) => task.dur! / 1000), breakdown };
 }
+
+/** Main-thread work by kind, summed over the arrivals (nested kinds overlap: script inside frames, say). */
+const BREAKDOWN = ['FunctionCall', 'FireAnimationFrame', 'EventDispatch', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'MajorGC', 'MinorGC', 'V8.GC_MC_BACKGROUND_MARKING'];
 
 interface CpuProfile {
   readonly nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
@@ -159,29 +174,19 @@ interface CpuProfile {
   readonly timeDeltas: number[];
 }
 
-/** The profile's top functions by self time, and the inclusive time of a few named ones, in ms. */
-function profileSummary(profile: CpuProfile, named: readonly string[]): { self: [string, number][]; inclusive: Record<string, number> } {
+/** The profile's busy time (all but idle) and its top functions by self time, in ms. */
+function profileSummary(profile: CpuProfile): { busyMs: number; self: [string, number][] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<string, number>();
-  const inclusive = new Map<string, number>(named.map((name) => [name, 0]));
   profile.samples.forEach((id, i) => {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     const node = byId.get(id)!;
     const label = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop() ?? ''}:${node.callFrame.lineNumber}`;
     self.set(label, (self.get(label) ?? 0) + ms);
-    const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const name = byId.get(at)!.callFrame.functionName;
-      if (inclusive.has(name) && !seen.has(name)) {
-        seen.add(name);
-        inclusive.set(name, inclusive.get(name)! + ms);
-      }
-    }
   });
-  const top = [...self].filter(([label]) => !label.startsWith('(idle)') && !label.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, 15);
-  return { self: top.map(([label, ms]) => [label, Math.round(ms)]), inclusive: Object.fromEntries([...inclusive].map(([name, ms]) => [name, Math.round(ms)])) };
+  const busy = [...self].filter(([label]) => !label.startsWith('(idle)'));
+  const top = busy.sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return { busyMs: Math.round(busy.reduce((sum, [, ms]) => sum + ms, 0)), self: top.map(([label, ms]) => [label, Math.round(ms)]) };
 }
 
 interface RoundResult {
@@ -193,6 +198,8 @@ interface RoundResult {
   readonly perEventMs: ReturnType<typeof summary>;
   readonly frameMs: ReturnType<typeof summary>;
   readonly taskMs: ReturnType<typeof summary>;
+  /** Main-thread ms by trace event name over the arrivals. */
+  readonly breakdownMs: Record<string, number>;
   readonly profile?: ReturnType<typeof profileSummary>;
 }
 
@@ -243,7 +250,8 @@ async function round(browser: Browser, server: ServerProcess, held: number, even
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
-    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel'] });
+    // A trace or a profile, not both: the profiler's own overhead would land in the traced tasks.
+    if (!cdp) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'toplevel'] });
     let written = 0;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
@@ -255,9 +263,9 @@ async function round(browser: Browser, server: ServerProcess, held: number, even
       }, 1000 / RATE);
     });
     await page.waitForFunction((n) => Number(document.querySelector('[data-testid="event-count"]')?.textContent) >= n, base + INCOMING, { timeout: 120_000, polling: 100 });
-    const trace = JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] };
     const cpu = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile : undefined;
-    const { perEvent, frames, tasks } = analyse(trace);
+    const trace = cdp ? { traceEvents: [] } : (JSON.parse((await browser.stopTracing()).toString('utf8')) as { traceEvents: TraceEvent[] });
+    const { perEvent, frames, tasks, breakdown } = analyse(trace);
     return {
       held,
       seedMs,
@@ -265,7 +273,8 @@ async function round(browser: Browser, server: ServerProcess, held: number, even
       perEventMs: summary(perEvent),
       frameMs: summary(frames),
       taskMs: summary(tasks),
-      ...(cpu ? { profile: profileSummary(cpu, ['#refresh', 'handle', 'chatView', 'boardView', 'ledgerView', 'digest', 'notUnderstood', 'snapshot', 'ledger']) } : {}),
+      breakdownMs: breakdown,
+      ...(cpu ? { profile: profileSummary(cpu) } : {}),
     };
   } finally {
     sender.close();
@@ -287,14 +296,20 @@ async function main(): Promise<void> {
     return cached.get(key)!;
   };
   const results: RoundResult[] = [];
+  const profiles: { held: number; seedMs: number; linkMs: number; profile: ReturnType<typeof profileSummary> }[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const held of [0, HISTORY]) {
         progress(`round ${r + 1}: page holding ${held} events, ${INCOMING} incoming at ${RATE}/s`);
-        const result = await round(browser, server, held, make(held), values.profile && held > 0 && r === ROUNDS - 1);
+        const result = await round(browser, server, held, make(held), false);
         progress(`  per incoming event p50 ${result.perEventMs.p50} ms, p95 ${result.perEventMs.p95} ms; frames p50 ${result.frameMs.p50} ms, p95 ${result.frameMs.p95} ms`);
         results.push(result);
       }
+    }
+    for (const held of values.profile ? [0, HISTORY] : []) {
+      progress(`profile: page holding ${held} events`);
+      const { seedMs, linkMs, profile } = await round(browser, server, held, make(held), true);
+      profiles.push({ held, seedMs, linkMs, profile: profile! });
     }
   } finally {
     await browser.close();
@@ -309,6 +324,7 @@ async function main(): Promise<void> {
     ratePerSecond: RATE,
     rounds: ROUNDS,
     results,
+    profiles,
     p95Ratio: { perIncomingEvent: ratio('perEventMs'), frame: ratio('frameMs') },
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
