@@ -1,5 +1,6 @@
 /** One Peerlab peer view in a page, driven only through the automation contract's data-testids. */
 import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { CHAT_WINDOW } from '@peerlab/shared';
 import type { PeerSnapshot } from '../client/src/lib/session/peerDriver.ts';
 import type { ClassroomView } from '../client/src/lib/session/classroomView.ts';
 
@@ -69,8 +70,15 @@ export class PeerPage {
     return (await this.testId('identity').innerText()).trim();
   }
 
+  /** The chat messages shown: the newest CHAT_WINDOW of them. */
   async messages(): Promise<string[]> {
     return this.testId('chat-message').allInnerTexts();
+  }
+
+  /** Waits until the page holds `count` chat messages in all and shows the newest of them (at most CHAT_WINDOW). */
+  async expectChatCount(count: number, timeout?: number): Promise<void> {
+    await expect(this.testId('chat-total')).toHaveText(String(count), timeout === undefined ? {} : { timeout });
+    await expect(this.testId('chat-message')).toHaveCount(Math.min(count, CHAT_WINDOW));
   }
 
   /** Debug hook (`window.peerlab.debug`): keys of the peers this page holds an open direct channel with. */

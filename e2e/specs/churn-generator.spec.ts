@@ -73,7 +73,7 @@ test.describe('churn generator', () => {
     await expectConverged(peers, 1, 30_000);
     // Each page's own key signs only its chat (control events are signed by the room's admin key).
     const chats = written.reduce((sum, writer) => sum + writer.lastSeq, 0);
-    for (const peer of peers) await expect(peer.testId('chat-message')).toHaveCount(chats);
+    for (const peer of peers) await peer.expectChatCount(chats);
 
     // Each page that went away measured its catch-up after rejoining.
     for (const peer of peers) {

@@ -26,7 +26,7 @@ describe('the server’s service, stopped and restored by the admin', () => {
     expect(heldExceptAdmissions(room.net.nodes.get('p2')!)).toBe(before); // no peer-to-peer path in client-server
     setService(room, true);
     expect(room.net.runUntil(() => room.net.nodes.get('p1')!.pendingCount === 0 && room.converged() && heldExceptAdmissions(server) === before + 6, 10_000)).toBe(true);
-    const queued = [...server.store.events()].filter((s) => s.event.author === room.net.nodes.get('p1')!.id).sort((a, b) => server.orderOf(a.id)! - server.orderOf(b.id)!);
+    const queued = [...server.store.events()].filter((s) => s.event.author === room.net.nodes.get('p1')!.id).sort((a, b) => server.ackPositionOf(a.id)! - server.ackPositionOf(b.id)!);
     expect(queued.map((s) => s.event.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 

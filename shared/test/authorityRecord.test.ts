@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acksBySource, AuthorityRecord } from '../src/engine/authority.ts';
 import type { SignedEvent } from '../src/engine/event.ts';
-import type { StoredEvent } from '../src/engine/store.ts';
+import { EventStore, type StoredEvent } from '../src/engine/store.ts';
 
 const SERVER = 's'.repeat(64);
 
@@ -15,11 +15,11 @@ const transfer = (id: string, author: string, seq: number, lamport: number, amou
 describe('AuthorityRecord', () => {
   it('assigns consecutive positions once, and continues after restored ones', () => {
     const record = new AuthorityRecord();
-    record.restoreOrder('old', 7);
-    expect([record.assignOrder('a'), record.assignOrder('b'), record.assignOrder('a')]).toEqual([8, 9, 8]);
-    record.learnOrder('c', 3);
-    expect(record.orderOf('c')).toBe(3);
-    expect(record.orderOf('unknown')).toBeUndefined();
+    record.restoreAckPosition('old', 7);
+    expect([record.assignAckPosition('a'), record.assignAckPosition('b'), record.assignAckPosition('a')]).toEqual([8, 9, 8]);
+    record.learnAckPosition('c', 3);
+    expect(record.ackPositionOf('c')).toBe(3);
+    expect(record.ackPositionOf('unknown')).toBeUndefined();
   });
 
   it('judges each transfer once, in the order asked, refusing an overdraft', () => {
@@ -32,13 +32,15 @@ describe('AuthorityRecord', () => {
     expect(record.isStamped('t2')).toBe(true);
   });
 
-  it('orders the backlog by Lamport time, then author, then seq; skips stamped transfers', () => {
+  it("stamps the backlog in the store's merge order (Lamport time, then author, then seq); skips stamped transfers", () => {
     const record = new AuthorityRecord();
-    const events = [transfer('x', 'b', 1, 2, 1), transfer('y', 'a', 2, 2, 1), transfer('z', 'a', 1, 1, 1), stored('c', 'a', 3, 0, 'chat', {})];
-    expect(record.backlog(events).map((e) => e.id)).toEqual(['z', 'y', 'x']);
+    const store = new EventStore();
+    for (const { event, id } of [transfer('x', 'b', 1, 2, 1), transfer('y', 'a', 2, 2, 1), transfer('z', 'a', 1, 1, 1), stored('c', 'a', 3, 0, 'chat', {})]) store.add(event, id);
+    const transfers = store.inOrder('transfer');
+    expect(record.backlog(transfers).map((e) => e.id)).toEqual(['z', 'y', 'x']);
     record.note([stored('s1', SERVER, 1, 3, 'stamp', { transfer: 'y', ok: true })], SERVER);
-    expect(record.backlog(events).map((e) => e.id)).toEqual(['z', 'x']);
-    expect(record.unstampedOwn(events, 'a').map((e) => e.id)).toEqual(['z']);
+    expect(record.backlog(transfers).map((e) => e.id)).toEqual(['z', 'x']);
+    expect(record.unstampedOwn(transfers, 'a').map((e) => e.id)).toEqual(['z']);
   });
 
   it('notes only what the server signed', () => {

@@ -8,8 +8,11 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../src/', import.meta.url).pathname;
 const PURE_LAYERS = ['ports', 'engine', 'net', 'views', 'protocol', 'trace', 'attacks'];
-/** Layers each layer may not reach: the ports sit below the engine, and `net/` (which drives the engine) above it. */
-const FORBIDDEN_LAYERS: Readonly<Record<string, readonly string[]>> = { ports: ['engine', 'net', 'views', 'sim'], engine: ['net', 'sim'] };
+/**
+ * Layers each layer may not reach: the ports sit below the engine, and `net/` (which drives the engine)
+ * and `views/` (which read its store) above it.
+ */
+const FORBIDDEN_LAYERS: Readonly<Record<string, readonly string[]>> = { ports: ['engine', 'net', 'views', 'sim'], engine: ['net', 'sim', 'views'] };
 const ALLOWED_PACKAGES = new Set(['tweetnacl', 'zod', '@noble/hashes/sha2.js']);
 const FORBIDDEN_CALLS = [/\bDate\.now\(/, /\bMath\.random\(/, /\bsetTimeout\(/, /\bsetInterval\(/, /\bperformance\.now\(/, /\bwindow\./, /\bdocument\./, /\bprocess\./, /\bglobalThis\./];
 

@@ -82,7 +82,7 @@ export class RoomAuthority {
       this.#lastOrder = Math.max(this.#lastOrder, row.order);
     }
     // Restore before any client links up: the node must know the whole log and the mode first.
-    const outputs = this.node.handle({ type: 'restore', events: rows.map((row) => ({ event: row.event, order: row.order })) }, Date.now());
+    const outputs = this.node.handle({ type: 'restore', events: rows.map((row) => ({ event: row.event, ackPosition: row.order })) }, Date.now());
     for (const output of outputs) if (output.type === 'rejected') this.#onRejected(output.rejection, output.link);
     this.#mode = this.node.mode;
     ports.logger.debug({ room, events: rows.length, mode: this.node.mode }, 'room loaded');
@@ -145,7 +145,7 @@ export class RoomAuthority {
       if (output.type === 'mode') mode = output.mode;
       if (output.type !== 'accepted') continue;
       output.events.forEach((stored, i) => {
-        const order = output.orders?.[i];
+        const order = output.ackPositions?.[i];
         if (order === undefined) return;
         rows.push({ order, id: stored.id, event: stored.event, mode });
       });

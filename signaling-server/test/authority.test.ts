@@ -62,7 +62,7 @@ describe('rooms and the central authority', () => {
       expect(alice.node.pendingCount).toBe(1);
       await waitFor(() => checks.length > 0, 'alice acked');
       expect(checks).toEqual([true]);
-      expect(alice.node.orderOf(written)).toBeGreaterThan(0);
+      expect(alice.node.ackPositionOf(written)).toBeGreaterThan(0);
       await waitFor(() => bob.chatTexts().includes('hello class'), 'bob receives the chat');
     } finally {
       reader.close();
@@ -142,7 +142,7 @@ describe('rooms and the central authority', () => {
     // The restored order continues: a new write gets order 52.
     const next = carol.write('after restart');
     await waitFor(() => carol.node.pendingCount === 0, 'carol acked');
-    expect(carol.node.orderOf(next.id)).toBe(after.lastOrder + 1); // the order continues where it stopped
+    expect(carol.node.ackPositionOf(next.id)).toBe(after.lastOrder + 1); // the order continues where it stopped
   });
 
   it('a second connection with the same peer key replaces the first', async () => {
@@ -157,7 +157,7 @@ describe('rooms and the central authority', () => {
     second.switchMode('client-server');
     await waitForServerMode(server, 'twice', 'client-server');
     const written = second.write('still linked');
-    await waitFor(() => second.node.orderOf(written.id) !== undefined, 'second acked');
+    await waitFor(() => second.node.ackPositionOf(written.id) !== undefined, 'second acked');
   });
 
   it('handles a burst of 1,000 writes from one page without rate limiting', async () => {

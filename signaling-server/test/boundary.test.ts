@@ -196,7 +196,7 @@ describe('bad input is refused, counted, and survived', () => {
 
     // The connection still works for honest traffic.
     const written = alice.write('still here');
-    await waitFor(() => alice.node.orderOf(written.id) !== undefined, 'honest write acked');
+    await waitFor(() => alice.node.ackPositionOf(written.id) !== undefined, 'honest write acked');
   });
 
   it('refuses garbage on signal and relay without crashing', async () => {

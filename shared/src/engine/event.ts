@@ -126,8 +126,55 @@ export function sameContent(a: UnsignedEvent, b: UnsignedEvent): boolean {
   return a.v === b.v && a.room === b.room && a.lamport === b.lamport && a.kind === b.kind && canonicalJson(a.body) === canonicalJson(b.body);
 }
 
+/** Canonical texts of the events seen, by object: an event is never changed once built, so its text holds. */
+const canonicalTexts = new WeakMap<SignedEvent, string>();
+
+/**
+ * An event's canonical JSON, the text its id hashes: serialised once per event object, then reused for the
+ * decoder's size check, the id, the store's size and the batches the event travels in.
+ */
+export function eventText(event: SignedEvent): string {
+  let text = canonicalTexts.get(event);
+  if (text === undefined) {
+    text = hasEventFieldsOnly(event) ? canonicalEventFields(event) : canonicalJson(event);
+    canonicalTexts.set(event, text);
+  }
+  return text;
+}
+
 export function eventId(event: SignedEvent): string {
-  return shortHash(utf8(canonicalJson(event)));
+  return shortHash(utf8(eventText(event)));
+}
+
+/**
+ * The bytes an event's signature covers, the same as `signingBytes(event)`: cut from its canonical text
+ * (the signed fields are the event's fields without `sig`, in the same sorted order), so verifying an
+ * incoming event serialises it no second time.
+ */
+export function signedBytesOf(event: SignedEvent): Uint8Array {
+  if (!hasEventFieldsOnly(event)) return signingBytes(event);
+  const text = eventText(event);
+  const tail = `,"v":${canonicalJson(event.v)}}`;
+  const signature = `,"sig":${JSON.stringify(event.sig)}`;
+  if (!text.endsWith(signature + tail)) return signingBytes(event);
+  return utf8(text.slice(0, text.length - signature.length - tail.length) + tail);
+}
+
+const EVENT_FIELDS = 8;
+
+/** The eight fields of a signed event and nothing else (what the decoder lets through). */
+function hasEventFieldsOnly(event: SignedEvent): boolean {
+  return (
+    Object.keys(event).length === EVENT_FIELDS &&
+    event.v !== undefined && event.room !== undefined && event.author !== undefined && event.seq !== undefined &&
+    event.lamport !== undefined && event.kind !== undefined && event.body !== undefined && event.sig !== undefined
+  );
+}
+
+/** canonicalJson(event) for an event of exactly its eight fields: their keys written in sorted order. */
+function canonicalEventFields(event: SignedEvent): string {
+  const { author, body, kind, lamport, room, seq, sig, v } = event;
+  return `{"author":${canonicalJson(author)},"body":${canonicalJson(body)},"kind":${canonicalJson(kind)},"lamport":${canonicalJson(lamport)},"room":${canonicalJson(room)},"seq":${canonicalJson(seq)},"sig":${canonicalJson(sig)},"v":${canonicalJson(v)}}`;
 }
 
 /**
@@ -139,9 +186,12 @@ export function eventId(event: SignedEvent): string {
  */
 export type EventClass = 'control' | 'strict' | 'data';
 
+/** The kinds of the `control` class. */
+export const CONTROL_KINDS: readonly string[] = ['mode', 'service', 'partition', 'stamp', 'admit', 'faults', 'churn'];
+const CONTROL = new Set(CONTROL_KINDS);
+
 export function eventClass(kind: string): EventClass {
-  if (kind === 'mode' || kind === 'service' || kind === 'partition' || kind === 'stamp' || kind === 'admit') return 'control';
-  if (kind === 'faults' || kind === 'churn') return 'control';
+  if (CONTROL.has(kind)) return 'control';
   if (kind === 'transfer') return 'strict';
   return 'data';
 }

@@ -4,7 +4,7 @@
  * the wait for its signature check, which is asked for once, on first receipt (a `verify` output answered
  * by a `verified` input). Pure: the node emits the requests and admits the verified events.
  */
-import { eventId, isControlKind, sameContent, signingBytes, type Mode, type SignedEvent } from './event.ts';
+import { eventId, isControlKind, sameContent, signedBytesOf, type Mode, type SignedEvent } from './event.ts';
 import { checkAdminControl } from './controlState.ts';
 import { requiresAdmission } from './mode.ts';
 import { reject, type Rejection } from './rejections.ts';
@@ -55,7 +55,7 @@ export class PendingEvents {
   /** Holds the event until its answer; returns the request to emit. */
   add(id: string, event: SignedEvent, link: string): VerifyRequest {
     this.#pending.set(id, { event, link });
-    return { id, publicKey: event.author, message: signingBytes(event), signature: event.sig };
+    return { id, publicKey: event.author, message: signedBytesOf(event), signature: event.sig };
   }
 
   /** Removes and returns the event a verify result is about; undefined for a report's id or a stale answer. */

@@ -9,9 +9,8 @@
  * version's hello is either read or refused as `unsupported_version`, never as `schema`.
  */
 import { z } from 'zod';
-import { MAX_EVENT_BYTES, MODES, type SignedEvent } from './event.ts';
+import { eventText, MAX_EVENT_BYTES, MODES, type SignedEvent } from './event.ts';
 import { accept, reject, type Rejection, type Result } from './rejections.ts';
-import { canonicalJson } from './encoding.ts';
 import type { RouteMessage } from './signalRouter.ts';
 import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
 import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
@@ -152,7 +151,8 @@ export function decodeEvent(raw: unknown, local: ProtocolVersion = CURRENT_PROTO
     const body = bodySchema.safeParse(event.body);
     if (!body.success) return reject('schema', `${event.kind} body ${describe(body.error)}`);
   }
-  if (canonicalJson(event).length > MAX_EVENT_BYTES) return reject('oversized', `event over ${MAX_EVENT_BYTES} bytes`);
+  // The canonical text is kept with the event: its id, size and batches reuse it (eventText).
+  if (eventText(event).length > MAX_EVENT_BYTES) return reject('oversized', `event over ${MAX_EVENT_BYTES} bytes`);
   return accept(event);
 }
 

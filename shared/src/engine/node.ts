@@ -22,10 +22,11 @@
  * collaborator: nodeIo.ts (inputs, outputs, config), outbox.ts (batching of one call's outputs),
  * linkTable.ts (links, remotes' versions, bans and refused keys), eventIntake.ts (checks and pending
  * verification of incoming events), controlState.ts (mode, service, partition, faults, churn),
- * authority.ts (the server's order, stamps and admissions), gossip.ts (push targets, anti-entropy),
+ * authority.ts (the server's ack positions, stamps and admissions), ledger.ts (the ledger folded from
+ * the store), gossip.ts (push targets, anti-entropy),
  * reportGossip.ts (telemetry reports), overlay.ts (the mesh), signalRouter.ts (mesh-relayed signals).
  */
-import { eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
+import { CONTROL_KINDS, eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
 import { decodeEvent, decodeMessage, MAX_MESSAGE_BYTES, type Ack, type VersionVector, type WireMessage } from './messages.ts';
 import { carries, serverOrdersStrict, wantsDirectLinks, type LinkKind } from './mode.ts';
 import { Overlay } from './overlay.ts';
@@ -45,7 +46,7 @@ import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
-import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
+import { LedgerFold, type Ledger } from './ledger.ts';
 import { signsInline, type AnySigner, type Rng, type SignResult, type VerifyRequest } from '../ports/ports.ts';
 import { PendingSignatures, type WriteContent } from './pendingSignatures.ts';
 
@@ -64,8 +65,10 @@ export class PeerlabNode {
   readonly #links = new LinkTable();
   /** Received events awaiting their signature check. */
   readonly #verifying = new PendingEvents();
-  /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
+  /** The server's decisions: ack positions, stamps, admissions (and on the server, the balances it judges by). */
   readonly #authority = new AuthorityRecord();
+  /** The ledger, folded from the store's arrivals when read. */
+  readonly #ledger = new LedgerFold(this.store);
   readonly #pendingOwn = new Set<number>();
   /** Writes and reports awaiting their signature from the driver (an asynchronous signer only). */
   readonly #signing = new PendingSignatures();
@@ -196,7 +199,7 @@ export class PeerlabNode {
 
   /** The ledger as this node sees it; strict while the mode has the server order transfers. */
   ledger(): Ledger {
-    return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#control.mode) });
+    return this.#ledger.view({ server: this.#server, strict: serverOrdersStrict(this.#control.mode) });
   }
 
   /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary), or not even signed yet. */
@@ -209,8 +212,9 @@ export class PeerlabNode {
     return this.#lastSeq;
   }
 
-  orderOf(id: string): number | undefined {
-    return this.#authority.orderOf(id);
+  /** Where the server placed an event when it acknowledged it (the ack's `order` on the wire), once known. */
+  ackPositionOf(id: string): number | undefined {
+    return this.#authority.ackPositionOf(id);
   }
 
   links(): ReadonlyMap<string, LinkView> {
@@ -424,8 +428,8 @@ export class PeerlabNode {
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
         this.#duplicates++;
-        const order = this.#authority.orderOf(id);
-        if (this.role === 'server' && order !== undefined) acks.push({ author: event.author, seq: event.seq, order });
+        const position = this.#authority.ackPositionOf(id);
+        if (this.role === 'server' && position !== undefined) acks.push({ author: event.author, seq: event.seq, order: position });
         continue;
       }
       const invalid = checkBeforeSignature(event, room) ?? this.#checkRoute(linkId, event);
@@ -496,10 +500,10 @@ export class PeerlabNode {
 
   #afterAdmit(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, local: boolean): void {
     if (added.length === 0) return;
-    const orders = this.role === 'server' ? added.map((stored) => this.#authority.assignOrder(stored.id)) : undefined;
-    out.push(orders ? { type: 'accepted', events: added, local, orders } : { type: 'accepted', events: added, local });
+    const ackPositions = this.role === 'server' ? added.map((stored) => this.#authority.assignAckPosition(stored.id)) : undefined;
+    out.push(ackPositions ? { type: 'accepted', events: added, local, ackPositions } : { type: 'accepted', events: added, local });
     // The driver persists `accepted` before it sends anything, so an ack always follows durability.
-    if (orders) for (const [link, acks] of acksBySource(added, orders, sources)) this.#send(out, link, { t: 'ack', acks });
+    if (ackPositions) for (const [link, acks] of acksBySource(added, ackPositions, sources)) this.#send(out, link, { t: 'ack', acks });
     this.#push(out, added, sources);
     this.#refreshMode(out, added);
     this.#authority.note(added, this.#server);
@@ -523,14 +527,14 @@ export class PeerlabNode {
 
   /** Server, on becoming the orderer (switch to a strict mode): stamp what it holds unstamped, in merge order. */
   #stampBacklog(out: Outbox): void {
-    this.#stamp(out, this.#authority.backlog(this.store.events()));
+    this.#stamp(out, this.#authority.backlog(this.store.inOrder('transfer')));
   }
 
   /** Peer: over a link that carries strict operations but not all data (hybrid's server), re-offer own unstamped transfers. */
   #pushUnstamped(out: Outbox, linkId: string): void {
     const link = this.#links.get(linkId);
     if (this.role !== 'peer' || !link || this.#control.carriage(link.kind) !== 'strict') return;
-    out.events(linkId, this.#authority.unstampedOwn(this.store.events(), this.id));
+    out.events(linkId, this.#authority.unstampedOwn(this.store.inOrder('transfer'), this.id));
   }
 
   /**
@@ -540,7 +544,7 @@ export class PeerlabNode {
   #checkLocalTransfer(body: TransferBody): Rejection | undefined {
     if (body.from === body.to) return reject('schema', 'a transfer to the same account changes nothing', 'local');
     if (serverOrdersStrict(this.#control.mode)) return undefined;
-    const available = (this.ledger().balances.get(body.from) ?? INITIAL_BALANCE) + this.#unsignedFlow(body.from);
+    const available = this.#ledger.balance(body.from, { server: this.#server, strict: false }) + this.#unsignedFlow(body.from);
     if (body.amount > available) return reject('overdraft', `${body.from} holds ${available}, transfer ${body.amount}`, 'local');
     return undefined;
   }
@@ -548,7 +552,7 @@ export class PeerlabNode {
   #onAcks(acks: readonly Ack[]): void {
     for (const ack of acks) {
       const stored = this.store.canonicalAt(ack.author, ack.seq);
-      if (stored) this.#authority.learnOrder(stored.id, ack.order);
+      if (stored) this.#authority.learnAckPosition(stored.id, ack.order);
       if (ack.author === this.id) this.#pendingOwn.delete(ack.seq);
     }
   }
@@ -586,7 +590,8 @@ export class PeerlabNode {
       out.push({ type: 'rejected', rejection: { ...valid, fault: 'local' } });
       return;
     }
-    if (inline) this.#enterOwn(out, [event]);
+    // The decoded copy carries the canonical text the decoder built (eventText): its id reuses it.
+    if (inline) this.#enterOwn(out, [valid.value]);
     else out.push({ type: 'sign', requests: [this.#signing.write(unsigned, content, signingBytes)] });
   }
 
@@ -623,12 +628,12 @@ export class PeerlabNode {
     for (const report of settled.failedReports) out.push({ type: 'rejected', rejection: reject('bad_signature', `this page could not sign its report ${report.seq}`, 'local') });
   }
 
-  #restore(out: Outbox, events: readonly { event: SignedEvent; order?: number }[]): void {
+  #restore(out: Outbox, events: readonly { event: SignedEvent; ackPosition?: number }[]): void {
     const added: StoredEvent[] = [];
-    for (const { event, order } of events) {
+    for (const { event, ackPosition } of events) {
       const id = eventId(event);
       if (this.store.add(event, id).kind !== 'added') continue;
-      if (order !== undefined) this.#authority.restoreOrder(id, order);
+      if (ackPosition !== undefined) this.#authority.restoreAckPosition(id, ackPosition);
       if (event.author === this.id) this.#lastSeq = Math.max(this.#lastSeq, event.seq);
       added.push(this.store.get(id)!);
     }
@@ -651,7 +656,7 @@ export class PeerlabNode {
 
   /** Control events restored before the admin's or server's key was known take effect once it is. */
   #reviewControl(out: Outbox): void {
-    const control = [...this.store.events()].filter((stored) => isControlKind(stored.event.kind));
+    const control = CONTROL_KINDS.flatMap((kind) => this.store.inOrder(kind));
     this.#authority.note(control, this.#server);
     this.#refreshMode(out, control);
   }

@@ -91,7 +91,7 @@ export type Input =
   /** A WebRTC signal for `to`, to be carried over the mesh (when the server cannot carry it). */
   | { readonly type: 'routeSignal'; readonly to: string; readonly data: string }
   /** Events from this node's own durable storage: trusted, not re-verified. */
-  | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly order?: number }[] }
+  | { readonly type: 'restore'; readonly events: readonly { readonly event: SignedEvent; readonly ackPosition?: number }[] }
   /** This peer's own telemetry report (`peer` is this node's key): kept, signed and flooded where the mode carries data peer to peer. */
   | { readonly type: 'report'; readonly report: TelemetryReport }
   | { readonly type: 'tick' };
@@ -107,8 +107,11 @@ export type Output =
   | { readonly type: 'verify'; readonly requests: readonly VerifyRequest[] }
   /** Only with an asynchronous signer: bytes to sign (own writes, own reports, admin events), answered by `signed`. */
   | { readonly type: 'sign'; readonly requests: readonly SignRequest[] }
-  /** Events that just entered the state (to persist, then render). `orders` only on the server. */
-  | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
+  /**
+   * Events that just entered the state (to persist, then render). `ackPositions` (`ackPositions[i]` is
+   * `events[i]`'s place in the server's log, persisted as its `ord`) only on the server.
+   */
+  | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly ackPositions?: readonly number[] }
   | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }
   | { readonly type: 'mode'; readonly mode: Mode; readonly epoch: number }
   | { readonly type: 'service'; readonly running: boolean }

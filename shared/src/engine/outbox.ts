@@ -1,4 +1,5 @@
 /** The outputs of one `PeerlabNode.handle()` call, and how its messages become `send` outputs. */
+import { eventText } from './event.ts';
 import { encodeMessage, type WireMessage } from './messages.ts';
 import type { LinkKind } from './mode.ts';
 import type { Output } from './nodeIo.ts';
@@ -68,10 +69,15 @@ export class Outbox {
         continue;
       }
       const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
-      const data = encodeMessage(message);
+      const data = item.events ? encodeEvents(item.events) : encodeMessage(message);
       onSend(item.link, data);
       outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
     }
     return outputs;
   }
+}
+
+/** An `events` message from its events' canonical texts, kept since they arrived: nothing is serialised again. */
+function encodeEvents(events: readonly StoredEvent[]): string {
+  return `{"t":"events","events":[${events.map((stored) => eventText(stored.event)).join(',')}]}`;
 }

@@ -140,14 +140,15 @@ export interface NotUnderstood {
 
 export const NOTHING_NOT_UNDERSTOOD: NotUnderstood = { count: 0, kinds: [] };
 
-export function notUnderstood(events: Iterable<{ readonly event: { readonly kind: string } }>, version: ProtocolVersion): NotUnderstood {
+/** What of `kindCounts` (canonical events held by kind: `EventStore.kindCounts()`) `version` does not know. */
+export function notUnderstood(kindCounts: ReadonlyMap<string, number>, version: ProtocolVersion): NotUnderstood {
   const kinds = kindsOf(version);
   let count = 0;
-  const unknown = new Set<string>();
-  for (const { event } of events) {
-    if (kinds.has(event.kind)) continue;
-    count++;
-    unknown.add(event.kind);
+  const unknown: string[] = [];
+  for (const [kind, held] of kindCounts) {
+    if (held === 0 || kinds.has(kind)) continue;
+    count += held;
+    unknown.push(kind);
   }
-  return count === 0 ? NOTHING_NOT_UNDERSTOOD : { count, kinds: [...unknown].sort() };
+  return count === 0 ? NOTHING_NOT_UNDERSTOOD : { count, kinds: unknown.sort() };
 }

@@ -1,6 +1,9 @@
 /**
  * One browser peer as Svelte state: a `PeerDriver` (the engine plus its transports, framework-free) and
- * `$state.raw` fields refreshed from it at most once per animation frame. Components render the fields
+ * `$state.raw` fields refreshed from it at most once per animation frame, each from only what changed
+ * since the last refresh: the views fold in the events that arrived since (the store's arrivals), and a
+ * field whose value says what it said keeps its old one, so nothing that renders it redraws (the cost
+ * of a refresh follows what happened, not the room's history). Components render the fields
  * and call the public methods; they never see a socket. What is browser-specific is chosen here: the tab's
  * identity and sequence counter in sessionStorage, the room admin key in localStorage, simple-peer's
  * browser bundle over the page's RTCPeerConnection, and the page's crypto path (cryptoChoice.ts: WebCrypto's
@@ -8,9 +11,10 @@
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import {
+  BoardFold,
   boardView,
   cellKey,
-  chatView,
+  ChatWindow,
   CURRENT_PROTOCOL,
   engineRoomId,
   formatVersion,
@@ -37,7 +41,6 @@ import {
   type NotUnderstood,
   type NodeStats,
   type ProtocolVersion,
-  type StoredEvent,
   type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
@@ -50,6 +53,7 @@ import type { AttackPort } from '../attack/attacker.ts';
 import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
+import { sameItems, sameOr } from './unchanged.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -137,7 +141,10 @@ export class PeerSession {
   digest = $state.raw('');
   eventCount = $state.raw(0);
   pendingCount = $state.raw(0);
+  /** The newest chat messages (at most CHAT_WINDOW, so the page does not grow with history), oldest first. */
   messages = $state.raw<readonly ChatMessage[]>([]);
+  /** Chat messages held in all; those before `messages` are not shown. */
+  chatTotal = $state.raw(0);
   /** The shared pixel board (last writer wins). */
   board = $state.raw<Board>(boardView([]));
   /** Events held (and forwarded) whose kind this page's version does not know; the views leave them out. */
@@ -175,6 +182,11 @@ export class PeerSession {
   readonly cryptoWhy: string;
 
   readonly #driver: PeerDriver;
+  /** The views of the kinds this page's version knows, folded from the store's arrivals. */
+  readonly #chat: ChatWindow | undefined;
+  readonly #board: BoardFold | undefined;
+  /** The store's arrival count at the last refresh: what the event-derived fields reflect. */
+  #seenArrivals = -1;
   #refreshFrame: number | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #noticeId = 0;
@@ -245,6 +257,9 @@ export class PeerSession {
     this.protocolText = formatVersion(this.protocol);
     this.cryptoName = this.#driver.cryptoPath.name;
     this.cryptoWhy = this.#driver.cryptoPath.why;
+    // The views read only the kinds this page's version knows: an older page holds newer events unseen.
+    this.#chat = understands(this.protocol, 'chat') ? new ChatWindow(this.#driver.node.store) : undefined;
+    this.#board = understands(this.protocol, 'pixel') ? new BoardFold(this.#driver.node.store) : undefined;
     ready = true;
     for (const text of early) this.#notice(text);
     if (!this.webrtcSupported) this.#notice('WebRTC (RTCPeerConnection) is unavailable in this browser: no direct links, only the server.');
@@ -362,7 +377,7 @@ export class PeerSession {
     /** What this peer's defenses did (the attacks spec polls it). */
     defenses: (): Defenses => this.#defenses(),
     /** Events held as if from this browser's storage, trusted (the benchmark's history: `npm run bench:compare`). */
-    restore: (events: readonly SignedEvent[]): void => this.#driver.restoreEvents(events),
+    restore: (events: readonly SignedEvent[]): void => this.#driver.restore(events),
     /** Leaves the room as churn does (links and server closed, store kept), or returns (the benchmark's catch-up). */
     setAway: (away: boolean): void => this.#driver.setAway(away),
     /** Traffic by link kind since the session started, read now (not at the last refresh). */
@@ -415,8 +430,6 @@ export class PeerSession {
     const node = driver.node;
     this.mode = node.mode;
     this.epoch = node.epoch;
-    this.digest = node.store.digest();
-    this.eventCount = node.store.size;
     this.pendingCount = node.pendingCount;
     this.serviceRunning = node.serviceRunning;
     this.serverStatus = driver.serverStatus;
@@ -426,30 +439,40 @@ export class PeerSession {
     this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
     this.refusedCount = driver.refusedCount;
-    this.serverRefusals = { ...driver.serverRefusals };
-    this.ledger = node.ledger();
+    this.serverRefusals = sameOr(this.serverRefusals, { ...driver.serverRefusals });
+    this.ledger = node.ledger(); // the same object until a transfer or stamp changes it
     this.partitionGroups = node.partition;
-    this.classroom = driver.classroom();
-    // The views read only the kinds this page's version knows: an older page holds newer events unseen.
-    const events = [...node.store.events()];
-    const unknown = notUnderstood(events, this.protocol);
-    const understood: readonly StoredEvent[] = unknown.count === 0 ? events : events.filter((stored) => understands(this.protocol, stored.event.kind));
-    this.notUnderstood = unknown.count === this.notUnderstood.count && unknown.kinds.join() === this.notUnderstood.kinds.join() ? this.notUnderstood : unknown;
-    this.messages = chatView(understood);
-    this.board = boardView(understood);
+    this.classroom = sameOr(this.classroom, driver.classroom());
+    this.#refreshEvents();
     this.directCount = driver.directPeers().length;
-    this.members = driver.members();
-    this.defenses = this.#defenses();
+    this.members = sameOr(this.members, driver.members());
+    this.defenses = sameOr(this.defenses, this.#defenses());
     const stats = node.stats();
-    this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
+    this.rejections = sameOr(this.rejections, REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const));
     this.duplicates = stats.duplicates;
-    this.reports = node.reports();
-    this.traffic = (['server', 'direct', 'relay'] as const).map((kind) => ({
-      kind,
-      sentMessages: stats.sent[kind].messages,
-      sentBytes: stats.sent[kind].bytes,
-      receivedMessages: stats.received[kind].messages,
-      receivedBytes: stats.received[kind].bytes,
-    }));
+    this.reports = sameItems(this.reports, node.reports());
+    this.traffic = sameOr(
+      this.traffic,
+      (['server', 'direct', 'relay'] as const).map((kind) => ({
+        kind,
+        sentMessages: stats.sent[kind].messages,
+        sentBytes: stats.sent[kind].bytes,
+        receivedMessages: stats.received[kind].messages,
+        receivedBytes: stats.received[kind].bytes,
+      })),
+    );
+  }
+
+  /** What derives from the events: read again only when some arrived, each view folding in just those. */
+  #refreshEvents(): void {
+    const store = this.#driver.node.store;
+    if (store.arrivalCount === this.#seenArrivals) return;
+    this.#seenArrivals = store.arrivalCount;
+    this.digest = store.digest();
+    this.eventCount = store.size;
+    this.notUnderstood = sameOr(this.notUnderstood, notUnderstood(store.kindCounts(), this.protocol));
+    if (this.#chat?.update()) this.messages = this.#chat.messages;
+    this.chatTotal = this.#chat?.total ?? 0;
+    if (this.#board?.update()) this.board = this.#board.board;
   }
 }

@@ -359,8 +359,8 @@ export class PeerDriver {
 
   snapshot(): PeerSnapshot {
     const node = this.#node;
-    const authors: Record<string, number> = {};
-    for (const stored of node.store.events()) authors[stored.event.author] = (authors[stored.event.author] ?? 0) + 1;
+    // One count per author, kept by the store: polling this costs the room's size, not its history.
+    const authors = Object.fromEntries(node.store.authorCounts());
     return {
       peer: this.publicKey,
       name: this.name,
@@ -460,13 +460,14 @@ export class PeerDriver {
     return this.#classroom.view(this.#roster.names);
   }
 
+
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
   dropDirectLink(peer: string): boolean {
     return this.#links.breakLink(peer);
   }
 
   /** Benchmark hook: events taken as if from this host's own storage (trusted, not re-verified, not persisted). */
-  restoreEvents(events: readonly SignedEvent[]): void {
+  restore(events: readonly SignedEvent[]): void {
     if (this.#closed) return;
     this.#apply({ type: 'restore', events: events.map((event) => ({ event })) });
   }

@@ -57,7 +57,7 @@ export function buildReport({ node, name, observer, periodMs, seq, at }: ReportC
   }
   const vv = Object.fromEntries(Object.entries(node.store.versionVector()).slice(0, MAX_REPORT_AUTHORS));
   // A 1.0 node's report has no version fields (its neighbours read their absence as 1.0).
-  const version = hasFeature(node.protocol, 'versioned-report') ? { protocol: formatVersion(node.protocol), unknown: notUnderstood(node.store.events(), node.protocol).count } : {};
+  const version = hasFeature(node.protocol, 'versioned-report') ? { protocol: formatVersion(node.protocol), unknown: notUnderstood(node.store.kindCounts(), node.protocol).count } : {};
   return {
     peer: node.id,
     name,
