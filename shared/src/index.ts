@@ -10,6 +10,7 @@ export * from './engine/rejections.ts';
 export * from './engine/store.ts';
 export * from './engine/telemetry.ts';
 export * from './engine/reportSignature.ts';
+export * from './engine/reportCadence.ts';
 export * from './ports/ports.ts';
 export * from './ports/rng.ts';
 export * from './net/driveSync.ts';
