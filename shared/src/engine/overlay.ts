@@ -144,10 +144,13 @@ export class Overlay {
     return acceptsIncoming([...links.values()].filter((link) => link.kind === 'direct').length, this.#timings.degree);
   }
 
+  /**
+   * Heartbeats and suspicions are checked at every round (and on every input), not at each link's own
+   * deadline: an idle node wakes once a round instead of once per link. A ping is so at most a round late
+   * and a silent link suspected at most a round after suspectAfterMs, far below it still.
+   */
   nextWakeup(): number | undefined {
-    const detector = this.#detector.nextDeadline();
-    if (this.#nextRound === undefined) return detector;
-    return detector === undefined ? this.#nextRound : Math.min(detector, this.#nextRound);
+    return this.#nextRound ?? this.#detector.nextDeadline();
   }
 
   /** Heartbeats every call; connects, sheds and exchanges once per round, and only when the mode wants a mesh. */
