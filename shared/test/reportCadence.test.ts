@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEEPALIVE_MS, KEEPALIVE_REPORTS_PER_SECOND, keepaliveTicks, REPORT_INTERVAL_MS, ReportCadence, reportEvery, REPORTS_PER_PERIOD } from '../src/engine/reportCadence.ts';
+import { KEEPALIVE_MIN_MS, KEEPALIVE_REPORTS_PER_SECOND, keepaliveTicks, REPORT_INTERVAL_MS, ReportCadence, reportEvery, REPORTS_PER_PERIOD } from '../src/engine/reportCadence.ts';
 
 /** Which of `ticks` ticks (one a second from t = 1 s) report, given the state at each. */
 function reporting(cadence: ReportCadence, members: number, states: readonly string[]): number[] {
@@ -19,16 +19,17 @@ describe('the report cadence', () => {
   });
 
   it('reports at the first tick after what viewers read changed, and only a keepalive while it stays', () => {
-    const keepalive = keepaliveTicks(3);
-    expect(keepalive * REPORT_INTERVAL_MS).toBe(KEEPALIVE_MS);
+    const keepalive = keepaliveTicks(7);
+    expect(keepalive * REPORT_INTERVAL_MS).toBe(10_000); // a room of 8
+
     const states = Array.from({ length: 30 }, (_, i) => (i < 3 ? `s${i}` : i === 14 ? 'moved' : i > 14 ? 'moved' : 's2'));
     // Ticks 1-3 change; then silence until the keepalive; tick 15 changes (and restarts the keepalive).
-    expect(reporting(new ReportCadence(), 3, states)).toEqual([1, 2, 3, 3 + keepalive, 15, 15 + keepalive]);
+    expect(reporting(new ReportCadence(), 7, states)).toEqual([1, 2, 3, 3 + keepalive, 15, 15 + keepalive]);
   });
 
   it('stretches the keepalive with the room, so the idle room sends about the same reports a second', () => {
-    expect(keepaliveTicks(0)).toBe(KEEPALIVE_MS / REPORT_INTERVAL_MS);
-    for (const members of [15, 31, 63, 127]) {
+    expect(keepaliveTicks(0)).toBe(KEEPALIVE_MIN_MS / REPORT_INTERVAL_MS);
+    for (const members of [3, 7, 15, 31, 63, 127]) {
       const roomPerSecond = (members + 1) / ((keepaliveTicks(members) * REPORT_INTERVAL_MS) / 1000);
       expect(roomPerSecond).toBeLessThanOrEqual(KEEPALIVE_REPORTS_PER_SECOND);
       expect(roomPerSecond).toBeGreaterThan(KEEPALIVE_REPORTS_PER_SECOND * 0.9);

@@ -2,9 +2,9 @@
  * When a peer sends its telemetry report (telemetry.ts says what one holds). A viewer reads a peer's
  * state, links and counters from its newest report; so a peer reports at the next tick after any of that
  * changed, and otherwise only a keepalive now and then, which refreshes its traffic counters and tells
- * viewers it is still there. An idle room thus costs a few reports a minute per peer instead of one a
- * second, and the keepalive stretches with the room, so the room's idle reports stay near
- * KEEPALIVE_REPORTS_PER_SECOND whatever its size. Pure: the driver's timer calls `tick`.
+ * viewers it is still there. The keepalive stretches with the room (10 s in a room of 8), so the room's
+ * idle reports stay near KEEPALIVE_REPORTS_PER_SECOND whatever its size, instead of one per peer and
+ * second. Pure: the driver's timer calls `tick`.
  */
 
 /** Time between two ticks, the fastest a peer reports. Shorter shows changes sooner; each report costs the room a copy per peer. */
@@ -15,15 +15,14 @@ export const REPORT_INTERVAL_MS = 1000;
  */
 export const REPORTS_PER_PERIOD = 16;
 /**
- * Longest silence of a peer whose state does not change, in a small room. Longer costs an idle room less;
- * a viewer calls a peer stale after a few of these (it learns of a departure sooner from its neighbours).
- */
-export const KEEPALIVE_MS = 10_000;
-/**
- * Keepalive reports a second from the whole idle room: past KEEPALIVE_MS × this members, each peer's
- * keepalive stretches so the room's stays at this rate. Higher keeps big idle rooms' counters fresher.
+ * Keepalive reports a second from the whole idle room: each peer's keepalive is the room's size over
+ * this, so the idle room's report rate, and each peer's share of its gossip, stays the same whatever the
+ * room's size. Higher keeps idle counters fresher and costs every peer more; a viewer calls a peer stale
+ * after a few keepalives (it learns of a departure sooner, from the departed peer's neighbours).
  */
 export const KEEPALIVE_REPORTS_PER_SECOND = 0.8;
+/** Shortest keepalive, in a room of two or three: below it, a keepalive would cost more than it tells. */
+export const KEEPALIVE_MIN_MS = 2_000;
 
 /** Ticks between two reports of a peer in a room of `members` other members. */
 export function reportEvery(members: number): number {
@@ -33,7 +32,7 @@ export function reportEvery(members: number): number {
 /** The longest a peer in a room of `members` other members goes without reporting, in ticks. */
 export function keepaliveTicks(members: number): number {
   const roomMs = ((members + 1) / KEEPALIVE_REPORTS_PER_SECOND) * 1000;
-  return Math.ceil(Math.max(KEEPALIVE_MS, roomMs) / REPORT_INTERVAL_MS);
+  return Math.ceil(Math.max(KEEPALIVE_MIN_MS, roomMs) / REPORT_INTERVAL_MS);
 }
 
 /** The report of one tick: its period (the longest time until the next one) and sequence number. */
