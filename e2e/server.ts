@@ -31,6 +31,11 @@ export interface RoomInfo {
   accepted: Record<string, Record<string, number>>;
 }
 
+export interface ServerProcessOptions {
+  /** The checkout whose server (and built client) runs: this one unless a benchmark compares another. */
+  readonly root?: string;
+}
+
 export class ServerProcess {
   readonly dir = mkdtempSync(join(tmpdir(), 'peerlab-e2e-'));
   readonly dbPath = join(this.dir, 'peerlab.sqlite');
@@ -38,8 +43,12 @@ export class ServerProcess {
   #child: ChildProcess | undefined;
   readonly log: string[] = [];
 
-  /** `root`: the checkout whose server (and built client) to run; this one by default (a benchmark runs another's too). */
-  constructor(readonly root = REPO_ROOT) {}
+  constructor(readonly options: ServerProcessOptions = {}) {}
+
+  /** The running server's process id (a benchmark reads its CPU time). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -49,8 +58,9 @@ export class ServerProcess {
     if (this.port === 0) this.port = await freePort();
     // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a grandchild, which a
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, 'signaling-server/src/main.ts')], {
-      cwd: this.root,
+    const root = this.options.root ?? REPO_ROOT;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'signaling-server/src/main.ts')], {
+      cwd: root,
       env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

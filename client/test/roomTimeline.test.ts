@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TelemetryReport } from '@peerlab/shared';
-import { RoomTimeline, SERVER_NODE, STALE_MS, staleAfter } from '../src/lib/telemetry/roomTimeline.ts';
+import { DEPARTURE_GRACE_MS, RoomTimeline, SERVER_NODE, STALE_MS, staleAfter } from '../src/lib/telemetry/roomTimeline.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -58,5 +58,32 @@ describe('RoomTimeline', () => {
     timeline.ingest({ report: report(A, 1, { periodMs: 3000 }), receivedAt: 0 });
     expect(timeline.rows(5000)[0]?.stale).toBe(false);
     expect(timeline.rows(10_000)[0]?.stale).toBe(true);
+  });
+
+  it('spreads a keepalive\'s traffic over the seconds it covers, and keeps the totals exact', () => {
+    const timeline = new RoomTimeline(0);
+    timeline.ingest({ report: report(A, 1), receivedAt: 500 });
+    for (let at = 1000; at <= 9000; at += 1000) timeline.sample(at, 'p2p');
+    const traffic = { server: zero, direct: { ...zero, sentMessages: 10, sentBytes: 1000 }, relay: zero };
+    timeline.ingest({ report: report(A, 2, { traffic }), receivedAt: 9500 });
+    timeline.sample(10_000, 'p2p');
+    // Ten seconds of it: a tenth to each sample since the previous report, none piled into the last.
+    expect(timeline.samples.map((sample) => sample.directBytes)).toEqual(Array.from({ length: 10 }, () => 100));
+    expect(timeline.totals.directBytes).toBe(1000);
+  });
+
+  it('calls a peer gone once its neighbours\' newer reports drop their links to it, and not before the grace', () => {
+    const timeline = new RoomTimeline(0);
+    timeline.ingest({ report: report(A, 1, { periodMs: 10_000, links: [{ peer: B, kind: 'direct' }] }), receivedAt: 1000 });
+    timeline.ingest({ report: report(B, 1, { periodMs: 10_000, links: [{ peer: A, kind: 'direct' }] }), receivedAt: 1000 });
+    // B lost its link to A (A closed its page): B says so; A says nothing more.
+    timeline.ingest({ report: report(B, 2, { periodMs: 10_000, links: [] }), receivedAt: 5000 });
+    const stale = (now: number) => Object.fromEntries(timeline.rows(now).map((row) => [row.name, row.stale]));
+    expect(stale(5000 + DEPARTURE_GRACE_MS - 1)).toEqual({ Ada: false, Bob: false });
+    expect(stale(5000 + DEPARTURE_GRACE_MS)).toEqual({ Ada: true, Bob: false });
+    expect(timeline.graph(5000 + DEPARTURE_GRACE_MS).nodes.find((node) => node.id === A)?.stale).toBe(true);
+    // A link merely rewired: A reports its own change, and is fresh again.
+    timeline.ingest({ report: report(A, 2, { periodMs: 10_000, links: [] }), receivedAt: 8000 });
+    expect(stale(8100)).toEqual({ Ada: false, Bob: false });
   });
 });

@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ ...(executablePath ? { executablePath } : {}), args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`] });
   const after = new ServerProcess();
   await after.start();
-  const beforeServer = BEFORE ? new ServerProcess(prepareCheckout(BEFORE)) : undefined;
+  const beforeServer = BEFORE ? new ServerProcess({ root: prepareCheckout(BEFORE) }) : undefined;
   await beforeServer?.start();
   try {
     progress('chromium: rates');

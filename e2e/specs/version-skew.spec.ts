@@ -11,6 +11,10 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
 import { expectConverged, type PeerPage } from '../peer.ts';
 import { blockingAxeViolations } from '../pageChecks.ts';
+import { CURRENT_PROTOCOL, formatVersion } from '../../shared/src/index.ts';
+
+/** What the new pages speak: this build's newest version. */
+const CURRENT = formatVersion(CURRENT_PROTOCOL);
 
 function cell(peer: PeerPage, x: number, y: number) {
   return peer.page.locator(`[data-testid="board-cell"][data-x="${x}"][data-y="${y}"]`);
@@ -41,12 +45,12 @@ test.describe('version skew', () => {
     const cy = await room.open('Cy', 'cy');
     const pages = [ada, old, cy];
     for (const page of pages) await expect(page.testId('peer-count')).toHaveText('2');
-    await expect(ada.testId('protocol')).toHaveText('1.1');
+    await expect(ada.testId('protocol')).toHaveText(CURRENT);
     await expect(old.testId('protocol')).toHaveText('1.0');
     const oldKey = await keyOf(old);
     // The new pages list the old one with its version; the old page lists both new ones with theirs.
     for (const page of [ada, cy]) await expect(page.page.locator('[data-testid="member"]').filter({ hasText: 'Old' }).getByTestId('member-version')).toHaveAttribute('data-version', '1.0');
-    await expect(old.page.locator('[data-testid="member-version"][data-version="1.1"]')).toHaveCount(2);
+    await expect(old.page.locator(`[data-testid="member-version"][data-version="${CURRENT}"]`)).toHaveCount(2);
 
     // A new page paints: the other new page shows it; the old one holds it (same digest and count) unseen.
     await ada.testId('board-color').and(ada.page.locator('[value="green"]')).check();
@@ -61,14 +65,14 @@ test.describe('version skew', () => {
     await expect(ada.testId('not-understood-count')).toHaveCount(0);
     // Chat is 1.0: everyone reads the old page's message, and it reads theirs.
     await old.write('written on 1.0');
-    await cy.write('written on 1.1');
+    await cy.write(`written on ${CURRENT}`);
     for (const page of pages) {
       await expect(page.testId('chat-message').filter({ hasText: 'written on 1.0' })).toHaveCount(1);
-      await expect(page.testId('chat-message').filter({ hasText: 'written on 1.1' })).toHaveCount(1);
+      await expect(page.testId('chat-message').filter({ hasText: `written on ${CURRENT}` })).toHaveCount(1);
     }
     await expectConverged(pages, 3);
 
-    // The presenter (a 1.1 observer in the gossip) badges the old page's node, and only that one.
+    // The presenter (an observer of the newest version in the gossip) badges the old page's node, and only that one.
     const presenterContext = await browser.newContext();
     const presenter = await presenterContext.newPage();
     await openPresenter(server.url, room.name, presenter);
@@ -85,10 +89,10 @@ test.describe('version skew', () => {
     const next = await room.open('Next', 'next', { query: { protocol: '2.0' } });
     await expect(next.testId('protocol')).toHaveText('2.0');
     // One notice per pair of versions (the first link refused), not one per link; the member list has each.
-    await expect(notices(next).filter({ hasText: 'refused (unsupported_version): peer speaks protocol 1.1, this node 2.0: another major version' })).toHaveCount(1, { timeout: 20_000 });
-    await expect(notices(next).filter({ hasText: 'Server refused a message: unsupported_version (peer speaks protocol 2.0, this node 1.1' }).first()).toBeVisible();
+    await expect(notices(next).filter({ hasText: `refused (unsupported_version): peer speaks protocol ${CURRENT}, this node 2.0: another major version` })).toHaveCount(1, { timeout: 20_000 });
+    await expect(notices(next).filter({ hasText: `Server refused a message: unsupported_version (peer speaks protocol 2.0, this node ${CURRENT}` }).first()).toBeVisible();
     for (const page of [ada, cy]) {
-      await expect(notices(page).filter({ hasText: 'Link with Next refused (unsupported_version): peer speaks protocol 2.0, this node 1.1' })).toHaveCount(1, { timeout: 20_000 });
+      await expect(notices(page).filter({ hasText: `Link with Next refused (unsupported_version): peer speaks protocol 2.0, this node ${CURRENT}` })).toHaveCount(1, { timeout: 20_000 });
       const member = page.page.locator('[data-testid="member"]').filter({ hasText: 'Next' });
       await expect(member.getByTestId('member-version')).toHaveAttribute('data-version', '2.0');
       await expect(member).toHaveAttribute('data-reason', 'refused (another major version)');

@@ -14,6 +14,7 @@ export * from './engine/balances.ts';
 export * from './engine/ledger.ts';
 export * from './engine/telemetry.ts';
 export * from './engine/reportSignature.ts';
+export * from './engine/reportCadence.ts';
 export * from './ports/ports.ts';
 export * from './ports/rng.ts';
 export * from './net/driveSync.ts';

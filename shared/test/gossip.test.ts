@@ -42,4 +42,18 @@ describe('anti-entropy', () => {
     expect(clock.next).toBeUndefined();
     expect([clock.due(5), clock.next, clock.due(1004), clock.due(1005), clock.next]).toEqual([false, 1005, false, true, 2005]);
   });
+
+  it('backs off while nothing is new, up to its longest interval, and comes back at once on news', () => {
+    const clock = new AntiEntropyClock(1000, 8000);
+    const rounds: number[] = [];
+    for (let now = 0; now <= 40_000; now += 100) if (clock.due(now)) rounds.push(now);
+    expect(rounds).toEqual([1000, 3000, 7000, 15_000, 23_000, 31_000, 39_000]);
+    clock.quicken(40_000);
+    expect(clock.next).toBe(41_000);
+    expect(clock.due(41_000)).toBe(true);
+    expect(clock.next).toBe(43_000);
+    // News long before the next round is due pulls it in; news just before it changes nothing.
+    clock.quicken(42_500);
+    expect(clock.next).toBe(43_000);
+  });
 });

@@ -1,6 +1,6 @@
 /** Test fixtures: fast node:crypto signing and verification (tweetnacl stays the reference, tested apart). */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { fromHex, keyPairFromSeed, PeerlabNode, reportSigningBytes, seededRng, MemoryNetwork, toHex, type KeyPair, type LinkFaults, type Mode, type NodeComponents, type Signer, type TelemetryReport, type VerifyRequest } from '../src/index.ts';
+import { fromHex, hasFeature, keyPairFromSeed, PeerlabNode, reportSigningBytes, seededRng, MemoryNetwork, toHex, type KeyPair, type LinkFaults, type Mode, type NodeComponents, type Signer, type TelemetryReport, type VerifyRequest } from '../src/index.ts';
 
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
@@ -115,4 +115,28 @@ export function reportOf(label: string, seq: number, extra: Partial<TelemetryRep
 /** A report's wire message signed by `signer` for `room`; by default its origin's key (keyPairFor(name), as reportOf builds it). */
 export function reportMessage(report: TelemetryReport, signer = nodeSigner(keyPairFor(report.name)), room = 'lab'): string {
   return JSON.stringify({ t: 'report', report, sig: toHex(signer.sign(reportSigningBytes(room, report))) });
+}
+
+/** A node's own report as a peer builds it (its real links, version vector and counters; client/telemetryReport.ts). */
+export function reportFrom(node: PeerlabNode, name: string, seq: number, periodMs: number): TelemetryReport {
+  const stats = node.stats();
+  const totals = (kind: 'server' | 'direct' | 'relay') => ({ sentMessages: stats.sent[kind].messages, sentBytes: stats.sent[kind].bytes, receivedMessages: stats.received[kind].messages, receivedBytes: stats.received[kind].bytes });
+  const links = [...node.links().values()].flatMap((link) => (link.peer !== undefined && link.kind !== 'client' ? [{ peer: link.peer, kind: link.kind }] : []));
+  return {
+    peer: node.id,
+    name,
+    seq,
+    at: seq,
+    observer: false,
+    periodMs,
+    mode: node.mode,
+    digest: node.store.digest(),
+    events: node.store.size,
+    pending: node.pendingCount,
+    traffic: { server: totals('server'), direct: totals('direct'), relay: totals('relay') },
+    rejections: {},
+    links,
+    vv: node.store.versionVector(),
+    ...(hasFeature(node.protocol, 'versioned-report') ? { protocol: `${node.protocol.major}.${node.protocol.minor}`, unknown: 0 } : {}),
+  };
 }

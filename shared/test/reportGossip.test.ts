@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LinkTable } from '../src/engine/linkTable.ts';
-import { ReportGossip } from '../src/engine/reportGossip.ts';
+import { ReportGossip, type ReportPlan } from '../src/engine/reportGossip.ts';
 import { CURRENT_PROTOCOL } from '../src/engine/version.ts';
 import { keyPairFor, reportOf } from './helpers.ts';
 
 const OLD = { major: 1, minor: 0, features: [] };
+const SIG = 'ab'.repeat(64);
 
 function links(): LinkTable {
   const table = new LinkTable();
@@ -16,24 +17,32 @@ function links(): LinkTable {
   return table;
 }
 
+const OWN = { sig: undefined, link: undefined };
+const targets = (plan: ReportPlan | undefined): string[] => (plan ? [...plan.push, ...plan.announce] : []);
+
 describe('ReportGossip', () => {
-  it('floods a newer report to peer links that carry data, not back, not to its origin, and only once', () => {
+  it('sends a newer report to peer links that carry data, not back, not to its origin, and only once', () => {
     const gossip = new ReportGossip('lab');
     const report = reportOf('p', 1);
-    expect(gossip.flood(report, 'from', 0, links(), () => true)).toEqual(['old', 'new']);
-    expect(gossip.flood(report, undefined, 1, links(), () => true)).toEqual([]);
+    expect(targets(gossip.accept(report, { sig: SIG, link: 'from' }, 0, links(), () => true, new Map()))).toEqual(['old', 'new']);
+    expect(gossip.accept(report, OWN, 1, links(), () => true, new Map())).toBeUndefined();
     expect(gossip.all().map((held) => held.report.seq)).toEqual([1]);
   });
 
-  it('withholds a versioned report from a remote without the feature, and floods nothing where data does not cross', () => {
+  it('pushes a report to an older remote and announces it to one with report-announce', () => {
+    const plan = new ReportGossip('lab').accept(reportOf('p', 1), { sig: SIG, link: 'from' }, 0, links(), () => true, new Map());
+    expect(plan).toEqual({ push: ['old'], announce: ['new'] });
+  });
+
+  it('withholds a versioned report from a remote without the feature, and sends nothing where data does not cross', () => {
     const versioned = reportOf('p', 1, { protocol: '1.1', unknown: 0 });
-    expect(new ReportGossip('lab').flood(versioned, 'from', 0, links(), () => true)).toEqual(['new']);
-    expect(new ReportGossip('lab').flood(reportOf('p', 1), 'from', 0, links(), () => false)).toEqual([]);
+    expect(targets(new ReportGossip('lab').accept(versioned, { sig: SIG, link: 'from' }, 0, links(), () => true, new Map()))).toEqual(['new']);
+    expect(targets(new ReportGossip('lab').accept(reportOf('p', 1), { sig: SIG, link: 'from' }, 0, links(), () => false, new Map()))).toEqual([]);
   });
 
   it('asks to verify a report newer than the held one, once, and calls an older one stale', () => {
     const gossip = new ReportGossip('lab');
-    gossip.flood(reportOf('p', 2), undefined, 0, [], () => true);
+    gossip.accept(reportOf('p', 2), OWN, 0, [], () => true, new Map());
     expect(gossip.receive(reportOf('p', 1), 'sig', 'from').kind).toBe('stale');
     const added = gossip.receive(reportOf('p', 3), 'sig', 'from');
     expect(added.kind).toBe('verify');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   boardView,
   CURRENT_PROTOCOL,
+  formatVersion,
   decodeEvent,
   decodeMessage,
   encodeMessage,
@@ -49,7 +50,8 @@ const sent = (outputs: readonly Output[], t: string) => outputs.flatMap((o) => (
 
 describe('versions: the rule in one place', () => {
   it('knows what each minor of major 1 has, and reads URL versions', () => {
-    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report'] });
+    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report', 'report-announce'] });
+    expect(parseVersion('1.1')).toEqual({ major: 1, minor: 1, features: ['versioned-report'] });
     expect(V1_0).toEqual({ major: 1, minor: 0, features: [] });
     expect(understands(V1_0, 'chat')).toBe(true);
     expect(understands(V1_0, 'pixel')).toBe(false);
@@ -125,11 +127,13 @@ describe('negotiation: each link records what its remote speaks', () => {
     net.runFor(50);
     const neo = net.nodes.get('neo')!;
     const out = net.input('neo', { type: 'report', report: reportOf('neo', 1, { peer: neo.id, protocol: '1.1', unknown: 0 }) });
-    expect(sent(out, 'report').map((o) => o.link)).toEqual(['other']);
+    // Nothing to the 1.0 remote; the newer one hears of it and asks for it.
+    expect(sent(out, 'report')).toEqual([]);
+    expect(sent(out, 'rhave').map((o) => o.link)).toEqual(['other']);
     const old = net.nodes.get('old')!;
     net.input('old', { type: 'report', report: reportOf('old', 1, { peer: old.id }) });
     net.runFor(50);
-    expect(net.nodes.get('other')!.reports().map((held) => held.report.peer)).toContain(old.id);
+    expect(net.nodes.get('other')!.reports().map((held) => held.report.peer)).toEqual(expect.arrayContaining([old.id, neo.id]));
     expect(old.reports().map((held) => held.report.peer)).not.toContain(neo.id);
     expect(old.stats().rejections.schema).toBe(0);
   });
@@ -190,8 +194,8 @@ describe('another major: refused and counted on both ends', () => {
     net.runFor(REFUSED_LINK_GRACE_MS);
     for (const node of [neo, next]) expect(node.links().size).toBe(0);
     expect(net.connected('neo', 'next')).toBe(false);
-    expect(neo.incompatiblePeers()).toEqual([{ peer: next.id, until: expect.any(Number), detail: 'peer speaks protocol 2.0, this node 1.1: another major version' }]);
-    expect(next.incompatiblePeers()[0]!.detail).toBe('peer speaks protocol 1.1, this node 2.0: another major version');
+    expect(neo.incompatiblePeers()).toEqual([{ peer: next.id, until: expect.any(Number), detail: `peer speaks protocol 2.0, this node ${formatVersion(CURRENT_PROTOCOL)}: another major version` }]);
+    expect(next.incompatiblePeers()[0]!.detail).toBe(`peer speaks protocol ${formatVersion(CURRENT_PROTOCOL)}, this node 2.0: another major version`);
     expect(neo.acceptsDirectLink(next.id)).toBe(false);
     // The overlay does not offer it a link either while the refusal stands, and takes none from it.
     net.autoOverlay = true;

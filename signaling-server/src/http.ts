@@ -144,8 +144,11 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       // The central view of the room's reports; `since` (server clock, ms) returns only newer history.
       const since = Number(query.get('since') ?? 0);
       const view = deps.telemetry.view(telemetryMatch[1]!, Number.isFinite(since) ? since : 0, Date.now());
+      // `latestSince` (server clock, ms): only the newest reports received after it (a poll asks for what changed).
+      const latestSince = Number(query.get('latestSince') ?? 0);
+      const latest = Number.isFinite(latestSince) && latestSince > 0 ? view.latest.filter((held) => held.receivedAt > latestSince) : view.latest;
       // `history=0`: only each peer's newest report (a peer view's light poll).
-      return sendJson(res, 200, query.get('history') === '0' ? { ...view, history: [] } : view);
+      return sendJson(res, 200, { ...view, latest, history: query.get('history') === '0' ? [] : view.history });
     }
     if (pathname.startsWith('/api/')) {
       const match = /^\/api\/rooms\/([^/]+)$/.exec(pathname);

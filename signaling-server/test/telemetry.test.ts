@@ -70,4 +70,20 @@ describe('central telemetry', () => {
     expect(metricValue(metrics, 'peerlab_rejections_total', { reason: 'forged_report' })).toBe(1);
     expect(await telemetry('nobody')).toMatchObject({ latest: [], history: [] });
   });
+
+  it('answers a poll with `latestSince` with only the newest reports received after it', async () => {
+    const alice = await TestPeer.joined(server, 'obs3', 'alice');
+    const bob = await TestPeer.joined(server, 'obs3', 'bob');
+    cleanups.push(() => alice.close(), () => bob.close());
+    alice.socket.emit('report', report(alice.keys.publicKey, 1));
+    await waitFor(async () => (await telemetry('obs3')).latest.length === 1, 'alice stored');
+    const first = await telemetry('obs3');
+    bob.socket.emit('report', report(bob.keys.publicKey, 1));
+    await waitFor(async () => (await telemetry('obs3')).latest.length === 2, 'bob stored');
+    const since = first.latest[0]!.receivedAt;
+    const changed = (await getJson<RoomTelemetry>(server, `/api/rooms/obs3/telemetry?history=0&latestSince=${since}`)).body;
+    expect(changed.latest.map((held) => held.report.peer)).toEqual([bob.keys.publicKey]);
+    // Without it, every peer's newest, as before.
+    expect((await telemetry('obs3')).latest).toHaveLength(2);
+  });
 });

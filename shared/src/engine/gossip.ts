@@ -51,13 +51,22 @@ export function antiEntropyPartner(rng: Rng, links: ReadonlyMap<string, LinkStat
   return shuffled(rng, partners)[0];
 }
 
-/** When anti-entropy rounds are due: every `intervalMs`, the first one interval after the clock starts. */
+/**
+ * When anti-entropy rounds are due. The first is one base interval after the clock starts. While the
+ * room agrees the rounds back off, each interval twice the previous up to `maxMs`; news (a new event, a
+ * summary that disagrees, a new link) brings the next round back to one base interval away, and the
+ * backoff starts over. So a quiet room exchanges a summary now and then, a busy one every interval.
+ */
 export class AntiEntropyClock {
-  readonly #intervalMs: number;
+  readonly #baseMs: number;
+  readonly #maxMs: number;
+  #intervalMs: number;
   #next: number | undefined;
 
-  constructor(intervalMs: number) {
-    this.#intervalMs = intervalMs;
+  constructor(baseMs: number, maxMs: number = baseMs) {
+    this.#baseMs = baseMs;
+    this.#maxMs = Math.max(baseMs, maxMs);
+    this.#intervalMs = baseMs;
   }
 
   /** The time of the next round, once started. */
@@ -65,11 +74,23 @@ export class AntiEntropyClock {
     return this.#next;
   }
 
-  /** Whether a round is due at `now` (then the next is scheduled); the first call starts the clock. */
+  /** The interval the next round was scheduled with. */
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** Whether a round is due at `now` (then the next is scheduled, further off); the first call starts the clock. */
   due(now: number): boolean {
-    if (this.#next === undefined) this.#next = now + this.#intervalMs;
+    if (this.#next === undefined) this.#next = now + this.#baseMs;
     if (now < this.#next) return false;
+    this.#intervalMs = Math.min(this.#intervalMs * 2, this.#maxMs);
     this.#next = now + this.#intervalMs;
     return true;
+  }
+
+  /** Something new: the next round within one base interval, and the backoff starts over. */
+  quicken(now: number): void {
+    this.#intervalMs = this.#baseMs;
+    if (this.#next !== undefined) this.#next = Math.min(this.#next, now + this.#baseMs);
   }
 }

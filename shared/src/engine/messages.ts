@@ -14,7 +14,7 @@ import { accept, reject, type Rejection, type Result } from './rejections.ts';
 import type { RouteMessage } from './signalRouter.ts';
 import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
 import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
-import { isVersionedReport, telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
+import { isVersionedReport, MAX_REPORT_ORIGINS, telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
 import { CURRENT_PROTOCOL, formatVersion, hasFeature, incompatible, understands, type ProtocolVersion } from './version.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
@@ -47,13 +47,25 @@ export type WireMessage =
    * A telemetry report, flooded peer to peer (dedup by origin and seq) where the mode carries data.
    * `sig`: the origin's signature of reportSigningBytes(room, report), lowercase hex.
    */
-  | { readonly t: 'report'; readonly report: TelemetryReport; readonly sig: string }
+  | { readonly t: 'report'; readonly report: TelemetryReport; readonly sig: string; readonly age?: number }
+  /**
+   * Since 1.2 (feature `report-announce`): the sender holds these reports (origin, seq); a neighbour that
+   * lacks one asks for it. `age` on a `report` (1.2 only): ms the sender had held it, so the receiver's
+   * receipt time stays close to the origin's report time.
+   */
+  | { readonly t: 'rhave'; readonly reports: readonly (readonly [string, number])[] }
+  /** Since 1.2: send me your newest report of each of these origins. */
+  | { readonly t: 'rwant'; readonly origins: readonly string[] }
   | RouteMessage;
 
 /** Largest WebRTC signal (SDP or ICE candidate, as JSON text) carried by the server or the mesh. */
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 /** Most members named in one peer-exchange message. */
 export const MAX_EXCHANGED_PEERS = 64;
+/** Most reports one `rhave` or `rwant` names: a report book holds no more origins (telemetry.ts). */
+export const MAX_ANNOUNCED_REPORTS = MAX_REPORT_ORIGINS;
+/** Largest `age` a report may claim to have been held (a forwarder holds one for milliseconds). */
+export const MAX_REPORT_AGE_MS = 60_000;
 
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/);
 const hexSig = z.string().regex(/^[0-9a-f]{128}$/);
@@ -125,7 +137,9 @@ const messageShape = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ping') }).strict(),
   z.object({ t: z.literal('peers'), peers: z.array(hexKey).max(MAX_EXCHANGED_PEERS) }).strict(),
   z.object({ t: z.literal('route'), id: z.string().min(1).max(40), from: hexKey, to: hexKey, ttl: z.number().int().min(0).max(16), data: z.string().max(MAX_SIGNAL_BYTES) }).strict(),
-  z.object({ t: z.literal('report'), report: telemetryReportSchema, sig: hexSig }).strict(),
+  z.object({ t: z.literal('report'), report: telemetryReportSchema, sig: hexSig, age: z.number().int().min(0).max(MAX_REPORT_AGE_MS).optional() }).strict(),
+  z.object({ t: z.literal('rhave'), reports: z.array(z.tuple([hexKey, z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)])).min(1).max(MAX_ANNOUNCED_REPORTS) }).strict(),
+  z.object({ t: z.literal('rwant'), origins: z.array(hexKey).min(1).max(MAX_ANNOUNCED_REPORTS) }).strict(),
   z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
 ]);
 
@@ -182,6 +196,9 @@ export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local:
   const message = shape.data;
   if (message.t === 'report' && !hasFeature(local, 'versioned-report') && isVersionedReport(message.report as TelemetryReport)) {
     return reject('schema', `report fields of a newer version, unknown to ${formatVersion(local)}`);
+  }
+  if ((message.t === 'rhave' || message.t === 'rwant' || (message.t === 'report' && message.age !== undefined)) && !hasFeature(local, 'report-announce')) {
+    return reject('schema', `${message.t === 'report' ? 'report age' : message.t}: a message form of a newer version, unknown to ${formatVersion(local)}`);
   }
   if (message.t !== 'events') return accept({ message: message as WireMessage, rejectedEvents: [] });
   const events: SignedEvent[] = [];

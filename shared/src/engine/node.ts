@@ -45,7 +45,7 @@ import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent,
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
-import { ReportGossip } from './reportGossip.ts';
+import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
 import { LedgerFold, type Ledger } from './ledger.ts';
 import { signsInline, type AnySigner, type Rng, type SignResult, type VerifyRequest } from '../ports/ports.ts';
 import { PendingSignatures, type WriteContent } from './pendingSignatures.ts';
@@ -106,8 +106,8 @@ export class PeerlabNode {
     this.#config = { ...DEFAULT_NODE_CONFIG, ...components.config };
     this.#overlay = this.role === 'peer' ? new Overlay(this.id, this.#rng, this.#config.overlay) : undefined;
     this.#router = new SignalRouter(this.id, this.#rng);
-    this.#antiEntropy = new AntiEntropyClock(this.#config.antiEntropyIntervalMs);
-    this.#reportGossip = new ReportGossip(this.room);
+    this.#antiEntropy = new AntiEntropyClock(this.#config.antiEntropyIntervalMs, this.#config.antiEntropyMaxIntervalMs);
+    this.#reportGossip = new ReportGossip(this.room, this.protocol);
   }
 
   /**
@@ -231,7 +231,7 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
+    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt(), this.#reportGossip.nextDeadline()].filter((time) => time !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
@@ -247,6 +247,7 @@ export class PeerlabNode {
         }
         this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind) });
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
+        this.#antiEntropy.quicken(now);
         this.#send(out, input.link, this.#hello(input.kind));
         this.#pushUnstamped(out, input.link);
         break;
@@ -264,6 +265,7 @@ export class PeerlabNode {
       case 'linkDown':
         this.#links.delete(input.link);
         this.#overlay?.linkDown(input.link);
+        this.#reportLinkDown(out, input.link);
         break;
       case 'message':
         this.#receive(out, input.link, input.data);
@@ -322,7 +324,7 @@ export class PeerlabNode {
       case 'report':
         // Signed with this node's key, so a report in another peer's name would fail everywhere.
         if (input.report.peer !== this.id) out.push({ type: 'rejected', rejection: reject('schema', 'a report names another peer than this node', 'local') });
-        else this.#floodReport(out, input.report, undefined, undefined);
+        else this.#floodReport(out, input.report, undefined, undefined, 0);
         break;
       case 'tick':
         break;
@@ -377,6 +379,7 @@ export class PeerlabNode {
         link.remote = remoteVersion(message);
         if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
+        this.#announceHeld(out, linkId, link);
         break;
       case 'vv':
         this.#onSummary(out, linkId, link, message.vv, message.reply);
@@ -394,7 +397,16 @@ export class PeerlabNode {
         break;
       case 'report':
         // Gossip only: a report over the server link is not this protocol's (the server collects over the socket).
-        if (isPeerLink(link.kind)) this.#onReport(out, linkId, message.report, message.sig);
+        if (isPeerLink(link.kind)) this.#onReport(out, linkId, message.report, message.sig, message.age ?? 0);
+        break;
+      case 'rhave':
+        if (this.#gossipsReports(link)) this.#ask(out, new Map([[linkId, this.#reportGossip.announced(linkId, message.reports, this.id, this.#now)]]));
+        break;
+      case 'rwant':
+        if (this.#gossipsReports(link)) {
+          const withAge = this.#reportGossip.announcesTo(link.remote);
+          for (const { report, sig, age } of this.#reportGossip.asked(linkId, message.origins, link.remote, this.#now)) this.#send(out, linkId, withAge ? { t: 'report', report, sig, age } : { t: 'report', report, sig });
+        }
         break;
       case 'route':
         if (link.kind !== 'direct') break;
@@ -415,6 +427,8 @@ export class PeerlabNode {
     const include = this.#authorFilter(link.kind);
     const missing = this.store.missingFrom(vv, include);
     if (missing.length > 0) out.events(linkId, missing);
+    // Either side holding what the other lacks is news: rounds come quickly again until all agree.
+    if (missing.length > 0 || this.store.lacksSomethingIn(vv, include)) this.#antiEntropy.quicken(this.#now);
     if (reply) this.#sendSummary(out, linkId, false);
   }
 
@@ -460,8 +474,13 @@ export class PeerlabNode {
     for (const { id, ok } of results) {
       const report = this.#reportGossip.take(id);
       if (report) {
-        if (ok) this.#floodReport(out, report.report, report.sig, report.link);
-        else this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
+        if (ok) this.#floodReport(out, report.report, report.sig, report.link, report.age);
+        else {
+          this.#rejected(out, report.link, reject('bad_signature', `report ${report.report.seq} in the name of ${report.report.peer.slice(0, 8)}`));
+          const asks: Asks = new Map();
+          this.#reportGossip.failed(report.report.peer, report.link, this.#now, asks);
+          this.#ask(out, asks);
+        }
         continue;
       }
       const pending = this.#verifying.take(id);
@@ -500,6 +519,7 @@ export class PeerlabNode {
 
   #afterAdmit(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, local: boolean): void {
     if (added.length === 0) return;
+    this.#antiEntropy.quicken(this.#now);
     const ackPositions = this.role === 'server' ? added.map((stored) => this.#authority.assignAckPosition(stored.id)) : undefined;
     out.push(ackPositions ? { type: 'accepted', events: added, local, ackPositions } : { type: 'accepted', events: added, local });
     // The driver persists `accepted` before it sends anything, so an ack always follows durability.
@@ -624,7 +644,7 @@ export class PeerlabNode {
     }
     if (settled.resign.length > 0) out.push({ type: 'sign', requests: settled.resign });
     this.#enterOwn(out, settled.events);
-    for (const { report, targets, sig } of settled.reports) this.#sendReport(out, report, sig, targets);
+    for (const { report, plan, sig } of settled.reports) this.#sendReport(out, report, sig, plan);
     for (const report of settled.failedReports) out.push({ type: 'rejected', rejection: reject('bad_signature', `this page could not sign its report ${report.seq}`, 'local') });
   }
 
@@ -679,34 +699,65 @@ export class PeerlabNode {
   // ---- telemetry reports ----
 
   /** A gossiped report is verified before it is kept or forwarded (dedup first: reportGossip.ts). */
-  #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string): void {
-    const added = this.#reportGossip.receive(report, sig, linkId);
+  #onReport(out: Outbox, linkId: string, report: TelemetryReport, sig: string, age: number): void {
+    const added = this.#reportGossip.receive(report, sig, linkId, age);
     if (added.kind === 'full') this.#rejected(out, linkId, reject('rate_limited', 'too many reports awaiting verification'));
     else if (added.kind === 'verify') out.push({ type: 'verify', requests: [added.request] });
   }
 
   /**
-   * Flooding with dedup: a report newer than the held one for its origin goes once to each peer link the
-   * mode lets data cross (reportGossip.ts). `sig` undefined: this node's own report, signed here only if
-   * some link carries it.
+   * A report newer than the held one for its origin is kept and goes once over each peer link the mode
+   * lets data cross: announced to a remote that asks for what it lacks, pushed whole to an older one
+   * (reportGossip.ts). `sig` undefined: this node's own report, signed here only if some link carries it.
    */
-  #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
-    const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#control.carriage(kind) === 'all');
-    if (targets.length === 0) return;
-    if (sig !== undefined) this.#sendReport(out, report, sig, targets);
-    else this.#signReport(out, report, targets);
+  #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined, age: number): void {
+    const asks: Asks = new Map();
+    const plan = this.#reportGossip.accept(report, { sig, link: source, age }, this.#now, this.#links, (kind) => this.#control.carriage(kind) === 'all', asks);
+    this.#ask(out, asks);
+    if (!plan || plan.push.length + plan.announce.length === 0) return;
+    if (sig !== undefined) this.#sendReport(out, report, sig, plan);
+    else this.#signReport(out, report, plan);
   }
 
   /** Own report: signed inline by a synchronous signer, else sent once the driver's signature is back. */
-  #signReport(out: Outbox, report: TelemetryReport, targets: readonly string[]): void {
+  #signReport(out: Outbox, report: TelemetryReport, plan: ReportPlan): void {
     const bytes = reportSigningBytes(this.room, report);
-    if (signsInline(this.#signer)) this.#sendReport(out, report, toHex(this.#signer.sign(bytes)), targets);
-    else out.push({ type: 'sign', requests: [this.#signing.report(this.id, bytes, report, targets)] });
+    if (signsInline(this.#signer)) this.#sendReport(out, report, toHex(this.#signer.sign(bytes)), plan);
+    else out.push({ type: 'sign', requests: [this.#signing.report(this.id, bytes, report, plan)] });
   }
 
-  /** To the links chosen when it was flooded that are still up (a signature may come back after a link went). */
-  #sendReport(out: Outbox, report: TelemetryReport, sig: string, targets: readonly string[]): void {
-    for (const linkId of targets) if (this.#links.get(linkId)) this.#send(out, linkId, { t: 'report', report, sig });
+  /** To the links chosen when it was accepted that are still up (a signature may come back after a link went). */
+  #sendReport(out: Outbox, report: TelemetryReport, signature: string, plan: ReportPlan): void {
+    this.#reportGossip.signed(report, signature);
+    for (const linkId of plan.push) {
+      if (!this.#links.get(linkId)) continue;
+      this.#send(out, linkId, { t: 'report', report, sig: signature });
+      this.#reportGossip.sent(linkId, report, this.#now);
+    }
+    for (const linkId of plan.announce) if (this.#links.get(linkId)) this.#send(out, linkId, { t: 'rhave', reports: [[report.peer, report.seq]] });
+  }
+
+  /** Whether reports travel over this link now: a peer link that carries all data. */
+  #gossipsReports(link: LinkState): boolean {
+    return isPeerLink(link.kind) && !link.refused && this.#control.carriage(link.kind) === 'all';
+  }
+
+  /** A new neighbour that reads announcements hears of every report held, so it sees the room at once. */
+  #announceHeld(out: Outbox, linkId: string, link: LinkState): void {
+    if (!this.#gossipsReports(link) || !this.#reportGossip.announcesTo(link.remote)) return;
+    const held = this.#reportGossip.heldFor(link.peer, this.#now);
+    if (held.length > 0) this.#send(out, linkId, { t: 'rhave', reports: held });
+  }
+
+  /** Asks neighbours for reports they announced (one `rwant` per link). */
+  #ask(out: Outbox, asks: Asks): void {
+    for (const [linkId, origins] of asks) if (origins.length > 0 && this.#links.has(linkId)) this.#send(out, linkId, { t: 'rwant', origins });
+  }
+
+  #reportLinkDown(out: Outbox, linkId: string): void {
+    const asks: Asks = new Map();
+    this.#reportGossip.linkDown(linkId, this.#now, asks);
+    this.#ask(out, asks);
   }
 
   // ---- flood defense ----
@@ -737,6 +788,7 @@ export class PeerlabNode {
   #dropLink(out: Outbox, linkId: string, reason: DropReason): void {
     this.#links.delete(linkId);
     this.#overlay?.linkDown(linkId);
+    this.#reportLinkDown(out, linkId);
     out.push({ type: 'drop', link: linkId, reason });
   }
 
@@ -794,6 +846,9 @@ export class PeerlabNode {
     if (this.role !== 'peer') return;
     this.#dropRefused(out, now);
     this.#runOverlay(out, now);
+    const asks: Asks = new Map();
+    this.#reportGossip.expire(now, asks);
+    this.#ask(out, asks);
     if (!this.#antiEntropy.due(now)) return;
     const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#control.carriage(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);

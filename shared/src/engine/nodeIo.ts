@@ -15,8 +15,13 @@ import { DEFAULT_FLOOD_CONFIG, type FloodConfig } from './floodGuard.ts';
 import type { AnySigner, Rng, SignRequest, SignResult, VerifyRequest } from '../ports/ports.ts';
 
 export interface NodeConfig {
-  /** Time between anti-entropy rounds. Shorter repairs gaps sooner; each round costs one summary per partner. */
+  /** Time between anti-entropy rounds while anything changes. Shorter repairs gaps sooner; each round costs one summary per partner. */
   readonly antiEntropyIntervalMs: number;
+  /**
+   * Longest time between rounds once the room agrees (rounds back off up to it, and return to the base
+   * interval on news). Longer costs an idle room less; a gap push missed in a silent room waits longer.
+   */
+  readonly antiEntropyMaxIntervalMs: number;
   /** Bytes of events per message; below the data channel limit so a batch never fails to send. */
   readonly maxBatchBytes: number;
   /** Direct links a new event is pushed to. Higher spreads faster and sends more duplicates. */
@@ -31,6 +36,7 @@ export interface NodeConfig {
 
 export const DEFAULT_NODE_CONFIG: NodeConfig = {
   antiEntropyIntervalMs: 1000,
+  antiEntropyMaxIntervalMs: 16_000,
   maxBatchBytes: MAX_MESSAGE_BYTES - 32 * 1024,
   pushFanout: 6,
   overlay: DEFAULT_OVERLAY_TIMINGS,

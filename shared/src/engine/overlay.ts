@@ -23,6 +23,12 @@ export interface OverlayTimings {
   readonly avoidAfterFailureMs: number;
   /** Members named in one peer-exchange message: enough to rebuild links, small enough to stay cheap. */
   readonly exchangeSize: number;
+  /**
+   * Longest time between two peer exchanges while the members a node knows stay the same (exchanges back
+   * off from one a round up to this, and return to one a round when a member comes or goes). Longer costs
+   * a settled room less; it must stay well below memberTtlMs, or members known only by exchange expire.
+   */
+  readonly exchangeMaxMs: number;
   /** Chance per round of opening one extra random link: heals partitions, costs occasional rewiring. */
   readonly exploreProbability: number;
 }
@@ -35,6 +41,7 @@ export const DEFAULT_OVERLAY_TIMINGS: OverlayTimings = {
   avoidAfterFailureMs: 15_000,
   memberTtlMs: 60_000,
   exchangeSize: 32,
+  exchangeMaxMs: 16_000,
   exploreProbability: 0.05,
 };
 
@@ -68,12 +75,18 @@ export class Overlay {
   /** member -> time until which it is not picked again (its last attempt failed). */
   readonly #avoid = new Map<string, number>();
   #nextRound: number | undefined;
+  /** Bumped whenever a member is added or forgotten: exchanges come quickly again after a change. */
+  #membersVersion = 0;
+  #exchangedVersion = -1;
+  #exchangeIntervalMs: number;
+  #nextExchange = -Infinity;
 
   constructor(self: string, rng: Rng, timings: OverlayTimings = DEFAULT_OVERLAY_TIMINGS) {
     this.#self = self;
     this.#rng = rng;
     this.#timings = timings;
     this.#detector = new FailureDetector(timings.failure);
+    this.#exchangeIntervalMs = timings.roundMs;
   }
 
   members(): string[] {
@@ -83,7 +96,11 @@ export class Overlay {
   /** The server's member list replaces the previous one; members heard of by exchange stay until they expire. */
   setRoster(peers: readonly string[], now: number): void {
     for (const [peer, expires] of this.#members) if (expires === Infinity) this.#members.set(peer, now + this.#timings.memberTtlMs);
-    for (const peer of peers) if (peer !== this.#self) this.#members.set(peer, Infinity);
+    for (const peer of peers) {
+      if (peer === this.#self) continue;
+      if (!this.#members.has(peer)) this.#membersVersion++;
+      this.#members.set(peer, Infinity);
+    }
   }
 
   learn(peers: readonly string[], now: number): void {
@@ -91,6 +108,7 @@ export class Overlay {
     for (const peer of peers) {
       if (peer === this.#self) continue;
       const known = this.#members.get(peer);
+      if (known === undefined) this.#membersVersion++;
       if (known === undefined || known < expires) this.#members.set(peer, known === Infinity ? Infinity : expires);
     }
   }
@@ -126,10 +144,13 @@ export class Overlay {
     return acceptsIncoming([...links.values()].filter((link) => link.kind === 'direct').length, this.#timings.degree);
   }
 
+  /**
+   * Heartbeats and suspicions are checked at every round (and on every input), not at each link's own
+   * deadline: an idle node wakes once a round instead of once per link. A ping is so at most a round late
+   * and a silent link suspected at most a round after suspectAfterMs, far below it still.
+   */
   nextWakeup(): number | undefined {
-    const detector = this.#detector.nextDeadline();
-    if (this.#nextRound === undefined) return detector;
-    return detector === undefined ? this.#nextRound : Math.min(detector, this.#nextRound);
+    return this.#nextRound ?? this.#detector.nextDeadline();
   }
 
   /** Heartbeats every call; connects, sheds and exchanges once per round, and only when the mode wants a mesh. */
@@ -153,7 +174,11 @@ export class Overlay {
     if (now < this.#nextRound) return drop.length + ping.length === 0 ? NO_ACTIONS : { connect: [], drop, ping };
     this.#nextRound = now + this.#timings.roundMs;
 
-    for (const [peer, expires] of this.#members) if (expires <= now) this.#members.delete(peer);
+    for (const [peer, expires] of this.#members) {
+      if (expires > now) continue;
+      this.#members.delete(peer);
+      this.#membersVersion++;
+    }
     for (const [peer, deadline] of this.#connecting) if (deadline <= now) this.#connecting.delete(peer);
     for (const [peer, until] of this.#avoid) if (until <= now) this.#avoid.delete(peer);
     const linkedPeers = new Map<string, string>();
@@ -171,9 +196,20 @@ export class Overlay {
       const link = linkedPeers.get(peer);
       if (link !== undefined) drop.push({ link, reason: 'shed' });
     }
+    const exchange = this.#exchange(now, linkedPeers, links);
+    return exchange ? { connect: plan.connect, drop, ping, exchange } : { connect: plan.connect, drop, ping };
+  }
+
+  /** Peer exchange with one random direct partner: every round after a change in members, less often as they stay. */
+  #exchange(now: number, linkedPeers: ReadonlyMap<string, string>, links: ReadonlyMap<string, OverlayLink>): OverlayActions['exchange'] {
+    if (this.#membersVersion !== this.#exchangedVersion) this.#exchangeIntervalMs = this.#timings.roundMs;
+    else if (now < this.#nextExchange) return undefined;
     const partners = [...linkedPeers.values()].filter((link) => links.get(link)?.kind === 'direct');
     const partner = shuffled(this.#rng, partners)[0];
-    const exchange = partner === undefined ? undefined : { link: partner, peers: shuffled(this.#rng, [this.#self, ...this.#members.keys()]).slice(0, this.#timings.exchangeSize) };
-    return exchange ? { connect: plan.connect, drop, ping, exchange } : { connect: plan.connect, drop, ping };
+    if (partner === undefined) return undefined;
+    this.#exchangedVersion = this.#membersVersion;
+    this.#nextExchange = now + this.#exchangeIntervalMs;
+    this.#exchangeIntervalMs = Math.min(this.#exchangeIntervalMs * 2, this.#timings.exchangeMaxMs);
+    return { link: partner, peers: shuffled(this.#rng, [this.#self, ...this.#members.keys()]).slice(0, this.#timings.exchangeSize) };
   }
 }

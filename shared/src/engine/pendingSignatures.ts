@@ -14,6 +14,7 @@
  * - a report is sent as soon as its signature is back (reports need no order among themselves).
  */
 import type { UnsignedEvent, SignedEvent } from './event.ts';
+import type { ReportPlan } from './reportGossip.ts';
 import type { TelemetryReport } from './telemetry.ts';
 import type { SignRequest, SignResult } from '../ports/ports.ts';
 
@@ -31,7 +32,7 @@ interface PendingWrite {
 
 interface PendingReportSignature {
   readonly report: TelemetryReport;
-  readonly targets: readonly string[];
+  readonly plan: ReportPlan;
 }
 
 /** What a batch of `signed` results released. */
@@ -42,7 +43,7 @@ export interface Settled {
   readonly failed: readonly UnsignedEvent[];
   /** Renumbered writes to sign again. */
   readonly resign: readonly SignRequest[];
-  readonly reports: readonly { readonly report: TelemetryReport; readonly targets: readonly string[]; readonly sig: string }[];
+  readonly reports: readonly { readonly report: TelemetryReport; readonly plan: ReportPlan; readonly sig: string }[];
   readonly failedReports: readonly TelemetryReport[];
 }
 
@@ -86,15 +87,15 @@ export class PendingSignatures {
     return request;
   }
 
-  report(publicKey: string, message: Uint8Array, report: TelemetryReport, targets: readonly string[]): SignRequest {
+  report(publicKey: string, message: Uint8Array, report: TelemetryReport, plan: ReportPlan): SignRequest {
     const request = this.#request(publicKey, message);
-    this.#reports.set(request.id, { report, targets });
+    this.#reports.set(request.id, { report, plan });
     return request;
   }
 
   /** Takes a batch of results. Unknown ids (a write renumbered since it was asked for) are ignored. */
   settle(results: readonly SignResult[]): Settled {
-    const reports: { report: TelemetryReport; targets: readonly string[]; sig: string }[] = [];
+    const reports: { report: TelemetryReport; plan: ReportPlan; sig: string }[] = [];
     const failedReports: TelemetryReport[] = [];
     for (const result of results) {
       const sig = result.ok && SIGNATURE_HEX.test(result.sig) ? result.sig : false;

@@ -45,6 +45,8 @@ export interface PendingReport {
   readonly sig: string;
   /** The link it arrived on: blamed if the signature is bad, skipped when it is forwarded. */
   readonly link: string;
+  /** ms the forwarder had held it (feature `report-announce`; 0 when not said). */
+  readonly age: number;
 }
 
 export type PendingAdd =
@@ -64,14 +66,14 @@ export class PendingReports {
     this.#max = max;
   }
 
-  add(report: TelemetryReport, sig: string, link: string): PendingAdd {
+  add(report: TelemetryReport, sig: string, link: string, age = 0): PendingAdd {
     const text = reportSigningText(this.#room, report);
     // Compared by content, not by (origin, seq) alone: a tampered copy that arrived first must not
     // shadow the genuine one behind it.
     for (const pending of this.#pending.values()) if (pending.sig === sig && pending.text === text) return { kind: 'duplicate' };
     if (this.#pending.size >= this.#max) return { kind: 'full' };
     const id = `${REPORT_REQUEST_PREFIX}${this.#nextId++}`;
-    this.#pending.set(id, { report, sig, link, text });
+    this.#pending.set(id, { report, sig, link, age, text });
     return { kind: 'verify', request: { id, publicKey: report.peer, message: utf8(text), signature: sig } };
   }
 
@@ -81,7 +83,7 @@ export class PendingReports {
     const pending = this.#pending.get(id);
     if (!pending) return undefined;
     this.#pending.delete(id);
-    return { report: pending.report, sig: pending.sig, link: pending.link };
+    return { report: pending.report, sig: pending.sig, link: pending.link, age: pending.age };
   }
 
   get size(): number {

@@ -29,6 +29,11 @@ import { reject, type Rejection } from './rejections.ts';
 export const FEATURES = [
   /** Telemetry reports with `protocol` and `unknown` (1.1). A 1.0 node refuses such a report as `schema`. */
   'versioned-report',
+  /**
+   * Lazy report gossip (1.2): a new report is announced (`rhave`: origin and seq) and sent only to a
+   * neighbour that asks for it (`rwant`), with the time it was held (`age`); an older remote gets it pushed.
+   */
+  'report-announce',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -50,6 +55,7 @@ interface MinorRelease {
 const MAJOR_1_RELEASES: readonly MinorRelease[] = [
   { minor: 0, kinds: ['chat', 'mode', 'service', 'admit', 'partition', 'faults', 'churn', 'transfer', 'stamp'], features: [] },
   { minor: 1, kinds: ['pixel'], features: ['versioned-report'] },
+  { minor: 2, kinds: [], features: ['report-announce'] },
 ];
 
 /** The newest minor of this build's major. */

@@ -16,17 +16,8 @@ import {
   type TelemetryReport,
 } from '@peerlab/shared';
 
-/**
- * How often a peer reports. One second keeps the dashboard's staleness readable to a tenth of the
- * period and its charts smooth, while a p2p room of N peers floods N reports a second, each crossing
- * every mesh link once: cheap for a classroom, and the cost shows in the direct traffic.
- */
-export const REPORT_INTERVAL_MS = 1000;
-/**
- * Members a room holds before its peers report less often (every ceil(N / this) periods), so the p2p
- * flood stays near this many reports a period; higher keeps big rooms fresher and costs N² messages.
- */
-export const REPORTS_PER_PERIOD = 16;
+/** The cadence's numbers (reportCadence.ts in the engine), for the client's readers. */
+export { REPORT_INTERVAL_MS, REPORTS_PER_PERIOD } from '@peerlab/shared';
 
 export interface ReportContext {
   readonly node: PeerlabNode;
@@ -35,6 +26,19 @@ export interface ReportContext {
   readonly periodMs: number;
   readonly seq: number;
   readonly at: number;
+}
+
+/**
+ * What viewers read of this peer, traffic counters aside, as one text that changes when any of it does:
+ * the cadence reports at the next tick after a change (a keepalive refreshes the counters). Cheap: the
+ * store's digest is cached, and the rest is a few numbers and the links.
+ */
+export function viewerState(node: PeerlabNode): string {
+  const { rejections } = node.stats();
+  const refused = REJECTION_REASONS.filter((reason) => rejections[reason] > 0).map((reason) => `${reason}:${rejections[reason]}`);
+  const links: string[] = [];
+  for (const link of node.links().values()) if (link.peer !== undefined && link.kind !== 'client') links.push(`${link.kind}:${link.peer}`);
+  return [node.mode, node.store.digest(), node.store.size, node.pendingCount, refused.join(','), links.join(',')].join('|');
 }
 
 export function buildReport({ node, name, observer, periodMs, seq, at }: ReportContext): TelemetryReport {

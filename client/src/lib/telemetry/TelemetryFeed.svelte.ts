@@ -45,8 +45,10 @@ export class TelemetryFeed {
   readonly #timeline = new RoomTimeline(Date.now());
   readonly #timer: ReturnType<typeof setInterval>;
   #ticks = 0;
-  /** Newest server receipt time ingested (server clock), for `?since=`. */
+  /** Newest server receipt time ingested (server clock), for `?since=` and `?latestSince=`. */
   #since = 0;
+  /** What the graph showed last: nodes and edges are handed on only when it changes (the graph relays out then). */
+  #graphKey = '';
   #fetching = false;
   readonly #options: FeedOptions;
   /** This page's own messages, one flow each, exactly as its trace recorded them. */
@@ -82,7 +84,8 @@ export class TelemetryFeed {
 
   #tick(): void {
     const now = Date.now();
-    this.source = this.#centralAvailable() ? 'central' : 'gossip';
+    const source = this.#centralAvailable() ? 'central' : 'gossip';
+    if (source !== this.source) this.source = source;
     // What gossip brought is always taken (the engine also holds this session's own report).
     for (const held of this.#session.reports) this.#timeline.ingest(held);
     if (this.source === 'central' && this.#ticks % this.#options.pollTicks === 0) void this.#fetchCentral();
@@ -94,19 +97,26 @@ export class TelemetryFeed {
     this.#ticks++;
     this.rows = this.#timeline.rows(now);
     const graph = this.#timeline.graph(now);
-    this.nodes = graph.nodes;
-    this.edges = graph.edges;
+    const graphKey = JSON.stringify(graph);
+    if (graphKey !== this.#graphKey) {
+      this.#graphKey = graphKey;
+      this.nodes = graph.nodes;
+      this.edges = graph.edges;
+    }
     const self = this.#session.publicKey;
     this.#ownFlows = this.#ownFlows.filter((flow) => now - flow.at < FLOW_LIFETIME_MS);
     const inferred = this.#timeline.flows(now).filter((flow) => flow.from !== self && flow.to !== self);
-    this.flows = [...inferred, ...this.#ownFlows];
+    const flows = [...inferred, ...this.#ownFlows];
+    // Nothing in flight, as before: the same empty list, so nothing downstream wakes.
+    if (flows.length > 0 || this.flows.length > 0) this.flows = flows;
   }
 
   async #fetchCentral(): Promise<void> {
     if (this.#fetching) return;
     this.#fetching = true;
     try {
-      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}${this.#options.history ? '' : '&history=0'}`, { cache: 'no-store' });
+      // Only what the server received since the last answer: an idle room's poll carries next to nothing.
+      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}&latestSince=${this.#since}${this.#options.history ? '' : '&history=0'}`, { cache: 'no-store' });
       if (!response.ok) return;
       const telemetry = (await response.json()) as RoomTelemetry;
       // Server receipt times onto this page's clock: one offset per answer (the request's latency, a few
@@ -117,7 +127,10 @@ export class TelemetryFeed {
         this.#timeline.ingest(toLocal(held));
         this.#since = Math.max(this.#since, held.receivedAt);
       }
-      for (const held of telemetry.latest) this.#timeline.ingest(toLocal(held));
+      for (const held of telemetry.latest) {
+        this.#timeline.ingest(toLocal(held));
+        this.#since = Math.max(this.#since, held.receivedAt);
+      }
     } catch {
       // Unreachable server: the next tick falls back to gossip when the session notices.
     } finally {

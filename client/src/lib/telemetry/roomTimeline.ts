@@ -21,6 +21,17 @@ export const STALE_PERIODS = 3;
 export function staleAfter(report: TelemetryReport): number {
   return Math.max(STALE_MS, STALE_PERIODS * report.periodMs + 500);
 }
+/**
+ * A peer whose newest report names a link that the other end's newer report no longer has, for this
+ * long, is gone (stale) without waiting out its period: a peer that lost a link reports at its next tick,
+ * so this covers a tick and the gossip, and a link merely rewired does not flicker stale.
+ */
+export const DEPARTURE_GRACE_MS = 2500;
+/**
+ * A report that comes more than this long after the previous one of its peer (a keepalive) has its
+ * traffic spread over the samples it covers, rather than piled into one second.
+ */
+const SPREAD_AFTER_MS = 2000;
 /** Seconds of history the charts keep (two minutes fit a projector and a lesson's switch or two). */
 export const WINDOW_SAMPLES = 120;
 /** Events first seen this soon after the timeline started are not timed (they predate the viewer). */
@@ -90,6 +101,11 @@ interface Counted {
   directMessages: number;
 }
 
+interface CountedReport extends Counted {
+  readonly seq: number;
+  readonly receivedAt: number;
+}
+
 interface AwaitingReach {
   readonly seq: number;
   readonly firstSeen: number;
@@ -109,7 +125,7 @@ function counted(report: TelemetryReport): Counted {
 
 export class RoomTimeline {
   readonly #latest = new Map<string, HeldReport>();
-  readonly #counted = new Map<string, Counted>();
+  readonly #counted = new Map<string, CountedReport>();
   readonly #awaiting = new Map<string, { maxSeen: number; entries: AwaitingReach[] }>();
   readonly #startedAt: number;
   #samples: Sample[] = [];
@@ -121,18 +137,19 @@ export class RoomTimeline {
     this.#startedAt = now;
   }
 
-  /** Takes a report received at `receivedAt` (viewer's clock); older or repeated seqs are ignored. */
-  ingest({ report, receivedAt }: HeldReport): void {
+  /** Takes a report received at `receivedAt` (viewer's clock); older or repeated seqs are ignored. True when taken. */
+  ingest({ report, receivedAt }: HeldReport): boolean {
     const previous = this.#latest.get(report.peer);
-    if (previous && previous.report.seq >= report.seq) return;
+    if (previous && previous.report.seq >= report.seq) return false;
     this.#latest.set(report.peer, { report, receivedAt });
     this.#noteReach(report, receivedAt);
     if (previous) this.#noteFlows(previous.report, report, receivedAt);
+    return true;
   }
 
   rows(now: number): PeerRow[] {
     return [...this.#latest.values()]
-      .map(({ report, receivedAt }) => ({ peer: report.peer, name: report.name, observer: report.observer, ageMs: Math.max(0, now - receivedAt), stale: now - receivedAt > staleAfter(report), report }))
+      .map(({ report, receivedAt }) => ({ peer: report.peer, name: report.name, observer: report.observer, ageMs: Math.max(0, now - receivedAt), stale: now - receivedAt > staleAfter(report) || this.#departed(report, receivedAt, now), report }))
       .sort((a, b) => Number(a.observer) - Number(b.observer) || a.name.localeCompare(b.name) || a.peer.localeCompare(b.peer));
   }
 
@@ -149,16 +166,19 @@ export class RoomTimeline {
   sample(now: number, mode: Mode | undefined): Sample {
     const fresh = this.rows(now).filter((row) => !row.stale);
     const delta: Counted = { serverBytes: 0, directBytes: 0, serverMessages: 0, directMessages: 0 };
-    for (const { report } of this.#latest.values()) {
-      const current = counted(report);
+    for (const { report, receivedAt } of this.#latest.values()) {
       const before = this.#counted.get(report.peer);
+      if (before?.seq === report.seq) continue;
+      const current = counted(report);
+      const step: Counted = { serverBytes: 0, directBytes: 0, serverMessages: 0, directMessages: 0 };
       for (const key of Object.keys(delta) as (keyof Counted)[]) {
         // A counter that went down is a restarted session: everything it counts now is new.
-        const step = before && current[key] >= before[key] ? current[key] - before[key] : before ? current[key] : 0;
-        delta[key] += step;
-        this.totals[key] += step;
+        step[key] = before && current[key] >= before[key] ? current[key] - before[key] : before ? current[key] : 0;
+        this.totals[key] += step[key];
       }
-      this.#counted.set(report.peer, current);
+      this.#counted.set(report.peer, { ...current, seq: report.seq, receivedAt });
+      const share = before && receivedAt - before.receivedAt > SPREAD_AFTER_MS ? this.#spread(step, before.receivedAt) : 1;
+      for (const key of Object.keys(delta) as (keyof Counted)[]) delta[key] += step[key] * share;
     }
     const rejections: Partial<Record<RejectionReason, number>> = {};
     for (const { report } of this.#latest.values()) {
@@ -177,6 +197,41 @@ export class RoomTimeline {
     };
     this.#samples = [...this.#samples, sample].slice(-WINDOW_SAMPLES);
     return sample;
+  }
+
+  /**
+   * A keepalive's counters cover the seconds since its peer's previous report: the samples taken since
+   * then get their share now, and the share of the sample being taken is returned.
+   */
+  #spread(step: Counted, since: number): number {
+    const covered = this.#samples.reduce((count, sample) => count + (sample.at > since ? 1 : 0), 0);
+    const share = 1 / (covered + 1);
+    if (covered === 0) return 1;
+    this.#samples = this.#samples.map((sample) => {
+      if (sample.at <= since) return sample;
+      return {
+        ...sample,
+        serverBytes: sample.serverBytes + step.serverBytes * share,
+        directBytes: sample.directBytes + step.directBytes * share,
+        serverMessages: sample.serverMessages + step.serverMessages * share,
+        directMessages: sample.directMessages + step.directMessages * share,
+      };
+    });
+    return share;
+  }
+
+  /**
+   * Whether a peer's newest report names a link to a peer whose own report, newer by DEPARTURE_GRACE_MS,
+   * no longer names it: the neighbours say it is gone, and it has not said otherwise since.
+   */
+  #departed(report: TelemetryReport, receivedAt: number, now: number): boolean {
+    for (const link of report.links) {
+      if (link.kind === 'server') continue;
+      const other = this.#latest.get(link.peer);
+      if (!other || other.receivedAt <= receivedAt || now - other.receivedAt < DEPARTURE_GRACE_MS) continue;
+      if (!other.report.links.some((back) => back.peer === report.peer)) return true;
+    }
+    return false;
   }
 
   /** Nodes: the server and every peer that reported; edges: the union of the fresh peers' reported links. */
