@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CURRENT_PROTOCOL, generateKeyPair, PeerlabNode, protocolVersion, seededRng, tweetnaclSigner, type TelemetryReport } from '@peerlab/shared';
+import { CURRENT_PROTOCOL, formatVersion, generateKeyPair, PeerlabNode, protocolVersion, seededRng, tweetnaclSigner, type TelemetryReport } from '@peerlab/shared';
 import { protocolFrom } from '../src/lib/config.ts';
 import { buildReport } from '../src/lib/session/telemetryReport.ts';
 import { RoomTimeline } from '../src/lib/telemetry/roomTimeline.ts';
@@ -22,10 +22,10 @@ describe('&protocol= on the peer view', () => {
 });
 
 describe('a report says its version only where the version has the field', () => {
-  it('1.1 reports its protocol and what it holds without understanding; 1.0 reports neither', () => {
+  it('1.1 and later report their protocol and what it holds without understanding; 1.0 reports neither', () => {
     const neo = node();
     neo.handle({ type: 'write', kind: 'chat', body: { text: 'hi', name: 'Ada' } }, 0);
-    expect(buildReport({ node: neo, ...context })).toMatchObject({ protocol: '1.1', unknown: 0 });
+    expect(buildReport({ node: neo, ...context })).toMatchObject({ protocol: formatVersion(CURRENT_PROTOCOL), unknown: 0 });
     const old = buildReport({ node: node(protocolVersion(1, 0)), ...context });
     expect('protocol' in old || 'unknown' in old).toBe(false);
   });

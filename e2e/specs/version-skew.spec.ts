@@ -41,12 +41,12 @@ test.describe('version skew', () => {
     const cy = await room.open('Cy', 'cy');
     const pages = [ada, old, cy];
     for (const page of pages) await expect(page.testId('peer-count')).toHaveText('2');
-    await expect(ada.testId('protocol')).toHaveText('1.1');
+    await expect(ada.testId('protocol')).toHaveText('1.2');
     await expect(old.testId('protocol')).toHaveText('1.0');
     const oldKey = await keyOf(old);
     // The new pages list the old one with its version; the old page lists both new ones with theirs.
     for (const page of [ada, cy]) await expect(page.page.locator('[data-testid="member"]').filter({ hasText: 'Old' }).getByTestId('member-version')).toHaveAttribute('data-version', '1.0');
-    await expect(old.page.locator('[data-testid="member-version"][data-version="1.1"]')).toHaveCount(2);
+    await expect(old.page.locator('[data-testid="member-version"][data-version="1.2"]')).toHaveCount(2);
 
     // A new page paints: the other new page shows it; the old one holds it (same digest and count) unseen.
     await ada.testId('board-color').and(ada.page.locator('[value="green"]')).check();

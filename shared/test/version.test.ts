@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   boardView,
   CURRENT_PROTOCOL,
+  formatVersion,
   decodeEvent,
   decodeMessage,
   encodeMessage,
@@ -49,8 +50,9 @@ const sent = (outputs: readonly Output[], t: string) => outputs.flatMap((o) => (
 
 describe('versions: the rule in one place', () => {
   it('knows what each minor of major 1 has, and reads URL versions', () => {
-    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report'] });
+    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report', 'push-tree'] });
     expect(V1_0).toEqual({ major: 1, minor: 0, features: [] });
+    expect(parseVersion('1.1')).toEqual({ major: 1, minor: 1, features: ['versioned-report'] });
     expect(understands(V1_0, 'chat')).toBe(true);
     expect(understands(V1_0, 'pixel')).toBe(false);
     expect(understands(CURRENT_PROTOCOL, 'pixel')).toBe(true);
@@ -190,8 +192,8 @@ describe('another major: refused and counted on both ends', () => {
     net.runFor(REFUSED_LINK_GRACE_MS);
     for (const node of [neo, next]) expect(node.links().size).toBe(0);
     expect(net.connected('neo', 'next')).toBe(false);
-    expect(neo.incompatiblePeers()).toEqual([{ peer: next.id, until: expect.any(Number), detail: 'peer speaks protocol 2.0, this node 1.1: another major version' }]);
-    expect(next.incompatiblePeers()[0]!.detail).toBe('peer speaks protocol 1.1, this node 2.0: another major version');
+    expect(neo.incompatiblePeers()).toEqual([{ peer: next.id, until: expect.any(Number), detail: `peer speaks protocol 2.0, this node ${formatVersion(CURRENT_PROTOCOL)}: another major version` }]);
+    expect(next.incompatiblePeers()[0]!.detail).toBe(`peer speaks protocol ${formatVersion(CURRENT_PROTOCOL)}, this node 2.0: another major version`);
     expect(neo.acceptsDirectLink(next.id)).toBe(false);
     // The overlay does not offer it a link either while the refusal stands, and takes none from it.
     net.autoOverlay = true;

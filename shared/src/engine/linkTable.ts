@@ -25,6 +25,8 @@ export interface LinkState {
    */
   refused?: boolean;
   dropAt?: number;
+  /** Push tree (pushTree.ts): event bodies are not pushed over this link, only announced. */
+  lazy?: boolean;
 }
 
 /** Links between peers (WebRTC or relayed), as opposed to a link with the server. */

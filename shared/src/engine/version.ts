@@ -29,6 +29,8 @@ import { reject, type Rejection } from './rejections.ts';
 export const FEATURES = [
   /** Telemetry reports with `protocol` and `unknown` (1.1). A 1.0 node refuses such a report as `schema`. */
   'versioned-report',
+  /** Push gossip over a tree: `prune`, `have` and `graft` messages (1.2; pushTree.ts). */
+  'push-tree',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -50,6 +52,7 @@ interface MinorRelease {
 const MAJOR_1_RELEASES: readonly MinorRelease[] = [
   { minor: 0, kinds: ['chat', 'mode', 'service', 'admit', 'partition', 'faults', 'churn', 'transfer', 'stamp'], features: [] },
   { minor: 1, kinds: ['pixel'], features: ['versioned-report'] },
+  { minor: 2, kinds: [], features: ['push-tree'] },
 ];
 
 /** The newest minor of this build's major. */
