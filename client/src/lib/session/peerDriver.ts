@@ -191,6 +191,9 @@ export class PeerDriver {
   #draining = false;
   /** An output of the input being handled changed what the links should be (mode, partition). */
   #reconcileWanted = false;
+  /** Signature checks asked for while a batch is being verified (see `#verify`). */
+  readonly #verifyQueue: VerifyRequest[] = [];
+  #verifyInFlight = false;
   #closed = false;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
@@ -552,11 +555,25 @@ export class PeerDriver {
     this.#on.notice(`Link with ${who} refused (${rejection.reason}): ${rejection.detail}.`);
   }
 
+  /**
+   * One verification batch in flight at a time: what is asked meanwhile waits and goes as the next batch
+   * the moment this one answers. No timer: an idle page verifies at once; a busy one answers many events
+   * with one `verified` input, so they are stored, persisted and pushed on as one batch per link.
+   */
   #verify(requests: readonly VerifyRequest[]): void {
-    this.#verifier.verifyBatch(requests).then(
-      (ok) => this.#apply({ type: 'verified', results: requests.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) }),
-      () => this.#apply({ type: 'verified', results: requests.map((request) => ({ id: request.id, ok: false })) }),
-    );
+    this.#verifyQueue.push(...requests);
+    if (!this.#verifyInFlight) this.#verifyNext();
+  }
+
+  #verifyNext(): void {
+    const batch = this.#verifyQueue.splice(0);
+    this.#verifyInFlight = batch.length > 0;
+    if (batch.length === 0 || this.#closed) return;
+    const answer = (ok: readonly boolean[]): void => {
+      this.#apply({ type: 'verified', results: batch.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) });
+      this.#verifyNext();
+    };
+    this.#verifier.verifyBatch(batch).then(answer, () => answer([]));
   }
 
   #send(link: string, data: string): void {
