@@ -3,7 +3,7 @@ import { encodeEvents, encodeMessage, MemoryNetwork, PeerlabNode, protocolVersio
 import { heldId, PendingEvents } from '../src/engine/eventIntake.ts';
 import { EventStore } from '../src/engine/store.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
-import { HaveSchedule, shouldPrune } from '../src/engine/pushTree.ts';
+import { graftCandidates, HaveSchedule, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
 import { ADMIN, keyPairFor, nodeSigner, nodeVerify } from './helpers.ts';
 
 const CALM: LinkFaults = { loss: 0, duplicate: 0, latencyMs: 5, jitterMs: 5 };
@@ -103,6 +103,21 @@ describe('push tree bookkeeping', () => {
     links.get('a')!.lazy = true;
     links.delete('old');
     expect(shouldPrune(links, 'b')).toBe(false); // the last eager link stays
+  });
+
+  it('relayed pairs start lazy and are pruned once a direct link is eager; a node with no eager link grafts one', () => {
+    const links = new LinkTable();
+    links.set('r1', { kind: 'relay', reported: {}, remote: TREE });
+    links.set('r2', { kind: 'relay', reported: {}, remote: TREE });
+    expect(startsLazy(links.get('r1')!)).toBe(true);
+    for (const id of ['r1', 'r2']) links.get(id)!.lazy = true;
+    expect(graftCandidates(links)).toEqual(['r1', 'r2']); // only relayed pairs, all lazy: bodies must come over one
+    links.get('r1')!.lazy = false;
+    expect(graftCandidates(links)).toEqual([]);
+    expect(relaysToPrune(links)).toEqual([]); // no direct link yet: the relay stays eager
+    links.set('d', { kind: 'direct', reported: {}, remote: TREE });
+    expect(startsLazy(links.get('d')!)).toBe(false);
+    expect(relaysToPrune(links)).toEqual(['r1']);
   });
 
   it('announces new events to lazy tree links only, once per period, not back to where they came from', () => {

@@ -44,7 +44,7 @@ import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from 
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, heldId, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
-import { graftCandidates, HaveSchedule, inTree, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
+import { graftCandidates, HaveSchedule, inTree, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { shuffled } from '../ports/rng.ts';
@@ -256,6 +256,7 @@ export class PeerlabNode {
           link.kind = input.kind;
           link.lazy = startsLazy(link);
           link.budget ??= this.#budgetFor(input.kind).budget;
+          this.#shapeTree(out);
           if (!link.refused) this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
           if (this.#control.carriage(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
@@ -374,6 +375,7 @@ export class PeerlabNode {
         link.peer = message.peer;
         link.remote = remoteVersion(message);
         link.lazy = startsLazy(link);
+        this.#shapeTree(out);
         if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         break;
@@ -481,7 +483,17 @@ export class PeerlabNode {
     this.#send(out, linkId, { t: 'graft', ids: wanted });
   }
 
-  /** Pruned off its last eager link: graft a random lazy one (asking for nothing yet), so bodies keep coming. */
+  /** A tree link came or changed kind: bodies over a direct link rather than the relay, and some link eager. */
+  #shapeTree(out: Outbox): void {
+    if (this.role !== 'peer') return;
+    for (const linkId of relaysToPrune(this.#links)) {
+      this.#links.get(linkId)!.lazy = true;
+      this.#send(out, linkId, { t: 'prune' });
+    }
+    this.#stayOnTree(out);
+  }
+
+  /** No eager peer link left (pruned off, or only relayed pairs): graft a random lazy one, asking for nothing yet. */
   #stayOnTree(out: Outbox): void {
     const partner = shuffled(this.#rng, graftCandidates(this.#links))[0];
     if (partner === undefined) return;

@@ -63,6 +63,21 @@ export function graftCandidates(links: ReadonlyMap<string, LinkState>): string[]
   return candidates;
 }
 
+/**
+ * Eager relayed tree links to prune now that an eager direct link exists: bodies then come peer to peer,
+ * and the server relays only announcements. Empty while no direct link is eager.
+ */
+export function relaysToPrune(links: ReadonlyMap<string, LinkState>): string[] {
+  let direct = false;
+  const relays: string[] = [];
+  for (const [id, link] of links) {
+    if (link.refused || !isEager(link)) continue;
+    if (link.kind === 'direct') direct = true;
+    else if (link.kind === 'relay' && inTree(link)) relays.push(id);
+  }
+  return direct ? relays : [];
+}
+
 /** How a tree link starts once its remote's hello names the feature: a relayed pair lazy, a direct one eager. */
 export function startsLazy(link: LinkState): boolean {
   return inTree(link) && link.kind === 'relay';
