@@ -265,6 +265,7 @@ export class PeerlabNode {
       case 'linkDown':
         this.#links.delete(input.link);
         this.#overlay?.linkDown(input.link);
+        this.#stayOnTree(out);
         break;
       case 'message':
         this.#receive(out, input.link, input.data);
@@ -753,6 +754,7 @@ export class PeerlabNode {
     this.#links.delete(linkId);
     this.#overlay?.linkDown(linkId);
     out.push({ type: 'drop', link: linkId, reason });
+    this.#stayOnTree(out);
   }
 
   // ---- versions ----

@@ -101,14 +101,19 @@ export class Spreading {
   }
 
   note(id: string, now: number): void {
+    this.#forget(now);
     this.#queue.push({ id, at: now });
     this.#ids.add(id);
   }
 
   /** Whether the event entered the store less than the window before `now`. */
   has(id: string, now: number): boolean {
-    while (this.#queue.length > 0 && this.#queue[0]!.at <= now - this.#windowMs) this.#ids.delete(this.#queue.shift()!.id);
+    this.#forget(now);
     return this.#ids.has(id);
+  }
+
+  #forget(now: number): void {
+    while (this.#queue.length > 0 && this.#queue[0]!.at <= now - this.#windowMs) this.#ids.delete(this.#queue.shift()!.id);
   }
 }
 
