@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_OVERLAY, type Input, type Member, type Mode } from '@peerlab/shared';
+import { DEFAULT_OVERLAY, type Member, type Mode } from '@peerlab/shared';
 import { CONNECT_TIMEOUT_MS, type RtcImplementation, type SimplePeerConstructor, type SimplePeerInstance } from '../src/lib/transport/webrtcMesh.ts';
 import { DIRECT_RETRY_MS, peerLinkId } from '../src/lib/session/linkPolicy.ts';
 import { MemberRoster } from '../src/lib/session/memberRoster.ts';
-import { PeerLinks } from '../src/lib/session/peerLinks.ts';
+import { PeerLinks, type LinkEffect } from '../src/lib/session/peerLinks.ts';
 
 const SELF = '0'.repeat(64);
 const A = 'a'.repeat(64);
@@ -32,28 +32,15 @@ function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () =
 const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
 
 /** `refuse`: a key whose links the engine drops as soon as they come up (banned for flooding). */
-function setup(options: { mode?: Mode; rtc?: RtcImplementation; refuse?: string } = {}) {
+function setup(options: { mode?: Mode; rtc?: RtcImplementation } = {}) {
   const node = { mode: options.mode ?? 'hybrid', epoch: 1, acceptsDirectLink: () => true };
   const server = { joined: true, relay: vi.fn(), signal: vi.fn() };
   const roster = new MemberRoster(SELF);
-  const applied: Input[] = [];
-  const received: [string, string][] = [];
-  let applying = false;
-  const links = new PeerLinks(
-    { self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster },
-    {
-      apply: (input) => {
-        applied.push(input);
-        if (input.type === 'linkUp' && input.peer === options.refuse) links.drop(input.link);
-      },
-      applying: () => applying,
-      closed: () => false,
-      received: (peer, data) => received.push([peer, data]),
-      changed: () => undefined,
-    },
-  );
+  /** Effects of the mesh's own events (timeouts, retries), as the driver would get them. */
+  const emitted: LinkEffect[][] = [];
+  const links = new PeerLinks({ self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster, emit: (effects) => emitted.push([...effects]) });
   const list = (...peers: string[]) => links.rosterChanged(roster.update(peers.map((peer): Member => ({ peer, name: peer.slice(0, 1), version: 1 }))));
-  return { node, server, roster, links, applied, received, list, setApplying: (value: boolean) => void (applying = value) };
+  return { node, server, roster, links, emitted, list };
 }
 
 afterEach(() => {
@@ -62,86 +49,97 @@ afterEach(() => {
 
 describe('peer links', () => {
   it('hybrid: a pair whose direct attempt cannot be made talks over the relay, with the reason', () => {
-    const { links, applied, server, list, node } = setup();
+    const { links, server, list, node, emitted } = setup();
     list(A);
-    links.reconcile(); // enables the mesh
-    links.connect(A);
-    expect(server.signal).toHaveBeenCalledWith(A, expect.stringContaining('webrtc-unavailable')); // the other side is told why
-    expect(applied).toEqual([
+    expect(links.reconcile()).toEqual([]); // enables the mesh
+    // The attempt fails at once: its effects are returned by the call that caused them, not emitted.
+    expect(links.connect(A)).toEqual([
       { type: 'connectFailed', peer: A },
       { type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A },
     ]);
+    expect(emitted).toEqual([]);
+    expect(server.signal).toHaveBeenCalledWith(A, expect.stringContaining('webrtc-unavailable')); // the other side is told why
     expect(links.view(A)).toEqual({ link: 'relay', reason: 'webrtc-unavailable' });
     links.send(A, 'hello');
     expect(server.relay).toHaveBeenCalledWith(A, 'hello');
 
     node.mode = 'p2p'; // no relay in p2p: the pair is unlinked, its failure still shown
-    links.reconcile();
-    expect(applied.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(A) });
+    expect(links.reconcile()).toEqual([{ type: 'linkDown', link: peerLinkId(A) }]);
     expect(links.view(A)).toEqual({ link: 'none', reason: 'webrtc-unavailable' });
   });
 
-  it('waits while an engine input is being applied, then reconciles once it ends', () => {
-    const { links, applied, list, setApplying } = setup();
+  it('what the mesh does on its own (a timeout) reaches the driver through emit, once', () => {
+    vi.useFakeTimers();
+    const stalled = stalledSimplePeer();
+    const { links, list, emitted } = setup({ rtc: { SimplePeer: stalled.SimplePeer, wrtc: {} } });
     list(A);
     links.reconcile();
-    setApplying(true);
-    links.connect(A);
-    expect(applied).toEqual([{ type: 'connectFailed', peer: A }]);
-    setApplying(false);
-    links.settle();
-    expect(applied.at(-1)).toEqual({ type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A });
+    expect(links.connect(A)).toEqual([]);
+    expect(emitted).toEqual([]);
+    vi.advanceTimersByTime(CONNECT_TIMEOUT_MS);
+    expect(emitted).toEqual([
+      [
+        { type: 'connectFailed', peer: A },
+        { type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A },
+      ],
+    ]);
+    links.close();
   });
 
   it('a member that leaves the roster loses its relay link and its failure', () => {
-    const { links, applied, list } = setup();
+    const { links, list } = setup();
     list(A);
     links.reconcile();
     links.connect(A);
     list();
-    links.reconcile();
-    expect(applied.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(A) });
+    expect(links.reconcile()).toEqual([{ type: 'linkDown', link: peerLinkId(A) }]);
     expect(links.view(A)).toEqual({ link: 'none' });
   });
 
   it('a relayed message from an unlinked member opens the relay link first; a dropped link carries nothing', () => {
-    const { links, applied, received, server } = setup();
-    links.relayed(B, 'hi');
-    expect(applied).toEqual([{ type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B }]);
-    expect(received).toEqual([[B, 'hi']]);
+    const { links, server } = setup();
+    expect(links.relayed(B, 'hi')).toEqual([
+      { type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B },
+      { type: 'message', link: peerLinkId(B), data: 'hi' },
+    ]);
+    expect(links.relayed(B, 'again')).toEqual([{ type: 'message', link: peerLinkId(B), data: 'again' }]);
+    // The engine refuses the link (a key banned for flooding): the driver performs its `drop`.
     links.drop(peerLinkId(B));
-    links.send(B, 'lost');
+    expect(links.send(B, 'lost')).toBe(false);
     expect(server.relay).not.toHaveBeenCalled();
     expect(links.view(B)).toEqual({ link: 'none' });
   });
 
-  it('a relayed message from a key the engine refuses at once (banned) goes nowhere', () => {
-    const { links, applied, received } = setup({ refuse: B });
-    links.relayed(B, 'flood');
-    expect(applied).toEqual([{ type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B }]);
-    expect(received).toEqual([]);
-    expect(links.view(B)).toEqual({ link: 'none' });
-  });
-
   it('p2p: relayed messages are not taken (no relay links in the mode)', () => {
-    const { links, applied, received } = setup({ mode: 'p2p' });
-    links.relayed(B, 'hi');
-    expect(applied).toEqual([]);
-    expect(received).toEqual([]);
+    const { links } = setup({ mode: 'p2p' });
+    expect(links.relayed(B, 'hi')).toEqual([]);
   });
 
-  it('no links before the store reaches the epoch it joined at', () => {
-    const { links, applied, list, node, server } = setup();
+  it('links the overlay asks for before the store reaches the epoch it joined at start once it does', () => {
+    const { links, list, node, server } = setup();
     list(A);
     links.joinedAt(3);
     links.reconcile();
-    links.connect(A); // the mesh stays disabled: nothing is attempted
+    expect(links.connect(A)).toEqual([]); // the mesh stays disabled: nothing is attempted yet
     expect(server.signal).not.toHaveBeenCalled();
-    expect(applied).toEqual([]);
     node.epoch = 3;
+    // No second `connect`: the deferred attempt is made (and here fails at once, to the relay).
+    expect(links.reconcile().map((effect) => effect.type)).toEqual(['connectFailed', 'linkUp']);
+    expect(server.signal).toHaveBeenCalledTimes(1);
+  });
+
+  it('a mode without a mesh forgets the attempts that waited for it', () => {
+    const { links, list, node, server } = setup();
+    list(A);
+    links.joinedAt(3);
     links.reconcile();
     links.connect(A);
-    expect(applied.map((input) => input.type)).toEqual(['connectFailed', 'linkUp']);
+    node.mode = 'client-server';
+    node.epoch = 3;
+    expect(links.reconcile()).toEqual([]);
+    node.mode = 'hybrid';
+    expect(links.reconcile()).toEqual([]);
+    expect(server.signal).not.toHaveBeenCalled();
   });
 
   it('away (churn): links asked for wait for the rejoin, and go only to members still listed', () => {
@@ -155,20 +153,19 @@ describe('peer links', () => {
     links.suspended = false;
     list(A);
     links.reconcile();
-    links.connectDeferred();
     expect(server.signal.mock.calls.map(([to]) => to)).toEqual([A]);
   });
 
   it('hybrid: a pair that timed out tries direct again after DIRECT_RETRY_MS while it is on the relay', () => {
     vi.useFakeTimers();
     const stalled = stalledSimplePeer();
-    const { links, applied, list } = setup({ rtc: { SimplePeer: stalled.SimplePeer, wrtc: {} } });
+    const { links, emitted, list } = setup({ rtc: { SimplePeer: stalled.SimplePeer, wrtc: {} } });
     list(A);
     links.reconcile();
     links.connect(A);
     expect(stalled.created()).toBe(1);
     vi.advanceTimersByTime(CONNECT_TIMEOUT_MS);
-    expect(applied).toEqual([
+    expect(emitted.flat()).toEqual([
       { type: 'connectFailed', peer: A },
       { type: 'linkUp', link: peerLinkId(A), kind: 'relay', peer: A },
     ]);

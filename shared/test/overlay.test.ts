@@ -44,6 +44,18 @@ function convergedAmong(net: MemoryNetwork, names: readonly string[]): boolean {
 }
 
 describe('overlay', () => {
+  it('a node links to the roster as soon as it has one: a newcomer on it brings the round forward', () => {
+    const overlay = new Overlay('self', seededRng(4));
+    const links = new Map<string, { kind: 'direct'; peer: string }>();
+    expect(overlay.tick(0, true, links).connect).toEqual([]); // alone: the first round finds no one
+    overlay.setRoster(['a', 'b', 'c'], 10);
+    expect(overlay.nextWakeup()).toBe(10);
+    expect([...overlay.tick(10, true, links).connect].sort()).toEqual(['a', 'b', 'c']);
+    // The same roster again brings nothing new: the round stays a round away.
+    overlay.setRoster(['a', 'b', 'c'], 20);
+    expect(overlay.nextWakeup()).toBe(10 + DEFAULT_OVERLAY_TIMINGS.roundMs);
+  });
+
   it('a room of 60 builds a connected mesh of bounded degree, not a full mesh', () => {
     const { net, names } = overlayRoom(60, 1);
     net.runFor(5_000);

@@ -21,6 +21,23 @@ export function incomingId(store: EventStore, event: SignedEvent): string {
   return held !== undefined && held.event.sig === event.sig && sameContent(held.event, event) ? held.id : eventId(event);
 }
 
+/** Fields of a signed event: a raw object with any other is not the same event, whatever it shares. */
+const EVENT_FIELDS = 8;
+
+/**
+ * The id of a raw (not yet validated) event when it is exactly one this node holds or is verifying:
+ * the same slot, signature and content, and nothing more. Anything else — a new event, a tampered or
+ * malformed copy — is left to the decoder and the signature check, which refuse it as what it is.
+ */
+export function heldId(raw: unknown, store: EventStore, pending: PendingEvents): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { author, seq, sig } = raw as { author?: unknown; seq?: unknown; sig?: unknown };
+  if (typeof author !== 'string' || typeof seq !== 'number' || typeof sig !== 'string') return undefined;
+  const known = store.canonicalAt(author, seq) ?? pending.at(author, seq);
+  if (known === undefined || known.event.sig !== sig || Object.keys(raw).length !== EVENT_FIELDS) return undefined;
+  return sameContent(known.event, raw as SignedEvent) ? known.id : undefined;
+}
+
 /** What the checks before the signature need to know of the room. */
 export interface RoomContext {
   readonly room: string;
@@ -47,21 +64,35 @@ export function checkBeforeSignature(event: SignedEvent, room: RoomContext): Rej
 /** Events awaiting their signature check, by id, with the link each came on (blamed if it is bad). */
 export class PendingEvents {
   readonly #pending = new Map<string, { readonly event: SignedEvent; readonly link: string }>();
+  /** `author:seq` -> id of the first pending event of that slot. */
+  readonly #slots = new Map<string, string>();
 
   has(id: string): boolean {
     return this.#pending.has(id);
   }
 
+  /** The first event pending for a slot, with its id. */
+  at(author: string, seq: number): { readonly id: string; readonly event: SignedEvent } | undefined {
+    const id = this.#slots.get(`${author}:${seq}`);
+    const pending = id === undefined ? undefined : this.#pending.get(id);
+    return pending === undefined ? undefined : { id: id!, event: pending.event };
+  }
+
   /** Holds the event until its answer; returns the request to emit. */
   add(id: string, event: SignedEvent, link: string): VerifyRequest {
     this.#pending.set(id, { event, link });
+    const slot = `${event.author}:${event.seq}`;
+    if (!this.#slots.has(slot)) this.#slots.set(slot, id);
     return { id, publicKey: event.author, message: signedBytesOf(event), signature: event.sig };
   }
 
   /** Removes and returns the event a verify result is about; undefined for a report's id or a stale answer. */
   take(id: string): { readonly event: SignedEvent; readonly link: string } | undefined {
     const pending = this.#pending.get(id);
-    if (pending) this.#pending.delete(id);
+    if (!pending) return undefined;
+    this.#pending.delete(id);
+    const slot = `${pending.event.author}:${pending.event.seq}`;
+    if (this.#slots.get(slot) === id) this.#slots.delete(slot);
     return pending;
   }
 }

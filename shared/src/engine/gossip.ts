@@ -8,12 +8,14 @@ import type { LinkState } from './linkTable.ts';
 import type { SignedEvent } from './event.ts';
 import type { StoredEvent } from './store.ts';
 import { shuffled } from '../ports/rng.ts';
+import { inTree } from './pushTree.ts';
 import type { Rng } from '../ports/ports.ts';
 
 /**
  * Push gossip: the links a new event goes to, in sending order. Every link allowed to carry it except the
- * one it came from and those whose last summary already covers it; the server broadcasts to all its
- * clients and a peer's authority link always gets its writes, other peers are a random `fanout` of them.
+ * one it came from and those known to hold it already; the server broadcasts to all its clients, a peer's
+ * authority link always gets its writes, and so do the push tree's eager links (pushTree.ts: a lazy one
+ * gets none). Peers outside the tree (older versions) are a random `fanout` of the rest.
  */
 export function pushTargets(
   stored: StoredEvent,
@@ -22,14 +24,20 @@ export function pushTargets(
   carries: (kind: LinkKind, event: SignedEvent) => boolean,
   rng: Rng,
   fanout: number,
+  /** Also to links known to hold the event's slot (an equivocation's proof: another event of that slot). */
+  evenWhereHeld = false,
 ): string[] {
   const eligible: string[] = [];
   for (const [linkId, link] of links) {
     if (linkId === source || !carries(link.kind, stored.event)) continue;
-    if ((link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
+    if (!evenWhereHeld && (link.reported[stored.event.author] ?? 0) >= stored.event.seq) continue;
+    if (inTree(link) && link.lazy === true) continue;
     eligible.push(linkId);
   }
-  const always = eligible.filter((id) => { const kind = links.get(id)!.kind; return kind === 'client' || kind === 'server'; });
+  const always = eligible.filter((id) => {
+    const link = links.get(id)!;
+    return link.kind === 'client' || link.kind === 'server' || inTree(link);
+  });
   const peers = shuffled(rng, eligible.filter((id) => !always.includes(id))).slice(0, fanout);
   return [...always, ...peers];
 }

@@ -25,6 +25,10 @@ export interface LinkState {
    */
   refused?: boolean;
   dropAt?: number;
+  /** Both ends named `push-tree` (set at the hello): the link takes part in the push tree (pushTree.ts). */
+  tree?: boolean;
+  /** Push tree (pushTree.ts): event bodies are not pushed over this link, only announced. */
+  lazy?: boolean;
 }
 
 /** Links between peers (WebRTC or relayed), as opposed to a link with the server. */

@@ -15,7 +15,7 @@ import type { RouteMessage } from './signalRouter.ts';
 import { BOARD_SIZE, PIXEL_COLORS } from './pixel.ts';
 import { MAX_ENGINE_ROOM_CHARS } from './roomGeneration.ts';
 import { isVersionedReport, MAX_REPORT_ORIGINS, telemetryReportSchema, type TelemetryReport } from './telemetry.ts';
-import { CURRENT_PROTOCOL, formatVersion, hasFeature, incompatible, understands, type ProtocolVersion } from './version.ts';
+import { CURRENT_PROTOCOL, formatVersion, hasFeature, incompatible, understands, type Feature, type ProtocolVersion } from './version.ts';
 
 /** Largest message a link may carry: Chromium's data channel limit is 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -56,6 +56,12 @@ export type WireMessage =
   | { readonly t: 'rhave'; readonly reports: readonly (readonly [string, number])[] }
   /** Since 1.2: send me your newest report of each of these origins. */
   | { readonly t: 'rwant'; readonly origins: readonly string[] }
+  /** Push tree (feature `push-tree`, 1.2; pushTree.ts): stop pushing event bodies to the sender, announce instead. */
+  | { readonly t: 'prune' }
+  /** Push tree: ids of the events that entered the sender's store lately (over a lazy link). */
+  | { readonly t: 'have'; readonly ids: readonly string[] }
+  /** Push tree: push bodies to the sender again, starting with these events it heard of and lacks. */
+  | { readonly t: 'graft'; readonly ids: readonly string[] }
   | RouteMessage;
 
 /** Largest WebRTC signal (SDP or ICE candidate, as JSON text) carried by the server or the mesh. */
@@ -77,6 +83,11 @@ const versionVector = z.record(hexKey, z.number().int().min(0).max(2 ** 31)).ref
   (vv) => Object.keys(vv).length <= MAX_AUTHORS,
   'too many authors',
 );
+
+/** An event id (eventId: 32 lowercase hex). */
+const eventIdText = z.string().regex(/^[0-9a-f]{32}$/);
+/** Most ids one `have` or `graft` may name: a few seconds of a busy room's events. */
+export const MAX_ANNOUNCED_IDS = 10_000;
 
 /** Most fault rules one event may carry: one per pair of a classroom's worth of links is plenty. */
 export const MAX_FAULT_RULES = 64;
@@ -141,13 +152,29 @@ const messageShape = z.discriminatedUnion('t', [
   z.object({ t: z.literal('rhave'), reports: z.array(z.tuple([hexKey, z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)])).min(1).max(MAX_ANNOUNCED_REPORTS) }).strict(),
   z.object({ t: z.literal('rwant'), origins: z.array(hexKey).min(1).max(MAX_ANNOUNCED_REPORTS) }).strict(),
   z.object({ t: z.literal('ack'), acks: z.array(z.object({ author: hexKey, seq: seqNumber, order: z.number().int().min(0) }).strict()).max(10_000) }).strict(),
+  z.object({ t: z.literal('prune') }).strict(),
+  z.object({ t: z.literal('have'), ids: z.array(eventIdText).max(MAX_ANNOUNCED_IDS) }).strict(),
+  z.object({ t: z.literal('graft'), ids: z.array(eventIdText).max(MAX_ANNOUNCED_IDS) }).strict(),
 ]);
 
-/** A decoded message. For `events`, the events that failed validation are reported beside the valid ones. */
+/** Message forms behind a feature: a node without it refuses them, as it never named the feature. */
+const FEATURE_OF: Partial<Record<WireMessage['t'], Feature>> = { rhave: 'report-announce', rwant: 'report-announce', prune: 'push-tree', have: 'push-tree', graft: 'push-tree' };
+
+/**
+ * A decoded message. For `events`, the events that failed validation are reported beside the valid ones,
+ * and the ids of those the receiver already holds (see `HeldEvent`) instead of them: those were not validated.
+ */
 export interface Decoded {
   readonly message: WireMessage;
   readonly rejectedEvents: readonly Rejection[];
+  readonly heldIds: readonly string[];
 }
+
+/**
+ * The receiver's own check of a raw event, before any validation: the id of the very event it already
+ * holds (or is verifying), else undefined. The common duplicate then costs a lookup, not a validation.
+ */
+export type HeldEvent = (raw: unknown) => string | undefined;
 
 function describe(error: z.ZodError): string {
   const first = error.issues[0];
@@ -179,7 +206,7 @@ function helloVersion(parsed: unknown): { major: number; minor?: number } | unde
 }
 
 /** A message as a node speaking `local` reads it (this build's newest version by default). */
-export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local: ProtocolVersion = CURRENT_PROTOCOL): Result<Decoded> {
+export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local: ProtocolVersion = CURRENT_PROTOCOL, held?: HeldEvent): Result<Decoded> {
   if (typeof raw !== 'string') return reject('malformed', `expected text, got ${typeof raw}`);
   if (raw.length > maxBytes) return reject('oversized', `message of ${raw.length} bytes over ${maxBytes}`);
   let parsed: unknown;
@@ -197,20 +224,33 @@ export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local:
   if (message.t === 'report' && !hasFeature(local, 'versioned-report') && isVersionedReport(message.report as TelemetryReport)) {
     return reject('schema', `report fields of a newer version, unknown to ${formatVersion(local)}`);
   }
-  if ((message.t === 'rhave' || message.t === 'rwant' || (message.t === 'report' && message.age !== undefined)) && !hasFeature(local, 'report-announce')) {
-    return reject('schema', `${message.t === 'report' ? 'report age' : message.t}: a message form of a newer version, unknown to ${formatVersion(local)}`);
+  if (message.t === 'report' && message.age !== undefined && !hasFeature(local, 'report-announce')) {
+    return reject('schema', `report age: a message form of a newer version, unknown to ${formatVersion(local)}`);
   }
-  if (message.t !== 'events') return accept({ message: message as WireMessage, rejectedEvents: [] });
+  const feature = FEATURE_OF[message.t];
+  if (feature !== undefined && !hasFeature(local, feature)) return reject('schema', `${message.t} is a ${feature} message, unknown to ${formatVersion(local)}`);
+  if (message.t !== 'events') return accept({ message: message as WireMessage, rejectedEvents: [], heldIds: [] });
   const events: SignedEvent[] = [];
   const rejectedEvents: Rejection[] = [];
+  const heldIds: string[] = [];
   for (const raw of message.events) {
+    const id = held?.(raw);
+    if (id !== undefined) {
+      heldIds.push(id);
+      continue;
+    }
     const decoded = decodeEvent(raw, local);
     if (decoded.ok) events.push(decoded.value);
     else rejectedEvents.push(decoded);
   }
-  return accept({ message: { t: 'events', events }, rejectedEvents });
+  return accept({ message: { t: 'events', events }, rejectedEvents, heldIds });
 }
 
 export function encodeMessage(message: WireMessage): string {
   return JSON.stringify(message);
+}
+
+/** An `events` message from each event's canonical text (eventText), made once however many links and batches carry it. */
+export function encodeEvents(events: readonly SignedEvent[]): string {
+  return `{"t":"events","events":[${events.map(eventText).join(',')}]}`;
 }

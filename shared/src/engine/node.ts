@@ -24,6 +24,7 @@
  * verification of incoming events), controlState.ts (mode, service, partition, faults, churn),
  * authority.ts (the server's ack positions, stamps and admissions), ledger.ts (the ledger folded from
  * the store), gossip.ts (push targets, anti-entropy),
+ * pushTree.ts (which peer links carry event bodies, and the lazy links' `have`s),
  * reportGossip.ts (telemetry reports), overlay.ts (the mesh), signalRouter.ts (mesh-relayed signals).
  */
 import { CONTROL_KINDS, eventClass, isControlKind, signingBytes, eventId, type AdmitBody, type FaultRule, type Mode, type SignedEvent, type TransferBody, type UnsignedEvent } from './event.ts';
@@ -43,12 +44,14 @@ import { Outbox } from './outbox.ts';
 import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
-import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { checkBeforeSignature, heldId, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
 import { LedgerFold, type Ledger } from './ledger.ts';
 import { signsInline, type AnySigner, type Rng, type SignResult, type VerifyRequest } from '../ports/ports.ts';
 import { PendingSignatures, type WriteContent } from './pendingSignatures.ts';
+import { shuffled } from '../ports/rng.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 
@@ -92,6 +95,11 @@ export class PeerlabNode {
   readonly #antiEntropy: AntiEntropyClock;
   /** Telemetry reports heard by gossip (and this node's own), and those awaiting their signature check. */
   readonly #reportGossip: ReportGossip;
+  /** Peers only: when lazy push-tree links next hear what is new. */
+  readonly #haves = new HaveSchedule();
+  readonly #grafts = new PendingGrafts();
+  /** Events still spreading over the push tree, which anti-entropy answers over tree links leave out. */
+  readonly #spreading = new Spreading();
 
   constructor(components: NodeComponents) {
     this.room = components.room;
@@ -231,7 +239,7 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt(), this.#reportGossip.nextDeadline()].filter((time) => time !== undefined);
+    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt(), this.#reportGossip.nextDeadline(), this.#haves.due, this.#grafts.due].filter((time) => time !== undefined);
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
@@ -256,7 +264,9 @@ export class PeerlabNode {
         if (link && link.kind !== input.kind) {
           const before = this.#control.carriage(link.kind);
           link.kind = input.kind;
+          link.lazy = startsLazy(link);
           link.budget ??= this.#budgetFor(input.kind).budget;
+          this.#shapeTree(out);
           if (!link.refused) this.#overlay?.linkUp(input.link, input.kind, link.peer, now);
           if (this.#control.carriage(input.kind) !== before) this.#sendSummary(out, input.link, true);
         }
@@ -266,6 +276,7 @@ export class PeerlabNode {
         this.#links.delete(input.link);
         this.#overlay?.linkDown(input.link);
         this.#reportLinkDown(out, input.link);
+        this.#stayOnTree(out);
         break;
       case 'message':
         this.#receive(out, input.link, input.data);
@@ -354,7 +365,7 @@ export class PeerlabNode {
     // Before any decoding work: a flood costs a counter per message, nothing more.
     if (link.budget && !this.#withinBudget(out, linkId, link, link.budget, data.length)) return;
     this.#overlay?.heard(linkId, this.#now);
-    const decoded = decodeMessage(data, MAX_MESSAGE_BYTES, this.protocol);
+    const decoded = decodeMessage(data, MAX_MESSAGE_BYTES, this.protocol, (raw) => heldId(raw, this.store, this.#verifying));
     if (!decoded.ok) {
       this.#rejected(out, linkId, decoded);
       // Only a hello is refused for its version as a whole message (events are refused one by one).
@@ -377,15 +388,32 @@ export class PeerlabNode {
         }
         link.peer = message.peer;
         link.remote = remoteVersion(message);
+        link.tree = treeBetween(this.protocol, link.remote);
+        link.lazy = startsLazy(link);
+        this.#shapeTree(out);
         if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         this.#onSummary(out, linkId, link, message.vv, false);
         this.#announceHeld(out, linkId, link);
         break;
       case 'vv':
-        this.#onSummary(out, linkId, link, message.vv, message.reply);
+        this.#onSummary(out, linkId, link, message.vv, message.reply, inTree(link));
         break;
       case 'events':
-        this.#onEvents(out, linkId, message.events, tracedIds);
+        this.#onEvents(out, linkId, message.events, decoded.value.heldIds, tracedIds);
+        break;
+      case 'prune':
+        if (inTree(link)) link.lazy = true;
+        this.#stayOnTree(out);
+        break;
+      case 'have':
+        this.#onHave(out, linkId, link, message.ids);
+        break;
+      case 'graft':
+        if (inTree(link)) link.lazy = false;
+        out.events(linkId, message.ids.flatMap((id) => {
+          const stored = this.store.get(id);
+          return stored && this.#carriesOver(link.kind, stored) ? [stored] : [];
+        }));
         break;
       case 'ack':
         this.#onAcks(message.acks);
@@ -421,29 +449,41 @@ export class PeerlabNode {
     }
   }
 
-  #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean): void {
+  /** `settled`: leave out events still spreading over the push tree (a periodic round over a tree link). */
+  #onSummary(out: Outbox, linkId: string, link: LinkState, vv: VersionVector, reply: boolean, settled = false): void {
     link.reported = vv;
     this.#confirmOwn(vv[this.id] ?? 0);
     const include = this.#authorFilter(link.kind);
-    const missing = this.store.missingFrom(vv, include);
+    const all = this.store.missingFrom(vv, include);
+    const missing = settled ? all.filter((stored) => !this.#spreading.has(stored.id, this.#now)) : all;
     if (missing.length > 0) out.events(linkId, missing);
     // Either side holding what the other lacks is news: rounds come quickly again until all agree.
     if (missing.length > 0 || this.store.lacksSomethingIn(vv, include)) this.#antiEntropy.quicken(this.#now);
     if (reply) this.#sendSummary(out, linkId, false);
   }
 
-  #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], tracedIds?: string[]): void {
+  /** `heldIds`: events of the message the decoder found already held or being verified (not decoded again). */
+  #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], heldIds: readonly string[], tracedIds?: string[]): void {
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
+    let duplicates = 0;
+    const duplicate = (id: string, event: SignedEvent | undefined): void => {
+      duplicates++;
+      this.#duplicates++;
+      const position = this.#authority.ackPositionOf(id);
+      if (this.role === 'server' && position !== undefined && event) acks.push({ author: event.author, seq: event.seq, order: position });
+    };
+    for (const id of heldIds) {
+      tracedIds?.push(id);
+      duplicate(id, this.store.get(id)?.event);
+    }
     // Nothing below changes these: an event enters the store only once verified.
     const room: RoomContext = { room: this.room, admin: this.#admin, server: this.#server, mode: this.#control.mode, isAdmitted: (key) => this.#authority.isAdmitted(key) };
     for (const event of events) {
       const id = incomingId(this.store, event);
       tracedIds?.push(id);
       if (this.store.has(id) || this.#verifying.has(id)) {
-        this.#duplicates++;
-        const position = this.#authority.ackPositionOf(id);
-        if (this.role === 'server' && position !== undefined) acks.push({ author: event.author, seq: event.seq, order: position });
+        duplicate(id, event);
         continue;
       }
       const invalid = checkBeforeSignature(event, room) ?? this.#checkRoute(linkId, event);
@@ -455,6 +495,45 @@ export class PeerlabNode {
     }
     if (acks.length > 0) this.#send(out, linkId, { t: 'ack', acks });
     if (requests.length > 0) out.push({ type: 'verify', requests });
+    // A body that came twice shows a cycle in the push tree: this link need only announce (pushTree.ts).
+    if (duplicates > 0 && shouldPrune(this.#links, linkId)) {
+      this.#links.get(linkId)!.lazy = true;
+      this.#send(out, linkId, { t: 'prune' });
+    }
+  }
+
+  /** A lazy link's news: a graft for the events this node neither holds nor is verifying. */
+  #onHave(out: Outbox, linkId: string, link: LinkState, ids: readonly string[]): void {
+    const wanted = ids.filter((id) => !this.store.has(id) && !this.#verifying.has(id));
+    // Not `inTree(link)`: a `have` shows the remote takes part even where its hello was lost on a faulty
+    // link (then it counts as 1.0 here, and waiting for anti-entropy would leave its announcements unanswered).
+    if (wanted.length === 0 || !isPeerLink(link.kind)) return;
+    link.lazy = false;
+    this.#send(out, linkId, { t: 'graft', ids: wanted });
+    this.#grafts.asked(wanted, linkId, this.#now);
+  }
+
+  /** A tree link came or changed kind: bodies over a direct link rather than the relay, and some link eager. */
+  #shapeTree(out: Outbox): void {
+    if (this.role !== 'peer') return;
+    for (const linkId of relaysToPrune(this.#links)) {
+      this.#links.get(linkId)!.lazy = true;
+      this.#send(out, linkId, { t: 'prune' });
+    }
+    this.#stayOnTree(out);
+  }
+
+  /** No eager peer link left (pruned off, or only relayed pairs): graft a random lazy one, asking for nothing yet. */
+  #stayOnTree(out: Outbox): void {
+    const partner = shuffled(this.#rng, graftCandidates(this.#links))[0];
+    if (partner === undefined) return;
+    this.#links.get(partner)!.lazy = false;
+    this.#send(out, partner, { t: 'graft', ids: [] });
+  }
+
+  /** Whether a link of this kind carries this event in the current mode. */
+  #carriesOver(kind: LinkKind, stored: StoredEvent): boolean {
+    return carries(this.#control.carriage(kind), eventClass(stored.event.kind));
   }
 
   /**
@@ -509,8 +588,11 @@ export class PeerlabNode {
         return undefined;
       case 'equivocation':
         this.#rejected(out, sourceLink, reject('equivocation', `two events for ${event.author.slice(0, 8)}#${event.seq}`));
-        // Spread the proof so every peer settles on the same canonical event.
+        // Spread the proof so every peer settles on the same canonical event: also to links that hold the
+        // slot (with the other event, as far as this node knows), since a summary cannot tell them apart.
+        this.#push(out, [this.store.get(id)!], new Map(sourceLink === undefined ? [] : [[id, sourceLink]]), true);
         if (result.becameCanonical) return this.store.get(id);
+        if (this.role === 'peer') this.#haves.note(this.store.get(id)!, sourceLink, this.#now); // lazy links hear of the proof too
         return undefined;
       default:
         return unreachableInput(result);
@@ -522,6 +604,12 @@ export class PeerlabNode {
     this.#antiEntropy.quicken(this.#now);
     const ackPositions = this.role === 'server' ? added.map((stored) => this.#authority.assignAckPosition(stored.id)) : undefined;
     out.push(ackPositions ? { type: 'accepted', events: added, local, ackPositions } : { type: 'accepted', events: added, local });
+    if (this.role === 'peer') {
+      for (const stored of added) {
+        this.#haves.note(stored, sources.get(stored.id), this.#now);
+        this.#spreading.note(stored.id, this.#now);
+      }
+    }
     // The driver persists `accepted` before it sends anything, so an ack always follows durability.
     if (ackPositions) for (const [link, acks] of acksBySource(added, ackPositions, sources)) this.#send(out, link, { t: 'ack', acks });
     this.#push(out, added, sources);
@@ -664,11 +752,14 @@ export class PeerlabNode {
 
   // ---- spreading ----
 
-  /** Push gossip: each new event goes to the links allowed to carry it, except the one it came from. */
-  #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>): void {
+  /**
+   * Push gossip: each new event goes to the links allowed to carry it, except the one it came from.
+   * `proof`: an equivocating event, which goes even where the slot is known to be held.
+   */
+  #push(out: Outbox, added: readonly StoredEvent[], sources: ReadonlyMap<string, string>, proof = false): void {
     const carriesEvent = (kind: LinkKind, event: SignedEvent) => carries(this.#control.carriage(kind), eventClass(event.kind));
     for (const stored of added) {
-      for (const linkId of pushTargets(stored, sources.get(stored.id), this.#links, carriesEvent, this.#rng, this.#config.pushFanout)) out.event(linkId, stored);
+      for (const linkId of pushTargets(stored, sources.get(stored.id), this.#links, carriesEvent, this.#rng, this.#config.pushFanout, proof)) out.event(linkId, stored);
     }
   }
 
@@ -790,6 +881,7 @@ export class PeerlabNode {
     this.#overlay?.linkDown(linkId);
     this.#reportLinkDown(out, linkId);
     out.push({ type: 'drop', link: linkId, reason });
+    this.#stayOnTree(out);
   }
 
   // ---- versions ----
@@ -849,6 +941,8 @@ export class PeerlabNode {
     const asks: Asks = new Map();
     this.#reportGossip.expire(now, asks);
     this.#ask(out, asks);
+    for (const [linkId, ids] of this.#haves.take(now, this.#links, (link, stored) => this.#carriesOver(link.kind, stored))) this.#send(out, linkId, { t: 'have', ids });
+    for (const [linkId, ids] of this.#grafts.take(now, (id) => this.store.has(id) || this.#verifying.has(id), (linkId) => this.#links.has(linkId))) this.#send(out, linkId, { t: 'graft', ids });
     if (!this.#antiEntropy.due(now)) return;
     const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#control.carriage(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);

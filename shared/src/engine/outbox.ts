@@ -1,6 +1,5 @@
 /** The outputs of one `PeerlabNode.handle()` call, and how its messages become `send` outputs. */
-import { eventText } from './event.ts';
-import { encodeMessage, type WireMessage } from './messages.ts';
+import { encodeEvents, encodeMessage, type WireMessage } from './messages.ts';
 import type { LinkKind } from './mode.ts';
 import type { Output } from './nodeIo.ts';
 import type { StoredEvent } from './store.ts';
@@ -61,23 +60,33 @@ export class Outbox {
     for (const one of stored) this.event(link, one);
   }
 
+  /** Encodes each message once: a batch of the same events bound for several links is one text. */
   flush(onSend: (link: string, data: string) => void): Output[] {
     const outputs: Output[] = [];
+    const batches = new Map<string, { message: WireMessage; data: string }>();
     for (const item of this.#items) {
       if (item.type !== 'queued') {
         outputs.push(item);
         continue;
       }
-      const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
-      const data = item.events ? encodeEvents(item.events) : encodeMessage(message);
+      let message: WireMessage;
+      let data: string;
+      if (item.events) {
+        const key = item.events.map((stored) => stored.id).join();
+        let batch = batches.get(key);
+        if (!batch) {
+          const events = item.events.map((stored) => stored.event);
+          batch = { message: { t: 'events', events }, data: encodeEvents(events) };
+          batches.set(key, batch);
+        }
+        ({ message, data } = batch);
+      } else {
+        message = item.message!;
+        data = encodeMessage(message);
+      }
       onSend(item.link, data);
       outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
     }
     return outputs;
   }
-}
-
-/** An `events` message from its events' canonical texts, kept since they arrived: nothing is serialised again. */
-function encodeEvents(events: readonly StoredEvent[]): string {
-  return `{"t":"events","events":[${events.map((stored) => eventText(stored.event)).join(',')}]}`;
 }

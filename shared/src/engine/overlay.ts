@@ -93,14 +93,23 @@ export class Overlay {
     return [...this.#members.keys()];
   }
 
-  /** The server's member list replaces the previous one; members heard of by exchange stay until they expire. */
+  /**
+   * The server's member list replaces the previous one; members heard of by exchange stay until they expire.
+   * A member not known before brings the next round forward to now: a node below its target degree links
+   * to the roster as soon as it has one, instead of waiting out the round.
+   */
   setRoster(peers: readonly string[], now: number): void {
     for (const [peer, expires] of this.#members) if (expires === Infinity) this.#members.set(peer, now + this.#timings.memberTtlMs);
+    let news = false;
     for (const peer of peers) {
       if (peer === this.#self) continue;
-      if (!this.#members.has(peer)) this.#membersVersion++;
+      if (!this.#members.has(peer)) {
+        this.#membersVersion++;
+        news = true;
+      }
       this.#members.set(peer, Infinity);
     }
+    if (news && this.#nextRound !== undefined && this.#nextRound > now) this.#nextRound = now;
   }
 
   learn(peers: readonly string[], now: number): void {

@@ -34,6 +34,8 @@ export const FEATURES = [
    * neighbour that asks for it (`rwant`), with the time it was held (`age`); an older remote gets it pushed.
    */
   'report-announce',
+  /** Push gossip over a tree: `prune`, `have` and `graft` messages (1.2; pushTree.ts). */
+  'push-tree',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -55,7 +57,7 @@ interface MinorRelease {
 const MAJOR_1_RELEASES: readonly MinorRelease[] = [
   { minor: 0, kinds: ['chat', 'mode', 'service', 'admit', 'partition', 'faults', 'churn', 'transfer', 'stamp'], features: [] },
   { minor: 1, kinds: ['pixel'], features: ['versioned-report'] },
-  { minor: 2, kinds: [], features: ['report-announce'] },
+  { minor: 2, kinds: [], features: ['report-announce', 'push-tree'] },
 ];
 
 /** The newest minor of this build's major. */

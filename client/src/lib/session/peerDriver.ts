@@ -6,8 +6,14 @@
  * identity and sequence storage, the WebRTC implementation, the socket.io factory and the crypto path (a
  * browser's WebCrypto signs asynchronously: the engine asks with `sign` outputs, answered as `signed`).
  *
+ * Inputs flow down one at a time: an input met while another is being handled (an effect the links
+ * return, an output's consequence) waits in `#queue` and is handled after it, so no collaborator calls
+ * back into the engine while it works.
+ *
  * This class is the composition root; each job is a collaborator:
- * - `peerLinks.ts` (rules in `linkPolicy.ts`): the mesh, the relay, retries, and the engine's peer links;
+ * - `peerLinks.ts` (rules in `linkPolicy.ts`): the mesh, the relay, retries, and the engine's peer links,
+ *   returning what happened as inputs for the engine;
+ * - `adminCommands.ts`: the room admin's commands, checked and signed;
  * - `memberRoster.ts`: the server's member list and the member views;
  * - `engineClock.ts`: the engine's clock, wake-up timer and the lab's freeze gate;
  * - `telemetryReporter.ts`: the report timer; `peerTracer.ts`: the message trace;
@@ -24,11 +30,10 @@ import {
   DEFAULT_OVERLAY,
   engineRoomId,
   fingerprint,
-  resetSigningBytes,
-  toHex,
   PeerlabNode,
   seededRng,
   nobleSigner,
+  toHex,
   signsInline,
   type AnySigner,
   type CryptoSuite,
@@ -59,10 +64,11 @@ import type { ChurnClock } from './churnFollower.ts';
 import type { ClassroomView } from './classroomView.ts';
 import { ClassroomControls } from './classroomControls.ts';
 import { EngineClock } from './engineClock.ts';
-import { linkPeer, PEER_PREFIX, peerLinkId, SERVER_LINK } from './linkPolicy.ts';
+import { linkPeer, PEER_PREFIX, SERVER_LINK } from './linkPolicy.ts';
 import type { AttackPort } from '../attack/attacker.ts';
 import { MemberRoster, type MemberView } from './memberRoster.ts';
-import { PeerLinks } from './peerLinks.ts';
+import { PeerLinks, type LinkEffect } from './peerLinks.ts';
+import { AdminCommands, type AdminCommand } from './adminCommands.ts';
 import { TelemetryReporter } from './telemetryReporter.ts';
 import { chatWrite, pixelWrite, transferWrite } from './userWrites.ts';
 
@@ -182,6 +188,7 @@ export class PeerDriver {
   /** Keys the driver signs `sign` requests with: this peer's, and the room admin's once used. */
   readonly #signers = new Map<string, AnySigner>();
   readonly #adminPair: KeyPair;
+  readonly #admin: AdminCommands;
   readonly #on: DriverHandlers;
   readonly #observer: boolean;
   readonly #clock: EngineClock;
@@ -193,8 +200,14 @@ export class PeerDriver {
   readonly #reporter: TelemetryReporter;
   /** Version refusals already told (by their wording, which names both versions): one notice each, not one per link. */
   readonly #toldRefusals = new Set<string>();
-  /** Nesting of `#apply` (an output can cause another input): work after an input waits for depth 0. */
-  #depth = 0;
+  /** Inputs waiting for the one being handled (see the header); empty between outside events. */
+  readonly #queue: Input[] = [];
+  #draining = false;
+  /** An output of the input being handled changed what the links should be (mode, partition). */
+  #reconcileWanted = false;
+  /** Signature checks asked for while a batch is being verified (see `#verify`). */
+  readonly #verifyQueue: VerifyRequest[] = [];
+  #verifyInFlight = false;
   #closed = false;
 
   constructor(options: DriverOptions, handlers: DriverHandlers) {
@@ -209,6 +222,7 @@ export class PeerDriver {
     this.#verifier = options.crypto.verifier;
     this.cryptoPath = { name: options.crypto.name, why: options.crypto.why };
     this.#adminPair = options.adminPair;
+    this.#admin = new AdminCommands(options.adminPair, identity.publicKey, () => this.#adminSigner());
     this.generation = options.generation ?? 0;
     this.#observer = options.observer ?? false;
     this.#signer = options.crypto.signer(identity);
@@ -242,7 +256,7 @@ export class PeerDriver {
         room: options.room,
         name: options.name,
         peer: identity.publicKey,
-        adminKey: this.#adminPair.publicKey,
+        adminKey: this.#admin.publicKey,
         ...(options.io ? { io: options.io } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),
         ...(options.observer ? { observer: true } : {}),
@@ -258,15 +272,15 @@ export class PeerDriver {
         joinRefused: (reason, detail) => this.#on.notice(`The server refused to join room ${options.room}: ${reason} (${detail}).`),
         down: () => {
           this.#apply({ type: 'linkDown', link: SERVER_LINK });
-          this.#links.reconcile();
+          this.#applyEffects(this.#links.reconcile());
         },
         peer: (data) => this.#apply({ type: 'message', link: SERVER_LINK, data }),
         members: (members) => {
           this.#setRoster(members);
-          this.#links.reconcile();
+          this.#applyEffects(this.#links.reconcile());
         },
-        signal: ({ from, data }) => this.#links.signal(from, data),
-        relay: ({ from, data }) => this.#links.relayed(from, data),
+        signal: ({ from, data }) => this.#applyEffects(this.#links.signal(from, data)),
+        relay: ({ from, data }) => this.#applyEffects(this.#links.relayed(from, data)),
         refused: (reason, detail) => {
           this.refusedCount++;
           this.serverRefusals[reason] = (this.serverRefusals[reason] ?? 0) + 1;
@@ -277,27 +291,16 @@ export class PeerDriver {
       },
     );
     // Built after the server link it relays over; the server's events that reach it all come later.
-    this.#links = new PeerLinks(
-      {
-        self: identity.publicKey,
-        iceServers: options.iceServers,
-        rtc: options.rtc,
-        degree: options.overlay ?? DEFAULT_OVERLAY,
-        node: this.#node,
-        server: this.#server,
-        roster: this.#roster,
-      },
-      {
-        apply: (input) => this.#apply(input),
-        applying: () => this.#depth > 0,
-        closed: () => this.#closed,
-        received: (peer, data) => {
-          this.#classroom.faults.noteReceived(peer);
-          this.#apply({ type: 'message', link: peerLinkId(peer), data });
-        },
-        changed: () => this.#on.changed(),
-      },
-    );
+    this.#links = new PeerLinks({
+      self: identity.publicKey,
+      iceServers: options.iceServers,
+      rtc: options.rtc,
+      degree: options.overlay ?? DEFAULT_OVERLAY,
+      node: this.#node,
+      server: this.#server,
+      roster: this.#roster,
+      emit: (effects) => this.#applyEffects(effects),
+    });
     this.#reporter = new TelemetryReporter({
       node: this.#node,
       name: this.name,
@@ -353,7 +356,7 @@ export class PeerDriver {
       },
       serverRefusals: () => ({ ...this.serverRefusals }),
       declines: (peer) => this.#links.declines(peer),
-      offer: (peer) => this.#links.offer(peer),
+      offer: (peer) => this.#applyEffects(this.#links.offer(peer)),
     };
   }
 
@@ -407,52 +410,36 @@ export class PeerDriver {
   }
   /** Admin: stop or restore the server's service of the room (an outage the class can see). */
   setService(running: boolean): void {
-    if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setService', running, admin: this.#adminSigner() });
+    this.#command({ type: 'setService', running });
   }
 
   switchMode(mode: Mode): void {
-    if (this.#closed || mode === this.#node.mode) return;
-    if (!this.isAdmin) {
-      this.#on.notice('Only the room admin (the browser that created the room) can switch modes.');
-      return;
-    }
-    this.#apply({ type: 'switchMode', mode, admin: this.#adminSigner() });
+    this.#command({ type: 'switchMode', mode });
   }
 
   /** Admin: split the room's peer-to-peer links into groups of peer keys (unnamed peers join the first). */
   partition(groups: readonly (readonly string[])[]): void {
-    if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'partition', groups, admin: this.#adminSigner() });
+    this.#command({ type: 'partition', groups });
   }
 
   /** Admin: end the partition. */
   heal(): void {
-    if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'partition', groups: null, admin: this.#adminSigner() });
+    this.#command({ type: 'partition', groups: null });
   }
 
   /** Admin: empty the room for everyone (a new generation); signed with the room admin key, checked by the server. */
   resetRoom(): void {
-    if (this.#closed) return;
-    if (!this.isAdmin) {
-      this.#on.notice('Only the room admin (the browser that created the room) can reset it.');
-      return;
-    }
-    const sig = toHex(nobleSigner(this.#adminPair).sign(resetSigningBytes(this.room, this.generation)));
-    this.#server.reset({ generation: this.generation, sig });
+    this.#command({ type: 'resetRoom' });
   }
 
   /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
   setFaults(rules: readonly FaultRule[]): void {
-    if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setFaults', rules, admin: this.#adminSigner() });
+    this.#command({ type: 'setFaults', rules });
   }
 
   /** Admin: start or stop the churn generator; this tab is exempt, so the teacher keeps control. */
   setChurn(on: boolean, periodMs: number, downMs: number): void {
-    if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setChurn', on, periodMs, downMs, exempt: [this.publicKey], admin: this.#adminSigner() });
+    this.#command({ type: 'setChurn', on, periodMs, downMs });
   }
 
   /** Fault rules and counters, churn state: what the classroom panels show. */
@@ -489,34 +476,56 @@ export class PeerDriver {
 
   // ---- the driver ----
 
-  #apply(input: Input): void {
+  #command(command: AdminCommand): void {
     if (this.#closed) return;
-    if (this.#clock.hold(input, () => this.#applyHeld(input))) {
-      this.#on.changed();
-      return;
-    }
-    this.#depth++;
-    try {
-      this.#tracer.begin(input);
-      for (const output of this.#node.handle(input, this.#clock.now())) {
-        this.#tracer.note(output);
-        this.#perform(output);
+    const action = this.#admin.run(command, { isAdmin: this.isAdmin, mode: this.#node.mode, room: this.room, generation: this.generation });
+    if (action.type === 'input') this.#apply(action.input);
+    else if (action.type === 'reset') this.#server.reset(action.request);
+    else if (action.type === 'notice') this.#on.notice(action.text);
+  }
+
+  /** Effects the links returned: a message from a peer is counted by the fault stage as it arrives. */
+  #applyEffects(effects: readonly LinkEffect[]): void {
+    for (const effect of effects) {
+      if (effect.type === 'message') {
+        const peer = linkPeer(effect.link);
+        if (peer !== undefined) this.#classroom.faults.noteReceived(peer);
       }
-    } finally {
-      this.#depth--;
-    }
-    if (this.#depth === 0) {
-      this.#classroom.churn.observe();
-      this.#links.settle();
-      this.#clock.arm();
-      this.#on.changed();
+      this.#apply(effect);
     }
   }
 
-  /** An input the gate held: a message for a link closed meanwhile is dropped, as its transport would have. */
-  #applyHeld(input: Input): void {
+  /** Queues one input and, unless an input is being handled already, handles the queue in order. */
+  #apply(input: Input): void {
+    if (this.#closed) return;
+    this.#queue.push(input);
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let next = this.#queue.shift(); next !== undefined && !this.#closed; next = this.#queue.shift()) this.#handle(next);
+    } finally {
+      this.#draining = false;
+      this.#queue.length = 0;
+    }
+    if (this.#closed) return;
+    this.#classroom.churn.observe();
+    this.#clock.arm();
+    this.#on.changed();
+  }
+
+  #handle(input: Input): void {
+    // A message for a link the engine no longer has (dropped while it waited) goes nowhere, as its transport would have.
     if (input.type === 'message' && !this.#node.links().has(input.link)) return;
-    this.#apply(input);
+    if (this.#clock.hold(input, () => this.#apply(input))) return;
+    this.#tracer.begin(input);
+    for (const output of this.#node.handle(input, this.#clock.now())) {
+      this.#tracer.note(output);
+      this.#perform(output);
+    }
+    if (this.#reconcileWanted) {
+      this.#reconcileWanted = false;
+      this.#queue.push(...this.#links.reconcile());
+    }
   }
 
   #perform(output: Output): void {
@@ -537,7 +546,7 @@ export class PeerDriver {
         this.#on.persist?.(output.events);
         break;
       case 'mode':
-        this.#links.wantReconcile();
+        this.#reconcileWanted = true;
         break;
       case 'rejected':
         // Counted by the engine (node.stats().rejections); a refusal of our own action is told, and so is a
@@ -546,18 +555,18 @@ export class PeerDriver {
         else if (output.link !== undefined && this.#node.links().get(output.link)?.refused) this.#noticeRefusedLink(output.link, output.rejection);
         break;
       case 'connect':
-        this.#links.connect(output.peer);
+        this.#queue.push(...this.#links.connect(output.peer));
         break;
       case 'drop':
         this.#links.drop(output.link);
         break;
       case 'signal':
-        this.#links.signal(output.from, output.data);
+        this.#queue.push(...this.#links.signal(output.from, output.data));
         break;
       case 'service':
         break; // the admin stopped or restored the server's service; nothing for the transports to do
       case 'partition':
-        this.#links.wantReconcile(); // the engine already dropped the links the partition cuts
+        this.#reconcileWanted = true; // the engine already dropped the links the partition cuts
         break;
       case 'faults':
         this.#classroom.faults.setRules(output.rules);
@@ -579,11 +588,25 @@ export class PeerDriver {
     this.#on.notice(`Link with ${who} refused (${rejection.reason}): ${rejection.detail}.`);
   }
 
+  /**
+   * One verification batch in flight at a time: what is asked meanwhile waits and goes as the next batch
+   * the moment this one answers. No timer: an idle page verifies at once; a busy one answers many events
+   * with one `verified` input, so they are stored, persisted and pushed on as one batch per link.
+   */
   #verify(requests: readonly VerifyRequest[]): void {
-    this.#verifier.verifyBatch(requests).then(
-      (ok) => this.#apply({ type: 'verified', results: requests.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) }),
-      () => this.#apply({ type: 'verified', results: requests.map((request) => ({ id: request.id, ok: false })) }),
-    );
+    this.#verifyQueue.push(...requests);
+    if (!this.#verifyInFlight) this.#verifyNext();
+  }
+
+  #verifyNext(): void {
+    const batch = this.#verifyQueue.splice(0);
+    this.#verifyInFlight = batch.length > 0;
+    if (batch.length === 0 || this.#closed) return;
+    const answer = (ok: readonly boolean[]): void => {
+      this.#apply({ type: 'verified', results: batch.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) });
+      this.#verifyNext();
+    };
+    this.#verifier.verifyBatch(batch).then(answer, () => answer([]));
   }
 
   /** The room admin key's signer, made on first use (only the admin's page signs with it). */
@@ -642,15 +665,15 @@ export class PeerDriver {
     // Joined a newer generation than this engine's: take no part (no links, no old events offered).
     if (this.#onGeneration(response.generation)) return;
     this.serverKey = response.server;
-    this.isAdmin = response.admin === this.#adminPair.publicKey;
+    this.isAdmin = response.admin === this.#admin.publicKey;
     this.#links.joinedAt(response.epoch);
     this.#apply({ type: 'setAdmin', admin: response.admin });
     // The authority's key: its stamps order strict operations and its certificates admit members (hybrid).
     this.#apply({ type: 'setServer', server: response.server });
     this.#setRoster(response.members);
     this.#apply({ type: 'linkUp', link: SERVER_LINK, kind: 'server' });
-    this.#links.reconcile();
-    this.#links.connectDeferred();
+    // Starts the direct links the overlay asked for on the roster above, if the room's mode is known.
+    this.#applyEffects(this.#links.reconcile());
   }
 
   /** True when the room runs as another generation: this driver stops and hands over to the host. */
@@ -677,6 +700,6 @@ export class PeerDriver {
     this.#links.suspended = suspended;
     if (suspended) this.#server.suspend();
     else this.#server.resume();
-    this.#links.reconcile();
+    this.#applyEffects(this.#links.reconcile());
   }
 }

@@ -6,8 +6,11 @@
  * relay instead, with the reason kept for the member list, and tries direct again now and then. WebRTC
  * signals travel over the server while it can reach the peer, else over the mesh itself (`routeSignal`).
  *
- * Every change of the engine's links goes through `reconcile`, which waits while the driver is inside an
- * engine input (the host's `applying`) and re-runs, boundedly, when a pass itself changes links.
+ * Data flows one way: the driver calls down, and every method returns what happened as engine inputs
+ * (`LinkEffect`: a link up, down or of another kind, a failed attempt, a signal for the mesh, a message to
+ * deliver) for the driver to apply after the input it is handling. What the mesh reports on its own (a
+ * channel opened, died or carried data) reaches the driver the same way, through `emit`. Nothing here
+ * calls the engine, so nothing needs to know whether the driver is inside an input.
  */
 import { wantsDirectLinks, wantsRelayLinks, type Input, type OverlayConfig, type PeerlabNode } from '@peerlab/shared';
 import type { ServerLink } from '../transport/serverLink.ts';
@@ -15,8 +18,8 @@ import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation }
 import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, retryable, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
 import type { MemberRoster, PairLinkView, RosterChange } from './memberRoster.ts';
 
-/** Bound on nested reconcile passes: each pass can only react to links the previous one changed. */
-const MAX_RECONCILE_PASSES = 4;
+/** What the links tell the engine: inputs the driver applies, in order, after the one it is handling. */
+export type LinkEffect = Extract<Input, { readonly type: 'linkUp' | 'linkDown' | 'linkKind' | 'connectFailed' | 'routeSignal' | 'message' }>;
 
 export interface PeerLinksOptions {
   readonly self: string;
@@ -28,18 +31,11 @@ export interface PeerLinksOptions {
   readonly node: Pick<PeerlabNode, 'mode' | 'epoch' | 'acceptsDirectLink'>;
   readonly server: Pick<ServerLink, 'joined' | 'relay' | 'signal'>;
   readonly roster: Pick<MemberRoster, 'listed'>;
-}
-
-export interface PeerLinksHost {
-  /** Feeds one input to the engine (the driver's only way in). */
-  apply(input: Input): void;
-  /** The driver is inside an engine input: a reconcile waits until it ends. */
-  applying(): boolean;
-  /** The driver is closed: nothing more is sent, linked or retried. */
-  closed(): boolean;
-  /** A message from `peer` on a link the engine has (direct or relay), for the engine. */
-  received(peer: string, data: string): void;
-  changed(): void;
+  /**
+   * Effects of what the mesh did on its own (a channel opened or died, a message arrived, a retry timer):
+   * never called from inside one of this class's methods, whose effects are returned instead.
+   */
+  readonly emit: (effects: readonly LinkEffect[]) => void;
 }
 
 export class PeerLinks {
@@ -50,7 +46,7 @@ export class PeerLinks {
   readonly #node: PeerLinksOptions['node'];
   readonly #server: PeerLinksOptions['server'];
   readonly #roster: PeerLinksOptions['roster'];
-  readonly #host: PeerLinksHost;
+  readonly #emit: PeerLinksOptions['emit'];
   readonly #mesh: WebRtcMesh;
   readonly #webrtcSupported: boolean;
   readonly #degree: OverlayConfig;
@@ -60,32 +56,38 @@ export class PeerLinks {
   readonly #failures = new Map<string, LinkFailure>();
   /** Hybrid: pending direct retries for pairs on the relay. */
   readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Links the overlay asked for while this peer was away: started when it has rejoined the server. */
+  /**
+   * Links the overlay asked for before direct links were allowed: while away (churn), or before the
+   * store knew the room's mode. Started as soon as direct links are, so no overlay slot waits for its
+   * timeout on an attempt that was never made.
+   */
   readonly #deferred = new Set<string>();
   /** Direct attempts each member declined (full, across a partition, or banning this key). */
   readonly #declines = new Map<string, number>();
   /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
   #joinedEpoch = 0;
-  #reconcileWanted = false;
-  #reconciling = false;
+  /** Effects gathered during one of this class's methods (undefined outside them: the mesh's own events). */
+  #collecting: LinkEffect[] | undefined;
+  #closed = false;
 
-  constructor(options: PeerLinksOptions, host: PeerLinksHost) {
+  constructor(options: PeerLinksOptions) {
     this.#self = options.self;
     this.#node = options.node;
     this.#server = options.server;
     this.#roster = options.roster;
-    this.#host = host;
+    this.#emit = options.emit;
     this.#webrtcSupported = webRtcSupported(options.rtc);
     this.#degree = options.degree;
     this.#mesh = new WebRtcMesh(options.self, options.iceServers, options.rtc, {
-      open: (peer) => {
-        this.#failures.delete(peer);
-        this.#cancelRetry(peer);
-        this.reconcile();
-      },
-      failed: (peer, reason) => this.#onDirectFailed(peer, reason),
-      data: (peer, data) => this.#onPeerData(peer, data),
-      signal: (to, data) => this.#sendSignal(to, data),
+      open: (peer) =>
+        this.#fromMesh(() => {
+          this.#failures.delete(peer);
+          this.#cancelRetry(peer);
+          this.#reconcile();
+        }),
+      failed: (peer, reason) => this.#fromMesh(() => this.#onDirectFailed(peer, reason)),
+      data: (peer, data) => this.#fromMesh(() => this.#onPeerData(peer, data)),
+      signal: (to, data) => this.#fromMesh(() => this.#sendSignal(to, data)),
       // In-progress handshakes count too, so offers arriving together cannot overshoot; up to one over the
       // high watermark, as the engine grafts then prunes (refusing at `high` locked newcomers out of small
       // rooms); never across the admin's partition.
@@ -110,17 +112,13 @@ export class PeerLinks {
     this.#joinedEpoch = epoch;
   }
 
-  /** The engine's `connect`: offer a direct link (once back on the server, when away). */
-  connect(peer: string): void {
-    // Away (churn): the overlay counts the attempt as under way, so make it once back on the server.
-    if (this.suspended) this.#deferred.add(peer);
-    else if (this.#links.get(peer) !== 'direct') this.#mesh.connect(peer);
-  }
-
-  /** Back on the server: the links asked for while away, to members still listed and not linked meanwhile. */
-  connectDeferred(): void {
-    for (const peer of this.#deferred) if (this.#roster.listed(peer) && !this.#links.has(peer)) this.#mesh.connect(peer);
-    this.#deferred.clear();
+  /** The engine's `connect`: offer a direct link now, or as soon as direct links are allowed. */
+  connect(peer: string): LinkEffect[] {
+    return this.#collect(() => {
+      if (this.#links.get(peer) === 'direct') return;
+      if (this.#directAllowed()) this.#mesh.connect(peer);
+      else this.#deferred.add(peer);
+    });
   }
 
   /** The engine's `drop`: it gave the link up and already forgot it; close its transport and keep it closed. */
@@ -131,17 +129,16 @@ export class PeerLinks {
     this.#failures.delete(peer);
     this.#cancelRetry(peer);
     this.#mesh.close(peer);
-    this.#reconcileWanted = true;
   }
 
   /** A WebRTC signal for this peer, carried by the server or the mesh. */
-  signal(from: string, data: string): void {
-    this.#mesh.signal(from, data);
+  signal(from: string, data: string): LinkEffect[] {
+    return this.#collect(() => this.#mesh.signal(from, data));
   }
 
   /** After the fault stage (possibly later): over whatever link the pair has by then. False when it has none. */
   send(peer: string, data: string): boolean {
-    if (this.#host.closed()) return false;
+    if (this.#closed) return false;
     const kind = this.#links.get(peer);
     if (kind === 'direct') return this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     if (kind === 'relay' && this.#server.joined) {
@@ -157,21 +154,26 @@ export class PeerLinks {
   }
 
   /** Offers a direct link to `peer` now, outside the overlay's plan (the attacker panel's reconnect). */
-  offer(peer: string): void {
-    if (!this.suspended && !this.#links.has(peer) && !this.#host.closed()) this.#mesh.connect(peer);
+  offer(peer: string): LinkEffect[] {
+    return this.#collect(() => {
+      if (!this.suspended && !this.#links.has(peer) && !this.#closed) this.#mesh.connect(peer);
+    });
   }
 
-  /** A message the server relayed from `from`. */
-  relayed(from: string, data: string): void {
-    if (!this.#links.has(from)) {
-      // A member relaying to us before we linked it (its direct attempt failed): open the relay link first.
-      if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
-      this.#links.set(from, 'relay');
-      this.#host.apply({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
-      // The engine may refuse the link at once (a key banned for flooding): then the message goes nowhere.
-      if (!this.#links.has(from)) return;
-    }
-    this.#host.received(from, data);
+  /**
+   * A message the server relayed from `from`. A member relaying to us before we linked it (its direct
+   * attempt failed) gets the relay link first; the driver drops the message if the engine refuses that
+   * link at once (a key banned for flooding), as it drops any message for a link the engine does not have.
+   */
+  relayed(from: string, data: string): LinkEffect[] {
+    return this.#collect(() => {
+      if (!this.#links.has(from)) {
+        if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
+        this.#links.set(from, 'relay');
+        this.#out({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
+      }
+      this.#out({ type: 'message', link: peerLinkId(from), data });
+    });
   }
 
   /** The roster changed (the roster itself is already updated). */
@@ -187,85 +189,99 @@ export class PeerLinks {
     return this.#mesh.breakLink(peer);
   }
 
-  /** An engine output changed what the links should be (mode, partition): reconcile when the input ends. */
-  wantReconcile(): void {
-    this.#reconcileWanted = true;
-  }
-
-  /** The driver finished an engine input: run the reconcile it asked for, if any. */
-  settle(): void {
-    if (this.#reconcileWanted) this.reconcile();
-  }
-
   /**
-   * Brings the mesh and the engine's peer links in line with the mode, the roster and the open channels.
-   * Deferred while an input is being applied, and re-run when a pass itself changes links.
+   * Brings the mesh and the engine's peer links in line with the mode, the roster and the open channels,
+   * and starts the attempts that waited for direct links to be allowed.
    */
-  reconcile(): void {
-    if (this.#host.closed()) return;
-    if (this.#host.applying() || this.#reconciling) {
-      this.#reconcileWanted = true; // e.g. the mesh reports a close while a pass tears links down
-      return;
-    }
-    this.#reconciling = true;
-    try {
-      for (let pass = 0; pass < MAX_RECONCILE_PASSES; pass++) {
-        this.#reconcileWanted = false;
-        this.#reconcileOnce();
-        if (!this.#reconcileWanted) break;
-      }
-    } finally {
-      this.#reconciling = false;
-    }
-    this.#host.changed();
+  reconcile(): LinkEffect[] {
+    return this.#collect(() => this.#reconcile());
   }
 
   /** Stops retries and closes every channel (the driver is closing). */
   close(): void {
+    this.#closed = true;
     for (const timer of this.#retries.values()) clearTimeout(timer);
     this.#retries.clear();
     this.#mesh.shutdown();
   }
 
-  #reconcileOnce(): void {
-    const { direct, relay } = linkModes({
-      mode: this.#node.mode,
-      modeKnown: this.#node.epoch >= this.#joinedEpoch,
-      serverJoined: this.#server.joined,
-      suspended: this.suspended,
-    });
+  /** Runs one method, returning the effects it (and the mesh, synchronously) produced. */
+  #collect(work: () => void): LinkEffect[] {
+    if (this.#closed) return [];
+    const outer = this.#collecting;
+    const effects = outer ?? [];
+    this.#collecting = effects;
+    try {
+      work();
+    } finally {
+      this.#collecting = outer;
+    }
+    return outer === undefined ? effects : [];
+  }
+
+  /** A mesh event: inside one of our methods its effects join theirs, else they go to the driver. */
+  #fromMesh(work: () => void): void {
+    if (this.#collecting !== undefined) {
+      work();
+      return;
+    }
+    const effects = this.#collect(work);
+    if (effects.length > 0) this.#emit(effects);
+  }
+
+  #out(effect: LinkEffect): void {
+    this.#collecting?.push(effect);
+  }
+
+  #linkModes(): { readonly direct: boolean; readonly relay: boolean; readonly modeKnown: boolean } {
+    const modeKnown = this.#node.epoch >= this.#joinedEpoch;
+    return { ...linkModes({ mode: this.#node.mode, modeKnown, serverJoined: this.#server.joined, suspended: this.suspended }), modeKnown };
+  }
+
+  #directAllowed(): boolean {
+    return this.#linkModes().direct;
+  }
+
+  #reconcile(): void {
+    const { direct, relay, modeKnown } = this.#linkModes();
     // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
     this.#mesh.setEnabled(direct);
     const open = new Set(direct ? this.#mesh.openPeers() : []);
     for (const peer of new Set([...this.#links.keys(), ...open, ...this.#failures.keys()])) {
-      // Read afresh for each pair: applying the previous pair's change may have dropped links.
       const have = this.#links.get(peer);
       const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failed: this.#failures.has(peer) });
       if (want === have) continue;
       const link = peerLinkId(peer);
       if (want === undefined) {
         this.#links.delete(peer);
-        this.#host.apply({ type: 'linkDown', link });
+        this.#out({ type: 'linkDown', link });
       } else if (have === undefined) {
         this.#links.set(peer, want);
-        this.#host.apply({ type: 'linkUp', link, kind: want, peer });
+        this.#out({ type: 'linkUp', link, kind: want, peer });
       } else {
         if (want === 'relay' && !this.#failures.has(peer)) this.#failures.set(peer, 'closed');
         this.#links.set(peer, want);
-        this.#host.apply({ type: 'linkKind', link, kind: want });
+        this.#out({ type: 'linkKind', link, kind: want });
       }
+    }
+    if (direct) {
+      const deferred = [...this.#deferred];
+      this.#deferred.clear();
+      for (const peer of deferred) if (this.#roster.listed(peer) && !this.#links.has(peer)) this.#mesh.connect(peer);
+    } else if (modeKnown && !this.suspended) {
+      this.#deferred.clear(); // the mode has no mesh: the overlay forgets its attempts too
     }
   }
 
   /** WebRTC signaling: over the server while it can reach the peer, else hop by hop over the mesh. */
   #sendSignal(to: string, data: string): void {
     if (this.#server.joined && this.#roster.listed(to)) this.#server.signal(to, data);
-    else this.#host.apply({ type: 'routeSignal', to, data });
+    else this.#out({ type: 'routeSignal', to, data });
   }
 
   #onPeerData(peer: string, data: string): void {
-    if (this.#links.get(peer) !== 'direct') this.reconcile(); // the channel opened before we linked it
-    if (this.#links.has(peer)) this.#host.received(peer, data);
+    if (this.#links.get(peer) !== 'direct') this.#reconcile(); // the channel opened before we linked it
+    if (this.#links.has(peer)) this.#out({ type: 'message', link: peerLinkId(peer), data });
   }
 
   /** A direct attempt or channel died. In hybrid the pair moves to the relay (reconcile) and retries later. */
@@ -274,17 +290,21 @@ export class PeerLinks {
     if (reason !== 'declined') this.#failures.set(peer, reason);
     else this.#declines.set(peer, this.declines(peer) + 1);
     // An attempt that never opened frees its overlay slot now; a channel that died is repaired as usual.
-    if (reason === 'declined' || reason === 'timeout' || reason === 'webrtc-unavailable') this.#host.apply({ type: 'connectFailed', peer });
+    if (reason === 'declined' || reason === 'timeout' || reason === 'webrtc-unavailable') this.#out({ type: 'connectFailed', peer });
     if (retryable(reason) && wantsRelayLinks(this.#node.mode)) this.#scheduleRetry(peer);
-    this.reconcile();
+    this.#reconcile();
   }
 
   #scheduleRetry(peer: string): void {
-    if (this.#retries.has(peer) || this.#host.closed()) return;
-    const timer = setTimeout(() => {
-      this.#retries.delete(peer);
-      if (this.#links.get(peer) === 'relay' && wantsDirectLinks(this.#node.mode)) this.#mesh.connect(peer);
-    }, DIRECT_RETRY_MS);
+    if (this.#retries.has(peer) || this.#closed) return;
+    const timer = setTimeout(
+      () =>
+        this.#fromMesh(() => {
+          this.#retries.delete(peer);
+          if (this.#links.get(peer) === 'relay' && wantsDirectLinks(this.#node.mode)) this.#mesh.connect(peer);
+        }),
+      DIRECT_RETRY_MS,
+    );
     this.#retries.set(peer, timer);
   }
 

@@ -1,0 +1,210 @@
+/**
+ * Push gossip over a tree, as in plumtree (Leitão, Pereira, Rodrigues 2007), so an event costs about one
+ * body per member instead of one per link. Every peer link starts eager (bodies are pushed over it). An
+ * event that arrives a second time over an eager link shows a cycle: the receiver marks that link lazy and
+ * tells the remote (`prune`), which marks it lazy too. What is left eager is a spanning tree that every
+ * author's events follow. A lazy link carries only a short, periodic `have`: the ids of the events that
+ * entered the store since the last one. A node that hears of an event it neither holds nor is verifying
+ * `graft`s that link: it becomes eager again and the remote sends the events named, so a tree cut by a
+ * lost link, a race of prunes or a member that drops what it should forward heals within a `have`
+ * period. Ids, not version vectors: an equivocation (two events for one slot) is another id, so each
+ * half of the room hears of the other's event and the proof reaches everyone.
+ *
+ * Only remotes that named the `push-tree` feature take part; links to older remotes stay eager (and
+ * their duplicates are just counted), so a 1.0 or 1.1 page keeps flooding as it always did. Relayed
+ * pairs (through the server) start lazy: the server is not spent on bodies a direct link brings anyway,
+ * and a member with no direct link grafts its relay links as soon as it hears of what it lacks.
+ *
+ * Pure bookkeeping on the link table and the node's clock; the node sends the messages.
+ */
+import type { LinkState } from './linkTable.ts';
+import { isPeerLink } from './linkTable.ts';
+import type { StoredEvent } from './store.ts';
+import { hasFeature, type ProtocolVersion } from './version.ts';
+
+/**
+ * How long after an event a lazy link hears of it. Longer than an eager hop, so a `have` rarely names what
+ * the tree is still bringing (a needless graft, then a prune); shorter repairs a cut tree sooner.
+ */
+export const HAVE_DELAY_MS = 150;
+
+/** How long a graft waits for the events it named before it asks again (a lost graft or answer, on a faulty link). */
+export const GRAFT_RETRY_MS = 500;
+/** How often one id is asked again of the link that announced it; anti-entropy repairs what is left. */
+export const GRAFT_RETRIES = 4;
+
+/** Whether this link takes part in the tree: a peer link whose ends both named the feature. */
+export function inTree(link: LinkState): boolean {
+  return isPeerLink(link.kind) && link.tree === true;
+}
+
+/** At the hello: whether a link between these versions takes part in the tree. */
+export function treeBetween(local: ProtocolVersion, remote: ProtocolVersion): boolean {
+  return hasFeature(local, 'push-tree') && hasFeature(remote, 'push-tree');
+}
+
+/** Whether bodies go over this link: links outside the tree always, tree links while not lazy. */
+export function isEager(link: LinkState): boolean {
+  return !inTree(link) || link.lazy !== true;
+}
+
+/**
+ * A duplicate came over `linkId`: whether to prune it. Only an eager tree link, and never the last eager
+ * one, so a node cut off by a race of prunes is not left waiting for the next `have` to graft.
+ */
+export function shouldPrune(links: ReadonlyMap<string, LinkState>, linkId: string): boolean {
+  const link = links.get(linkId);
+  if (!link || !inTree(link) || link.lazy === true) return false;
+  for (const [id, other] of links) if (id !== linkId && isPeerLink(other.kind) && !other.refused && isEager(other)) return true;
+  return false;
+}
+
+/**
+ * After a remote pruned this node: when no eager peer link is left, the lazy tree links one of which to
+ * graft, so this node stays on the tree instead of waiting for every event's `have`. Empty otherwise.
+ */
+export function graftCandidates(links: ReadonlyMap<string, LinkState>): string[] {
+  const candidates: string[] = [];
+  for (const [id, link] of links) {
+    if (!isPeerLink(link.kind) || link.refused) continue;
+    if (isEager(link)) return [];
+    if (inTree(link)) candidates.push(id);
+  }
+  return candidates;
+}
+
+/**
+ * Eager relayed tree links to prune now that an eager direct link exists: bodies then come peer to peer,
+ * and the server relays only announcements. Empty while no direct link is eager.
+ */
+export function relaysToPrune(links: ReadonlyMap<string, LinkState>): string[] {
+  let direct = false;
+  const relays: string[] = [];
+  for (const [id, link] of links) {
+    if (link.refused || !isEager(link)) continue;
+    if (link.kind === 'direct') direct = true;
+    else if (link.kind === 'relay' && inTree(link)) relays.push(id);
+  }
+  return direct ? relays : [];
+}
+
+/** How a tree link starts once its remote's hello names the feature: a relayed pair lazy, a direct one eager. */
+export function startsLazy(link: LinkState): boolean {
+  return inTree(link) && link.kind === 'relay';
+}
+
+/**
+ * How long an event counts as still spreading over the tree: an anti-entropy answer over a tree link leaves
+ * it out (the tree, or a graft, brings it; sent again it would only arrive as a duplicate). Longer saves
+ * more duplicates under load; anti-entropy repairs an event the tree lost no sooner than this after it.
+ */
+export const SPREADING_MS = 1000;
+
+/** Ids of the events that entered the store in the last SPREADING_MS. */
+export class Spreading {
+  readonly #windowMs: number;
+  readonly #queue: { readonly id: string; readonly at: number }[] = [];
+  readonly #ids = new Set<string>();
+
+  constructor(windowMs = SPREADING_MS) {
+    this.#windowMs = windowMs;
+  }
+
+  note(id: string, now: number): void {
+    this.#forget(now);
+    this.#queue.push({ id, at: now });
+    this.#ids.add(id);
+  }
+
+  /** Whether the event entered the store less than the window before `now`. */
+  has(id: string, now: number): boolean {
+    this.#forget(now);
+    return this.#ids.has(id);
+  }
+
+  #forget(now: number): void {
+    while (this.#queue.length > 0 && this.#queue[0]!.at <= now - this.#windowMs) this.#ids.delete(this.#queue.shift()!.id);
+  }
+}
+
+/**
+ * The events lazy links have not heard of yet, and when to tell them: one `have` per lazy link per
+ * HAVE_DELAY_MS at most, and none while nothing is new.
+ */
+export class HaveSchedule {
+  readonly #delayMs: number;
+  /** New events since the last round, with the link each came from (which holds it already). */
+  readonly #news: { readonly stored: StoredEvent; readonly source: string | undefined }[] = [];
+  #due: number | undefined;
+
+  constructor(delayMs = HAVE_DELAY_MS) {
+    this.#delayMs = delayMs;
+  }
+
+  /** When the next `have` round is due, if something is new. */
+  get due(): number | undefined {
+    return this.#due;
+  }
+
+  /** An event entered the store (or, for an equivocation, its proof did) at `now`. */
+  note(stored: StoredEvent, source: string | undefined, now: number): void {
+    this.#news.push({ stored, source });
+    this.#due ??= now + this.#delayMs;
+  }
+
+  /**
+   * At `now`, if due: for each lazy tree link, the ids of the new events it may carry (`carries`), but for
+   * the one it sent us. Not skipped where its summary covers the slot: that may be the other event of an
+   * equivocation. Empty when not due.
+   */
+  take(now: number, links: ReadonlyMap<string, LinkState>, carries: (link: LinkState, stored: StoredEvent) => boolean): [string, string[]][] {
+    if (this.#due === undefined || now < this.#due) return [];
+    const news = this.#news.splice(0);
+    this.#due = undefined;
+    const haves: [string, string[]][] = [];
+    for (const [linkId, link] of links) {
+      if (!inTree(link) || link.lazy !== true || link.refused) continue;
+      const ids = news
+        .filter(({ stored, source }) => source !== linkId && carries(link, stored))
+        .map(({ stored }) => stored.id);
+      if (ids.length > 0) haves.push([linkId, ids]);
+    }
+    return haves;
+  }
+}
+
+/**
+ * Ids a graft asked for and not held yet, with the link that announced them: asked again every
+ * GRAFT_RETRY_MS (GRAFT_RETRIES times at most) while that link is up, so a lost graft or answer costs
+ * half a second instead of an anti-entropy round that may pick another link. Empty in the common case.
+ */
+export class PendingGrafts {
+  readonly #asked = new Map<string, { link: string; at: number; tries: number }>();
+
+  asked(ids: readonly string[], link: string, now: number): void {
+    for (const id of ids) this.#asked.set(id, { link, at: now, tries: this.#asked.get(id)?.tries ?? 0 });
+  }
+
+  /** When the next retry is due, if any graft is pending. */
+  get due(): number | undefined {
+    let due: number | undefined;
+    for (const { at } of this.#asked.values()) due = Math.min(due ?? Infinity, at + GRAFT_RETRY_MS);
+    return due;
+  }
+
+  /** At `now`: per link, the ids to ask again; held ids, links gone and exhausted ids are forgotten. */
+  take(now: number, holds: (id: string) => boolean, linkUp: (link: string) => boolean): Map<string, string[]> {
+    const again = new Map<string, string[]>();
+    for (const [id, graft] of this.#asked) {
+      if (holds(id) || !linkUp(graft.link) || graft.tries >= GRAFT_RETRIES) {
+        this.#asked.delete(id);
+        continue;
+      }
+      if (now < graft.at + GRAFT_RETRY_MS) continue;
+      graft.at = now;
+      graft.tries++;
+      again.set(graft.link, [...(again.get(graft.link) ?? []), id]);
+    }
+    return again;
+  }
+}
