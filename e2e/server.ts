@@ -31,12 +31,21 @@ export interface RoomInfo {
   accepted: Record<string, Record<string, number>>;
 }
 
+export interface ServerProcessOptions {
+  /** Node flags before the entry point, after tsx's loader (a benchmark's `--cpu-prof` or `--import` preload). */
+  readonly nodeArgs?: readonly string[];
+  /** Environment added to the server's. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 export class ServerProcess {
   readonly dir = mkdtempSync(join(tmpdir(), 'peerlab-e2e-'));
   readonly dbPath = join(this.dir, 'peerlab.sqlite');
   port = 0;
   #child: ChildProcess | undefined;
   readonly log: string[] = [];
+
+  constructor(readonly options: ServerProcessOptions = {}) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -46,9 +55,9 @@ export class ServerProcess {
     if (this.port === 0) this.port = await freePort();
     // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a grandchild, which a
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...(this.options.nodeArgs ?? []), ENTRY], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, ...this.options.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
