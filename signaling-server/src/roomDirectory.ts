@@ -3,9 +3,10 @@
  * to the directory, which calls the owner's `RoomService`: in this process (always, without Redis), or
  * in the process holding the room's lease (with Redis, see redisDirectory.ts).
  */
-import type { JoinRequest, JoinResponse, ResetRequest } from '@peerlab/shared';
-import type { MemberRef, RoomInfo, RoomService } from './roomService.ts';
+import type { JoinRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
+import type { MemberRef } from './roomTypes.ts';
 
 export interface RoomDirectory {
   /** This process's id (fencing token in the database, shown by /healthz). */

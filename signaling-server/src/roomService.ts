@@ -5,23 +5,14 @@
  * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
-import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo, ServerRefusalReason } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Rooms } from './rooms.ts';
-import type { PeerlabIo } from './socketHandlers.ts';
 import { resetRoom } from './roomReset.ts';
-
-/** One member's socket in one room. */
-export interface MemberRef {
-  readonly room: string;
-  readonly peer: string;
-  readonly socketId: string;
-}
-
-export type { RoomInfo };
+import type { MemberRef, PeerlabIo } from './roomTypes.ts';
 
 export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | undefined {
   const room = rooms.get(name);
@@ -150,7 +141,7 @@ export class RoomService {
     return room && room.socketIdOf(ref.peer) === ref.socketId ? room : undefined;
   }
 
-  #refuse(ref: MemberRef, reason: string, detail: string): void {
+  #refuse(ref: MemberRef, reason: ServerRefusalReason, detail: string): void {
     this.deps.metrics.rejected(reason);
     this.deps.io.to(ref.socketId).emit('refused', { reason, detail });
   }
@@ -160,7 +151,7 @@ export class RoomService {
  * A room's optional passcode: set by the join that creates the room, required of every later join.
  * Stored as a salted SHA-256, so the database never holds it in the clear.
  */
-function checkPasscode(db: PeerlabDatabase, request: JoinRequest, created: boolean): { ok: true } | { ok: false; reason: string; detail: string } {
+function checkPasscode(db: PeerlabDatabase, request: JoinRequest, created: boolean): { ok: true } | { ok: false; reason: 'bad_passcode'; detail: string } {
   const hash = request.passcode === undefined ? undefined : createHash('sha256').update(`peerlab:${request.room}:${request.passcode}`).digest('hex');
   if (created) {
     if (hash !== undefined) db.setPasscodeHash(request.room, hash);

@@ -3,7 +3,7 @@
  * first use) and its members, one socket per peer key (a newer socket for the same key replaces the
  * older one). Members may sit on any process: a socket id reaches them through the Socket.IO adapter.
  */
-import { ROOM_PATTERN, type KeyPair, type Member, type Verifier } from '@peerlab/shared';
+import { ROOM_PATTERN, type KeyPair, type Member, type ServerRefusalReason, type Verifier } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -13,7 +13,7 @@ export interface RoomTransport {
   /** Sends an engine message to one socket. */
   deliver(socketId: string, data: string): void;
   /** Tells one socket that something it sent was refused. */
-  refuse(socketId: string, reason: string, detail: string): void;
+  refuse(socketId: string, reason: ServerRefusalReason, detail: string): void;
 }
 
 interface MemberEntry {

@@ -24,7 +24,8 @@ import { DEFAULT_LEASE_MS, RedisDirectory } from './redisDirectory.ts';
 import type { Redis } from './roomLeases.ts';
 import { RoomService } from './roomService.ts';
 import { Rooms } from './rooms.ts';
-import { registerSocketHandlers, type PeerlabIo } from './socketHandlers.ts';
+import type { PeerlabIo } from './roomTypes.ts';
+import { registerSocketHandlers } from './socketHandlers.ts';
 import { TelemetryStore } from './telemetryStore.ts';
 
 /** Socket.IO's cap on one incoming packet; engine messages are at most 256 KiB. */

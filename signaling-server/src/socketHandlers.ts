@@ -3,7 +3,6 @@
  * never throws, and answers bad input with a `refused` event (counted by reason in /metrics). What is
  * valid goes to the room directory, which reaches the room's owner (this process, or another one).
  */
-import type { Server, Socket } from 'socket.io';
 import {
   MAX_MESSAGE_BYTES,
   MAX_SIGNAL_BYTES,
@@ -11,19 +10,16 @@ import {
   decodeJoin,
   decodeReset,
   decodeReport,
-  type ClientToServerEvents,
   type JoinResponse,
-  type ServerToClientEvents,
+  type ServerRefusalReason,
 } from '@peerlab/shared';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { TokenBucket } from './rateLimit.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import type { TelemetryStore } from './telemetryStore.ts';
-import type { MemberRef } from './roomService.ts';
-
-export type PeerlabIo = Server<ClientToServerEvents, ServerToClientEvents>;
-type PeerlabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+import { countSocketTraffic } from './socketTraffic.ts';
+import type { MemberRef, PeerlabIo, PeerlabSocket } from './roomTypes.ts';
 
 interface SocketState {
   readonly bucket: TokenBucket;
@@ -53,8 +49,9 @@ export interface HandlerDeps {
 export function registerSocketHandlers({ io, directory, metrics, logger, telemetry }: HandlerDeps): void {
   io.on('connection', (socket: PeerlabSocket) => {
     const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, joining: false, lastReport: 0 };
+    countSocketTraffic(socket, metrics);
 
-    const refuse = (reason: string, detail: string): void => {
+    const refuse = (reason: ServerRefusalReason, detail: string): void => {
       metrics.rejected(reason);
       logger.debug({ socket: socket.id, reason, detail }, 'refused');
       socket.emit('refused', { reason, detail });
@@ -94,7 +91,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
           if (typeof ack === 'function') ack(response);
           else if (!response.ok) socket.emit('refused', { reason: response.reason, detail: response.detail });
         };
-        const fail = (reason: string, detail: string): void => {
+        const fail = (reason: ServerRefusalReason, detail: string): void => {
           metrics.rejected(reason);
           answer({ ok: false, reason, detail });
         };

@@ -8,6 +8,7 @@ import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
 import { MODES, type Mode } from '../engine/event.ts';
 import { accept, reject, type Result } from '../engine/rejections.ts';
 import type { HeldReport, TelemetryReport } from '../engine/telemetry.ts';
+import type { ServerRefusal, ServerRefusalReason } from './refusals.ts';
 
 export interface Member {
   /** The peer's public key, hex. */
@@ -54,7 +55,7 @@ export type JoinResponse =
       /** True when this join created the room. */
       readonly created: boolean;
     }
-  | { readonly ok: false; readonly reason: string; readonly detail: string };
+  | { readonly ok: false; readonly reason: ServerRefusalReason; readonly detail: string };
 
 export interface Addressed {
   /** Recipient peer key. */
@@ -88,7 +89,7 @@ export interface ServerToClientEvents {
   signal: (message: FromPeer) => void;
   relay: (message: FromPeer) => void;
   /** The server refused something this client sent; it keeps the connection. */
-  refused: (refusal: { readonly reason: string; readonly detail: string }) => void;
+  refused: (refusal: ServerRefusal) => void;
   /** The admin reset the room: drop what is held for it and rejoin as `generation`. */
   reset: (notice: RoomReset) => void;
 }
