@@ -239,16 +239,16 @@ async function openPages(browsers: readonly Browser[], backend: Backend, target:
     const page = await context.newPage();
     page.on('pageerror', (error) => process.stderr.write(`  page ${i}: ${error.message}\n`));
     if (target === 'bare') {
-      await page.goto(backend.url);
-      await page.waitForFunction(() => (window as unknown as { bare?: { connected(): boolean } }).bare?.connected() === true);
+      await page.goto(backend.url, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { bare?: { connected(): boolean } }).bare?.connected() === true, undefined, { timeout: 120_000 });
       drivers.push(barePage(page));
       continue;
     }
-    await page.goto(`${backend.url}/?room=${room}&name=p${i}`);
-    await page.getByTestId('server-status').filter({ hasText: 'connected' }).waitFor();
+    await page.goto(`${backend.url}/?room=${room}&name=p${i}`, { timeout: 120_000 });
+    await page.getByTestId('server-status').filter({ hasText: 'connected' }).waitFor({ timeout: 120_000 });
     if (i === 0) {
       await page.evaluate((mode) => window.peerlab!.switchMode(mode as never), target);
-      await page.getByTestId('mode').filter({ hasText: target }).waitFor();
+      await page.getByTestId('mode').filter({ hasText: target }).waitFor({ timeout: 60_000 });
     }
     drivers.push(peerlabPage(page));
   }
