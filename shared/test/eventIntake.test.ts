@@ -24,6 +24,9 @@ describe('event intake', () => {
     expect(checkBeforeSignature(event({ kind: 'mode', body: { mode: 'p2p', epoch: 1 } }), ROOM)?.reason).toBe('not_admin');
     expect(checkBeforeSignature(event(), { ...ROOM, mode: 'hybrid' })?.reason).toBe('not_admitted');
     expect(checkBeforeSignature(event(), { ...ROOM, mode: 'hybrid', isAdmitted: () => true })).toBeUndefined();
+    // What the authority sends is in its log: no admission check there (the certificate may still be verifying).
+    expect(checkBeforeSignature(event(), { ...ROOM, mode: 'hybrid' }, true)).toBeUndefined();
+    expect(checkBeforeSignature(event({ room: 'other' }), ROOM, true)?.reason).toBe('wrong_room');
   });
 
   it('holds an event until its answer, once', () => {

@@ -69,10 +69,14 @@ export class RoomService {
     return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created };
   }
 
-  /** The member's server link is up: the authority says hello (after the join ack reached the client). */
+  /**
+   * The member's server link is up: the authority says hello (after the join ack reached the client). A
+   * socket of this process is lossless while connected (one WebSocket, and a reconnect links up anew); one
+   * reached through Redis is not (the adapter's stream can be trimmed under load), so anti-entropy repairs it.
+   */
   linkUp(ref: MemberRef): void {
     const room = this.#memberRoom(ref);
-    room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client' });
+    room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client', lossless: this.deps.io.sockets.sockets.has(ref.socketId) });
     // The membership certificate (issued once per key): in hybrid, peers take data only from holders.
     room?.authority.input({ type: 'admit', peer: ref.peer });
   }

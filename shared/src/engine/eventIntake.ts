@@ -30,15 +30,19 @@ export interface RoomContext {
   readonly isAdmitted: (key: string) => boolean;
 }
 
-/** Checks that need no signature, so a forged or misplaced event costs no verification. */
-export function checkBeforeSignature(event: SignedEvent, room: RoomContext): Rejection | undefined {
+/**
+ * Checks that need no signature, so a forged or misplaced event costs no verification. `fromAuthority`:
+ * it came over this peer's link to the room's server, which admitted it to the room's log: no admission
+ * check (the certificate may still be under verification here), as the route check skips it too.
+ */
+export function checkBeforeSignature(event: SignedEvent, room: RoomContext, fromAuthority = false): Rejection | undefined {
   if (event.room !== room.room) return reject('wrong_room', `event for room ${event.room}`);
   const control = checkAdminControl(event, room.admin);
   if (control) return control;
   if ((event.kind === 'stamp' || event.kind === 'admit') && (room.server === undefined || event.author !== room.server)) {
     return reject('not_authority', `${event.kind} not signed by the room server`);
   }
-  if (requiresAdmission(room.mode) && !isControlKind(event.kind) && !room.isAdmitted(event.author)) {
+  if (!fromAuthority && requiresAdmission(room.mode) && !isControlKind(event.kind) && !room.isAdmitted(event.author)) {
     return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
   }
   return undefined;

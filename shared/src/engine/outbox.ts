@@ -60,7 +60,8 @@ export class Outbox {
     for (const one of stored) this.event(link, one);
   }
 
-  flush(onSend: (link: string, data: string) => void): Output[] {
+  /** The outputs in order, each message encoded; `onSend` hears of each message sent, with the events it carries. */
+  flush(onSend: (link: string, data: string, events?: readonly StoredEvent[]) => void): Output[] {
     const outputs: Output[] = [];
     for (const item of this.#items) {
       if (item.type !== 'queued') {
@@ -69,7 +70,7 @@ export class Outbox {
       }
       const message: WireMessage = item.message ?? { t: 'events', events: item.events!.map((stored) => stored.event) };
       const data = encodeMessage(message);
-      onSend(item.link, data);
+      onSend(item.link, data, item.events);
       outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
     }
     return outputs;
