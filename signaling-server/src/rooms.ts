@@ -10,8 +10,8 @@ import type { Metrics } from './metrics.ts';
 import { RoomAuthority } from './roomAuthority.ts';
 
 export interface RoomTransport {
-  /** Sends an engine message to one socket. */
-  deliver(socketId: string, data: string): void;
+  /** Sends one engine message to these sockets, encoded once. */
+  deliver(socketIds: readonly string[], data: string): void;
   /** Tells one socket that something it sent was refused. */
   refuse(socketId: string, reason: ServerRefusalReason, detail: string): void;
 }
@@ -143,9 +143,13 @@ export class Rooms {
       verifier: this.deps.verifier,
       metrics: this.deps.metrics,
       logger: this.deps.logger,
-      send: (link, data) => {
-        const socketId = room?.socketIdOf(link);
-        if (socketId !== undefined) transport.deliver(socketId, data);
+      send: (links, data) => {
+        const socketIds: string[] = [];
+        for (const link of links) {
+          const socketId = room?.socketIdOf(link);
+          if (socketId !== undefined) socketIds.push(socketId);
+        }
+        if (socketIds.length > 0) transport.deliver(socketIds, data);
       },
       refuse: (link, rejection) => {
         const socketId = room?.socketIdOf(link);

@@ -105,12 +105,9 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
     mayLoad: (name) => directory?.mayLoad(name) ?? false,
     onFenced: (name) => directory?.fenced(name),
     transport: {
-      deliver: (socketId, data) => {
-        // A socket of this process gets it directly; one elsewhere through the adapter.
-        const local = io?.sockets.sockets.get(socketId);
-        if (local) local.emit('peer', data);
-        else io?.to(socketId).emit('peer', data);
-      },
+      // One packet encoded once for all of them; the adapter writes it to this process's sockets and
+      // hands it to the others' (with Redis).
+      deliver: (socketIds, data) => io?.to(socketIds as string[]).emit('peer', data),
       refuse: (socketId, reason, detail) => io?.to(socketId).emit('refused', { reason, detail }),
     },
   });

@@ -195,5 +195,23 @@ export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local:
 }
 
 export function encodeMessage(message: WireMessage): string {
-  return JSON.stringify(message);
+  return message.t === 'events' ? encodeEvents(message.events) : JSON.stringify(message);
+}
+
+/** Each event's JSON, written once however many links and batches carry it (events are immutable). */
+const eventJson = new WeakMap<SignedEvent, string>();
+
+/** An `events` message, exactly as `JSON.stringify` writes it, from each event's JSON written once. */
+export function encodeEvents(events: readonly SignedEvent[]): string {
+  let text = '{"t":"events","events":[';
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    let json = eventJson.get(event);
+    if (json === undefined) {
+      json = JSON.stringify(event);
+      eventJson.set(event, json);
+    }
+    text += i === 0 ? json : `,${json}`;
+  }
+  return `${text}]}`;
 }
