@@ -28,6 +28,27 @@ function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () =
   return { SimplePeer: Stalled as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), created: () => created };
 }
 
+/** A simple-peer whose events the test fires by hand (`connect`, `close`...), one instance per attempt. */
+function scriptedSimplePeer() {
+  const instances: { emit(event: string, value?: unknown): void }[] = [];
+  class Scripted {
+    static readonly WEBRTC_SUPPORT = true;
+    readonly bufferSize = 0;
+    readonly #listeners = new Map<string, ((value?: unknown) => void)[]>();
+    constructor() {
+      instances.push({ emit: (event, value) => this.#listeners.get(event)?.forEach((listener) => listener(value)) });
+    }
+    signal(): void {}
+    send(): void {}
+    destroy(): void {}
+    on(event: string, listener: (value?: unknown) => void): this {
+      this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+      return this;
+    }
+  }
+  return { SimplePeer: Scripted as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), instances };
+}
+
 /** No RTCPeerConnection here (Node without wrtc): every attempt fails at once with `webrtc-unavailable`. */
 const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
 
@@ -157,6 +178,42 @@ describe('peer links', () => {
     links.reconcile();
     links.connectDeferred();
     expect(server.signal.mock.calls.map(([to]) => to)).toEqual([A]);
+  });
+
+  it('hybrid, meshed: a channel that closes leaves no relay behind, and a leftover relayed message opens none', () => {
+    const rtc = scriptedSimplePeer();
+    const { links, applied, received, list, server } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} } });
+    list(A, B);
+    links.reconcile();
+    links.connect(A);
+    links.connect(B);
+    rtc.instances[0]!.emit('connect');
+    rtc.instances[1]!.emit('connect');
+    expect(links.view(A)).toEqual({ link: 'direct' });
+    expect(links.view(B)).toEqual({ link: 'direct' });
+    // B prunes its channel with us: the mesh still reaches the room through A, so the pair is simply unlinked.
+    rtc.instances[1]!.emit('close');
+    expect(applied.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(B) });
+    expect(links.view(B)).toEqual({ link: 'none', reason: 'closed' });
+    links.relayed(B, 'a leftover push');
+    expect(received).toEqual([]);
+    expect(links.view(B).link).toBe('none');
+    links.send(B, 'nothing');
+    expect(server.relay).not.toHaveBeenCalled();
+    links.close();
+  });
+
+  it('hybrid, cut off: a channel that breaks falls back to the relay', () => {
+    const rtc = scriptedSimplePeer();
+    const { links, applied, list } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} } });
+    list(A);
+    links.reconcile();
+    links.connect(A);
+    rtc.instances[0]!.emit('connect');
+    rtc.instances[0]!.emit('close');
+    expect(applied.at(-1)).toEqual({ type: 'linkKind', link: peerLinkId(A), kind: 'relay' });
+    expect(links.view(A)).toEqual({ link: 'relay', reason: 'closed' });
+    links.close();
   });
 
   it('hybrid: a pair that timed out tries direct again after DIRECT_RETRY_MS while it is on the relay', () => {

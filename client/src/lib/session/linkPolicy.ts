@@ -1,7 +1,8 @@
 /**
  * The rules of a peer's links, as pure functions: engine link ids, which kind of link a pair should have
- * (direct while its data channel is open, else the server's relay in hybrid), why a pair is on the relay,
- * and which direct failures are worth retrying. `peerLinks.ts` applies them to the mesh and the engine.
+ * (direct while its data channel is open, else the server's relay in hybrid where the pair cannot link
+ * directly), why a pair is on the relay, and which direct failures are worth retrying. `peerLinks.ts`
+ * applies them to the mesh and the engine.
  */
 import { wantsDirectLinks, wantsRelayLinks, type Mode } from '@peerlab/shared';
 import type { LinkFailure } from '../transport/webrtcMesh.ts';
@@ -63,17 +64,43 @@ export interface PairState {
   readonly listed: boolean;
   /** The link the engine has for the pair now. */
   readonly have: PeerLinkKind | undefined;
-  /** A direct attempt with the pair failed and was not cleared since. */
-  readonly failed: boolean;
+  /** Why the last direct attempt with the pair failed, if it did and was not cleared since. */
+  readonly failure: LinkFailure | undefined;
+  /** This peer has an open direct channel to some member: the mesh reaches the room from here. */
+  readonly meshed: boolean;
 }
 
 /**
- * A pair is `direct` while its channel is open; else `relay` (allowed, peer listed) when it had a link or
- * its direct attempt failed; else unlinked. Which pairs to attempt at all is the overlay's call.
+ * Failures that say the pair cannot link directly (a browser without WebRTC, an attempt that never
+ * opened), as opposed to a channel that closed: the remote pruned it, or left, and the overlay repairs.
  */
-export function wantedLink({ open, relay, listed, have, failed }: PairState): PeerLinkKind | undefined {
+export function cannotLinkDirectly(failure: LinkFailure | undefined): boolean {
+  return failure === 'webrtc-unavailable' || failure === 'timeout' || failure === 'error';
+}
+
+/**
+ * A pair is `direct` while its channel is open; else, where the relay is allowed and the peer listed,
+ * `relay` when the relay stands in for something: for a peer cut off from the mesh (no open channel),
+ * any pair it had a link with or failed to link; for a meshed peer, a pair that can never link directly
+ * (no WebRTC on one side), or one already on the relay whose direct attempt could not be made (the
+ * remote is cut off and relies on it). Else unlinked: the mesh carries the pair's traffic, and which
+ * pairs to attempt is the overlay's call.
+ */
+export function wantedLink({ open, relay, listed, have, failure, meshed }: PairState): PeerLinkKind | undefined {
   if (open) return 'direct';
-  return relay && listed && (have !== undefined || failed) ? 'relay' : undefined;
+  if (!relay || !listed) return undefined;
+  if (!meshed) return have !== undefined || failure !== undefined ? 'relay' : undefined;
+  if (failure === 'webrtc-unavailable') return 'relay';
+  return have === 'relay' && cannotLinkDirectly(failure) ? 'relay' : undefined;
+}
+
+/**
+ * Whether a message the server relayed from an unlinked member opens a relay link: yes for a peer cut
+ * off from the mesh, and for a meshed one when the pair cannot link directly (else it is a leftover of a
+ * pair that no longer needs the relay, and opening a link for it would only echo it back).
+ */
+export function takesRelayFrom(failure: LinkFailure | undefined, meshed: boolean): boolean {
+  return !meshed || cannotLinkDirectly(failure);
 }
 
 /** Why a pair is on the relay, or why its last direct attempt failed; undefined when there is nothing to say. */

@@ -2,8 +2,10 @@
  * This peer's links to other members: the WebRTC mesh, the server's relay, and the engine's view of both
  * (`peer:<key>` links of kind `direct` or `relay`). Whom to link with is the engine's call (`connect`,
  * `drop`, `acceptsDirectLink`); this class makes the transports follow it and keeps the engine told which
- * kind each pair has. In hybrid a pair whose direct link cannot be made or breaks talks through the
- * relay instead, with the reason kept for the member list, and tries direct again now and then. WebRTC
+ * kind each pair has. In hybrid a pair whose direct link cannot be made talks through the relay instead
+ * (and, for a peer cut off from the mesh, one whose channel broke: `wantedLink`), with the reason kept for
+ * the member list, and tries direct again now and then; a meshed pair the overlay did not pick has no
+ * link at all, since the mesh carries its traffic. WebRTC
  * signals travel over the server while it can reach the peer, else over the mesh itself (`routeSignal`).
  *
  * Every change of the engine's links goes through `reconcile`, which waits while the driver is inside an
@@ -12,7 +14,7 @@
 import { wantsDirectLinks, wantsRelayLinks, type Input, type OverlayConfig, type PeerlabNode } from '@peerlab/shared';
 import type { ServerLink } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
-import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, retryable, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
+import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, retryable, takesRelayFrom, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
 import type { MemberRoster, PairLinkView, RosterChange } from './memberRoster.ts';
 
 /** Bound on nested reconcile passes: each pass can only react to links the previous one changed. */
@@ -166,6 +168,7 @@ export class PeerLinks {
     if (!this.#links.has(from)) {
       // A member relaying to us before we linked it (its direct attempt failed): open the relay link first.
       if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
+      if (!takesRelayFrom(this.#failures.get(from), this.#mesh.openPeers().length > 0)) return;
       this.#links.set(from, 'relay');
       this.#host.apply({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
       // The engine may refuse the link at once (a key banned for flooding): then the message goes nowhere.
@@ -237,10 +240,11 @@ export class PeerLinks {
     // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
     this.#mesh.setEnabled(direct);
     const open = new Set(direct ? this.#mesh.openPeers() : []);
+    const meshed = open.size > 0;
     for (const peer of new Set([...this.#links.keys(), ...open, ...this.#failures.keys()])) {
       // Read afresh for each pair: applying the previous pair's change may have dropped links.
       const have = this.#links.get(peer);
-      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failed: this.#failures.has(peer) });
+      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failure: this.#failures.get(peer), meshed });
       if (want === have) continue;
       const link = peerLinkId(peer);
       if (want === undefined) {
