@@ -10,6 +10,7 @@
  *
  *   flock /work/heavy.lock npx tsx e2e/bench/server.ts [--pages 8] [--events 200] [--interval 50]
  *     [--flood 5000] [--targets bare,client-server,hybrid] [--cpu-prof DIR] [--json FILE]
+ *     [--server-log DIR]   (the Peerlab server's log at debug level, one file per target: refusals with their detail)
  *
  * A benchmark, not a test: it asserts nothing; compare the targets of one run, never two runs.
  */
@@ -31,6 +32,7 @@ interface Options {
   readonly targets: readonly Target[];
   readonly cpuProfDir: string | undefined;
   readonly json: string | undefined;
+  readonly serverLogDir: string | undefined;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -48,6 +50,7 @@ function parseOptions(argv: readonly string[]): Options {
     targets,
     cpuProfDir: value('cpu-prof'),
     json: value('json'),
+    serverLogDir: value('server-log'),
   };
 }
 
@@ -97,6 +100,8 @@ interface Backend {
   readonly url: string;
   websocketBytes(): Promise<number>;
   metrics(): Promise<string>;
+  /** What the server logged (Peerlab only). */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -110,12 +115,13 @@ async function startPeerlab(options: Options, target: Target): Promise<Backend> 
   // One folder per target: node writes a profile per thread (tsx's loader runs in a worker), the main one
   // is the largest.
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir, target)}`] : [];
-  const server = new ServerProcess({ nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: 'warn' } });
+  const server = new ServerProcess({ nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: options.serverLogDir ? 'debug' : 'warn' } });
   await server.start();
   return {
     url: server.url,
     websocketBytes: () => bytesFrom(bytesPort),
     metrics: () => server.metrics(),
+    log: () => server.log.join(''),
     stop: () => server.dispose(),
   };
 }
@@ -138,6 +144,7 @@ async function startBare(): Promise<Backend> {
     url: `http://127.0.0.1:${port}`,
     websocketBytes: () => bytesFrom(bytesPort),
     metrics: async () => '',
+    log: () => '',
     stop: async () => {
       const exited = new Promise((done) => child.once('exit', done));
       child.kill('SIGTERM');
@@ -395,6 +402,10 @@ async function runTarget(options: Options, browsers: readonly Browser[], target:
     for (const driver of drivers) await driver.page.context().close();
     return { target, pages: options.pages, steady, flood, pageRefusals: refusals };
   } finally {
+    if (options.serverLogDir && target !== 'bare') {
+      mkdirSync(options.serverLogDir, { recursive: true });
+      writeFileSync(resolve(options.serverLogDir, `${target}.log`), backend.log());
+    }
     await backend.stop();
   }
 }
