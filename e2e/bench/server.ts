@@ -12,6 +12,9 @@
  *     [--flood 5000] [--targets bare,client-server,hybrid] [--cpu-prof DIR] [--json FILE]
  *     [--server-log DIR]   (the Peerlab server's log at debug level, one file per target: refusals with their detail)
  *
+ * A Peerlab target may name server variants after its mode: `client-server+deflate` runs the server with
+ * PEERLAB_WS_DEFLATE=1 (WebSocket compression), so two variants can be compared in one run.
+ *
  * A benchmark, not a test: it asserts nothing; compare the targets of one run, never two runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +25,19 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { systemChromium } from '../browser.ts';
 import { ServerProcess } from '../server.ts';
 
-type Target = 'bare' | 'client-server' | 'hybrid';
+/** `bare`, or a Peerlab mode with optional `+variant`s (`client-server+deflate`). */
+type Target = string;
+type Mode = 'client-server' | 'hybrid';
+
+const VARIANTS: Readonly<Record<string, Readonly<Record<string, string>>>> = { deflate: { PEERLAB_WS_DEFLATE: '1' } };
+
+function modeOf(target: Target): Mode {
+  return target.split('+')[0] as Mode;
+}
+
+function variantEnv(target: Target): Record<string, string> {
+  return Object.assign({}, ...target.split('+').slice(1).map((variant) => VARIANTS[variant]));
+}
 
 interface Options {
   readonly pages: number;
@@ -41,7 +56,10 @@ function parseOptions(argv: readonly string[]): Options {
     return at >= 0 ? argv[at + 1] : undefined;
   };
   const targets = (value('targets') ?? 'bare,client-server,hybrid').split(',') as Target[];
-  for (const target of targets) if (!['bare', 'client-server', 'hybrid'].includes(target)) throw new Error(`unknown target ${target}`);
+  for (const target of targets) {
+    const [mode, ...variants] = target.split('+');
+    if (target !== 'bare' && (!['client-server', 'hybrid'].includes(mode!) || variants.some((variant) => !VARIANTS[variant]))) throw new Error(`unknown target ${target}`);
+  }
   return {
     pages: Number(value('pages') ?? 8),
     events: Number(value('events') ?? 200),
@@ -115,7 +133,7 @@ async function startPeerlab(options: Options, target: Target): Promise<Backend> 
   // One folder per target: node writes a profile per thread (tsx's loader runs in a worker), the main one
   // is the largest.
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir, target)}`] : [];
-  const server = new ServerProcess({ nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: options.serverLogDir ? 'debug' : 'warn' } });
+  const server = new ServerProcess({ nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: options.serverLogDir ? 'debug' : 'warn', ...variantEnv(target) } });
   await server.start();
   return {
     url: server.url,
@@ -254,14 +272,14 @@ async function openPages(browsers: readonly Browser[], backend: Backend, target:
     await page.goto(`${backend.url}/?room=${room}&name=p${i}`, { timeout: 120_000 });
     await page.getByTestId('server-status').filter({ hasText: 'connected' }).waitFor({ timeout: 120_000 });
     if (i === 0) {
-      await page.evaluate((mode) => window.peerlab!.switchMode(mode as never), target);
-      await page.getByTestId('mode').filter({ hasText: target }).waitFor({ timeout: 60_000 });
+      await page.evaluate((mode) => window.peerlab!.switchMode(mode as never), modeOf(target));
+      await page.getByTestId('mode').filter({ hasText: modeOf(target) }).waitFor({ timeout: 60_000 });
     }
     drivers.push(peerlabPage(page));
   }
   if (target !== 'bare') {
-    for (const driver of drivers) await driver.page.getByTestId('mode').filter({ hasText: target }).waitFor({ timeout: 30_000 });
-    if (target === 'hybrid') {
+    for (const driver of drivers) await driver.page.getByTestId('mode').filter({ hasText: modeOf(target) }).waitFor({ timeout: 30_000 });
+    if (modeOf(target) === 'hybrid') {
       await waitUntil(async () => (await Promise.all(drivers.map((d) => d.page.evaluate(() => window.peerlab!.debug.directPeers().length)))).every((links) => links >= 1), 'every page has a direct link', 60_000);
     }
     for (const driver of drivers) await hookPeerlab(driver.page);
