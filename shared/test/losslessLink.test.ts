@@ -47,6 +47,17 @@ describe('a lossless link', () => {
     expect(sentOn(server.handle({ type: 'message', link: 'c', data: summary({}, true) }, 14), 'c')).toEqual({ events: 0, summaries: 0 });
   });
 
+  it('sends no summary back for what the remote sent before its summary and this node is still verifying', () => {
+    const server = serverInClientServer();
+    server.handle({ type: 'linkUp', link: 'c', kind: 'client', lossless: true }, 10);
+    server.handle({ type: 'message', link: 'c', data: hello({}) }, 11);
+    const client = makeNode('client');
+    const [own] = client.handle({ type: 'write', kind: 'chat', body: { text: 'mine', name: 'c' } }, 12).flatMap((o) => (o.type === 'accepted' ? o.events.map((s) => s.event) : []));
+    const received = server.handle({ type: 'message', link: 'c', data: encodeMessage({ t: 'events', events: [own!] }) }, 13);
+    expect(received.some((output) => output.type === 'verify')).toBe(true); // awaiting its check
+    expect(sentOn(server.handle({ type: 'message', link: 'c', data: summary({ [CLIENT.publicKey]: 1 }, true) }, 14), 'c')).toEqual({ events: 0, summaries: 0 });
+  });
+
   it('answers with its summary when the remote holds something this node lacks', () => {
     const server = serverInClientServer();
     server.handle({ type: 'linkUp', link: 'c', kind: 'client', lossless: true }, 10);

@@ -9,6 +9,7 @@ import { checkAdminControl } from './controlState.ts';
 import { requiresAdmission } from './mode.ts';
 import { reject, type Rejection } from './rejections.ts';
 import type { EventStore } from './store.ts';
+import type { VersionVector } from './messages.ts';
 import type { VerifyRequest } from '../ports/ports.ts';
 
 /**
@@ -51,21 +52,52 @@ export function checkBeforeSignature(event: SignedEvent, room: RoomContext, from
 /** Events awaiting their signature check, by id, with the link each came on (blamed if it is bad). */
 export class PendingEvents {
   readonly #pending = new Map<string, { readonly event: SignedEvent; readonly link: string }>();
+  /** The sequence numbers awaiting their check, by author. */
+  readonly #seqs = new Map<string, Set<number>>();
 
   has(id: string): boolean {
     return this.#pending.has(id);
   }
 
+  /** Whether an event of `author` numbered `seq` awaits its check. */
+  holds(author: string, seq: number): boolean {
+    return this.#seqs.get(author)?.has(seq) ?? false;
+  }
+
   /** Holds the event until its answer; returns the request to emit. */
   add(id: string, event: SignedEvent, link: string): VerifyRequest {
     this.#pending.set(id, { event, link });
+    let seqs = this.#seqs.get(event.author);
+    if (!seqs) this.#seqs.set(event.author, (seqs = new Set()));
+    seqs.add(event.seq);
     return { id, publicKey: event.author, message: signingBytes(event), signature: event.sig };
   }
 
   /** Removes and returns the event a verify result is about; undefined for a report's id or a stale answer. */
   take(id: string): { readonly event: SignedEvent; readonly link: string } | undefined {
     const pending = this.#pending.get(id);
-    if (pending) this.#pending.delete(id);
+    if (!pending) return undefined;
+    this.#pending.delete(id);
+    const seqs = this.#seqs.get(pending.event.author);
+    seqs?.delete(pending.event.seq);
+    if (seqs?.size === 0) this.#seqs.delete(pending.event.author);
     return pending;
   }
+}
+
+/**
+ * Whether a remote's summary names an event this node neither holds nor has awaiting its check. Over an
+ * ordered link, what the remote sent before its summary is one or the other by the time the summary is
+ * read, so only this says the remote holds something it still has to send.
+ */
+export function lacksBeyondPending(theirs: VersionVector, store: EventStore, pending: PendingEvents, include: (author: string) => boolean): boolean {
+  const mine = store.versionVector(include);
+  for (const [author, seq] of Object.entries(theirs)) {
+    if (!include(author)) continue;
+    let upTo = mine[author] ?? 0;
+    // Each step finds an event held or pending, so this ends within what this node has of the author.
+    while (upTo < seq && (pending.holds(author, upTo + 1) || store.canonicalAt(author, upTo + 1) !== undefined)) upTo++;
+    if (upTo < seq) return true;
+  }
+  return false;
 }

@@ -42,7 +42,7 @@ import { Outbox } from './outbox.ts';
 import { emptyTraffic, Exclusions, heldOrSent, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
-import { checkBeforeSignature, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { checkBeforeSignature, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
@@ -407,8 +407,9 @@ export class PeerlabNode {
     // Over a lossless link (the server's) what was sent is on its way: a summary that does not show it yet gets the rest only.
     const missing = this.store.missingFrom(link.sent ? heldOrSent(vv, link.sent) : vv, include);
     if (missing.length > 0) out.events(linkId, missing);
-    // There, the remote needs our summary back only to send what we lack, so only when it holds some.
-    if (reply && (!link.sent || this.store.lacksSomethingIn(vv, include))) this.#sendSummary(out, linkId, false);
+    // There, the remote needs our summary back only to send what we lack, so only when it holds some
+    // that is not already here awaiting its check.
+    if (reply && (!link.sent || lacksBeyondPending(vv, this.store, this.#verifying, include))) this.#sendSummary(out, linkId, false);
   }
 
   #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], tracedIds?: string[]): void {
