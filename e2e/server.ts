@@ -57,7 +57,7 @@ export class ServerProcess {
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
     const child = spawn(process.execPath, ['--import', 'tsx', ...(this.options.nodeArgs ?? []), ENTRY], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.options.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, ...this.options.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: this.options.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

@@ -187,6 +187,8 @@ interface PageDriver {
   held(prefix: string): Promise<Held>;
   /** The server's refusals this page was told about, by reason. */
   refusals(): Promise<Record<string, number>>;
+  /** This page's links to the other members, by kind and reason (`relay:timeout`), as its member list shows them. */
+  links(): Promise<Record<string, number>>;
 }
 
 /** In-page: write as fast as the page can, yielding a macrotask between writes so sockets flush and messages arrive. */
@@ -208,6 +210,15 @@ function peerlabPage(page: Page): PageDriver {
     count: (prefix) => page.evaluate((p) => (window as unknown as { benchHeld: (p: string) => [string, number][] }).benchHeld(p).length, prefix),
     held: (prefix) => page.evaluate((p) => (window as unknown as { benchHeld: (p: string) => [string, number][] }).benchHeld(p), prefix),
     refusals: () => page.evaluate(() => ({ ...((window.peerlab as unknown as { serverRefusals: Record<string, number> }).serverRefusals ?? {}) })),
+    links: () =>
+      page.evaluate(() => {
+        const counts: Record<string, number> = {};
+        for (const member of (window.peerlab as unknown as { members: { link: string; reason?: string }[] }).members) {
+          const key = member.reason ? `${member.link}:${member.reason}` : member.link;
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+        return counts;
+      }),
   };
 }
 
@@ -243,6 +254,7 @@ function barePage(page: Page): PageDriver {
     count: async (prefix) => (await held(prefix)).length,
     held,
     refusals: async () => ({}),
+    links: async () => ({}),
   };
 }
 
@@ -364,6 +376,8 @@ interface TargetResult {
   readonly steady: PhaseResult;
   readonly flood: PhaseResult;
   readonly pageRefusals: Record<string, number>;
+  /** Each page's links at the end, by kind and reason. */
+  readonly pageLinks: Record<string, number>[];
 }
 
 async function measurePhase(
@@ -417,8 +431,9 @@ async function runTarget(options: Options, browsers: readonly Browser[], target:
     });
     const refusals: Record<string, number> = {};
     for (const driver of drivers) for (const [reason, n] of Object.entries(await driver.refusals())) refusals[reason] = (refusals[reason] ?? 0) + n;
+    const pageLinks = await Promise.all(drivers.map((driver) => driver.links()));
     for (const driver of drivers) await driver.page.context().close();
-    return { target, pages: options.pages, steady, flood, pageRefusals: refusals };
+    return { target, pages: options.pages, steady, flood, pageRefusals: refusals, pageLinks };
   } finally {
     if (options.serverLogDir && target !== 'bare') {
       mkdirSync(options.serverLogDir, { recursive: true });
