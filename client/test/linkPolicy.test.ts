@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linkModes, linkPeer, linkReason, peerLinkId, REMOTE_FALLBACK, retryable, SERVER_LINK, takesRelayFrom, wantedLink, type PairState } from '../src/lib/session/linkPolicy.ts';
 
 const KEY = 'a'.repeat(64);
-const pair = (state: Partial<PairState>): PairState => ({ open: false, relay: false, listed: true, have: undefined, failure: undefined, meshed: false, ...state });
+const pair = (state: Partial<PairState>): PairState => ({ open: false, relay: false, listed: true, have: undefined, failure: undefined, meshed: false, needed: false, ...state });
 
 describe('link ids', () => {
   it('name a peer link by its key and tell the server link apart', () => {
@@ -40,27 +40,27 @@ describe('the link a pair should have', () => {
     expect(wantedLink(pair({ relay: false, have: 'relay' }))).toBeUndefined();
   });
 
-  it('meshed: the relay only for a pair that cannot link directly, never for one the mesh already reaches', () => {
+  it('meshed: the relay only for a member that cannot link directly, never for one the mesh already reaches', () => {
     const meshed = { relay: true, meshed: true };
-    // A channel the remote pruned, or one that broke: the overlay repairs; the pair needs no relay.
+    // A channel the remote pruned, or one that broke, or an attempt that timed out: the overlay repairs.
     expect(wantedLink(pair({ ...meshed, have: 'direct', failure: 'closed' }))).toBeUndefined();
     expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'closed' }))).toBeUndefined();
+    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'timeout' }))).toBeUndefined();
     expect(wantedLink(pair({ ...meshed, have: 'relay' }))).toBeUndefined();
-    // An attempt that timed out is no reason for a meshed peer to start relaying...
-    expect(wantedLink(pair({ ...meshed, failure: 'timeout' }))).toBeUndefined();
-    // ...but a pair already on the relay for it stays (the remote may be cut off), and no WebRTC on one side always relays.
-    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'timeout' }))).toBe('relay');
+    // A member alone on the relay (it said so lately), or one that can never link: relayed.
+    expect(wantedLink(pair({ ...meshed, needed: true }))).toBe('relay');
+    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'timeout', needed: true }))).toBe('relay');
     expect(wantedLink(pair({ ...meshed, failure: 'webrtc-unavailable' }))).toBe('relay');
     expect(wantedLink(pair({ ...meshed, failure: 'webrtc-unavailable', listed: false }))).toBeUndefined();
   });
 
-  it('a relayed message from an unlinked member opens a link for a peer cut off, or for a pair that cannot link directly', () => {
-    expect(takesRelayFrom(undefined, false)).toBe(true);
-    expect(takesRelayFrom('closed', false)).toBe(true);
-    expect(takesRelayFrom('webrtc-unavailable', true)).toBe(true);
-    expect(takesRelayFrom('timeout', true)).toBe(true);
-    expect(takesRelayFrom(undefined, true)).toBe(false);
-    expect(takesRelayFrom('closed', true)).toBe(false);
+  it('a relayed message from an unlinked member opens a link for a peer cut off, or from one alone or without WebRTC', () => {
+    expect(takesRelayFrom(undefined, false, false)).toBe(true);
+    expect(takesRelayFrom('closed', false, false)).toBe(true);
+    expect(takesRelayFrom(undefined, true, true)).toBe(true);
+    expect(takesRelayFrom('webrtc-unavailable', true, false)).toBe(true);
+    expect(takesRelayFrom('timeout', true, false)).toBe(false);
+    expect(takesRelayFrom(undefined, true, false)).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_OVERLAY, type Input, type Member, type Mode } from '@peerlab/shared';
 import { CONNECT_TIMEOUT_MS, type RtcImplementation, type SimplePeerConstructor, type SimplePeerInstance } from '../src/lib/transport/webrtcMesh.ts';
-import { DIRECT_RETRY_MS, peerLinkId } from '../src/lib/session/linkPolicy.ts';
+import { DIRECT_RETRY_MS, peerLinkId, RELAY_NEED_MS } from '../src/lib/session/linkPolicy.ts';
 import { MemberRoster } from '../src/lib/session/memberRoster.ts';
 import { PeerLinks } from '../src/lib/session/peerLinks.ts';
 
@@ -53,7 +53,7 @@ function scriptedSimplePeer() {
 const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
 
 /** `refuse`: a key whose links the engine drops as soon as they come up (banned for flooding). */
-function setup(options: { mode?: Mode; rtc?: RtcImplementation; refuse?: string } = {}) {
+function setup(options: { mode?: Mode; rtc?: RtcImplementation; refuse?: string; now?: () => number } = {}) {
   const node = { mode: options.mode ?? 'hybrid', epoch: 1, acceptsDirectLink: () => true };
   const server = { joined: true, relay: vi.fn(), signal: vi.fn() };
   const roster = new MemberRoster(SELF);
@@ -61,7 +61,7 @@ function setup(options: { mode?: Mode; rtc?: RtcImplementation; refuse?: string 
   const received: [string, string][] = [];
   let applying = false;
   const links = new PeerLinks(
-    { self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster },
+    { self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster, ...(options.now ? { now: options.now } : {}) },
     {
       apply: (input) => {
         applied.push(input);
@@ -94,7 +94,7 @@ describe('peer links', () => {
     ]);
     expect(links.view(A)).toEqual({ link: 'relay', reason: 'webrtc-unavailable' });
     links.send(A, 'hello');
-    expect(server.relay).toHaveBeenCalledWith(A, 'hello');
+    expect(server.relay).toHaveBeenCalledWith(A, 'hello', true); // no direct link: this peer is alone on the relay
 
     node.mode = 'p2p'; // no relay in p2p: the pair is unlinked, its failure still shown
     links.reconcile();
@@ -200,6 +200,28 @@ describe('peer links', () => {
     expect(links.view(B).link).toBe('none');
     links.send(B, 'nothing');
     expect(server.relay).not.toHaveBeenCalled();
+    links.close();
+  });
+
+  it('hybrid, meshed: relays for a member while it says it is alone, and stops RELAY_NEED_MS after it last did', () => {
+    const rtc = scriptedSimplePeer();
+    let now = 1_000;
+    const { links, received, list, server } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} }, now: () => now });
+    list(A, B);
+    links.reconcile();
+    links.connect(A);
+    rtc.instances[0]!.emit('connect'); // meshed through A
+    links.relayed(B, 'from a member alone', true);
+    expect(received).toEqual([[B, 'from a member alone']]);
+    expect(links.view(B).link).toBe('relay');
+    expect(links.send(B, 'to it')).toBe(true);
+    expect(server.relay).toHaveBeenLastCalledWith(B, 'to it', false); // this peer is on the mesh
+    now += RELAY_NEED_MS - 1;
+    expect(links.send(B, 'still')).toBe(true);
+    now += 1;
+    expect(links.send(B, 'no longer')).toBe(false); // B stopped saying so (it got onto the mesh)
+    expect(links.view(B).link).toBe('none');
+    expect(server.relay).toHaveBeenCalledTimes(2);
     links.close();
   });
 

@@ -114,8 +114,8 @@ export class RedisDirectory implements RoomDirectory {
     this.#toOwner(ref.room, 'signal', { ref, to, data }, () => this.#service!.signal(ref, to, data));
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
-    this.#toOwner(ref.room, 'relay', { ref, to, data }, () => this.#service!.relay(ref, to, data));
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
+    this.#toOwner(ref.room, 'relay', { ref, to, data, alone }, () => this.#service!.relay(ref, to, data, alone));
   }
 
   reset(ref: MemberRef, request: ResetRequest): void {
@@ -278,7 +278,7 @@ export class RedisDirectory implements RoomDirectory {
         if (owned) service.signal(ref, message.to as string, message.data as string);
         return;
       case 'relay':
-        if (owned) service.relay(ref, message.to as string, message.data as string);
+        if (owned) service.relay(ref, message.to as string, message.data as string, message.alone === true);
         return;
       case 'reset':
         if (owned) service.reset(ref, message.request as ResetRequest);

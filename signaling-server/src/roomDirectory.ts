@@ -19,7 +19,8 @@ export interface RoomDirectory {
   linkUp(ref: MemberRef, request: JoinRequest): void;
   peer(ref: MemberRef, data: string): void;
   signal(ref: MemberRef, to: string, data: string): void;
-  relay(ref: MemberRef, to: string, data: string): void;
+  /** `alone`: the sender has no direct link (Addressed.alone), passed on to the recipient. */
+  relay(ref: MemberRef, to: string, data: string, alone?: boolean): void;
   /** Admin: reset the member's room (validated shape; the owner checks the signature). */
   reset(ref: MemberRef, request: ResetRequest): void;
   leave(ref: MemberRef): void;
@@ -61,8 +62,8 @@ export class LocalDirectory implements RoomDirectory {
     this.service.signal(ref, to, data);
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
-    this.service.relay(ref, to, data);
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
+    this.service.relay(ref, to, data, alone);
   }
 
   reset(ref: MemberRef, request: ResetRequest): void {

@@ -97,7 +97,7 @@ export class RoomService {
     this.deps.io.to(target).emit('signal', { from: ref.peer, data });
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
     const room = this.#memberRoom(ref);
     if (!room) return;
     const mode = room.authority.node.mode;
@@ -108,7 +108,7 @@ export class RoomService {
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.metrics.relayMessages.inc();
     this.deps.metrics.relayBytes.inc(data.length);
-    this.deps.io.to(target).emit('relay', { from: ref.peer, data });
+    this.deps.io.to(target).emit('relay', alone ? { from: ref.peer, data, alone: true } : { from: ref.peer, data });
   }
 
   /** Admin: empty the room into its next generation (see roomReset.ts); a refusal is told and counted. */

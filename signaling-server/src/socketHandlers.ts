@@ -169,7 +169,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         if (!state.joined) return refuse('not_joined', 'join a room first');
         const decoded = decodeAddressed(raw, MAX_MESSAGE_BYTES);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.relay(state.joined, decoded.value.to, decoded.value.data);
+        directory.relay(state.joined, decoded.value.to, decoded.value.data, decoded.value.alone === true);
       }),
     );
 

@@ -242,9 +242,13 @@ describe('signaling and relay', () => {
     alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'hello via server' });
     await waitFor(() => bob.relays.length === 1, 'bob gets the relay');
     expect(bob.relays[0]).toEqual({ from: alice.keys.publicKey, data: 'hello via server' });
+    // A sender with no direct link says so, and the recipient is told.
+    alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'alone', alone: true });
+    await waitFor(() => bob.relays.length === 2, 'bob gets the second relay');
+    expect(bob.relays[1]).toEqual({ from: alice.keys.publicKey, data: 'alone', alone: true });
     const text = await metricsText(server);
-    expect(metricValue(text, 'peerlab_relay_messages_total')).toBe(1);
-    expect(metricValue(text, 'peerlab_relay_bytes_total')).toBe('hello via server'.length);
+    expect(metricValue(text, 'peerlab_relay_messages_total')).toBe(2);
+    expect(metricValue(text, 'peerlab_relay_bytes_total')).toBe('hello via server'.length + 'alone'.length);
     expect(metricValue(text, 'peerlab_rejections_total', { reason: 'relay_disabled' })).toBe(1);
   });
 });

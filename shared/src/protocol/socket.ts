@@ -61,12 +61,19 @@ export interface Addressed {
   /** Recipient peer key. */
   readonly to: string;
   readonly data: string;
+  /**
+   * Relay only: the sender has no direct link to anyone, so it reaches the room through the relay alone
+   * and the recipient keeps their relayed pair while it says so (absent: the sender is on the mesh).
+   */
+  readonly alone?: true;
 }
 
 export interface FromPeer {
   /** Sender peer key. */
   readonly from: string;
   readonly data: string;
+  /** Relay only: as `Addressed.alone`, passed on by the server. */
+  readonly alone?: true;
 }
 
 export interface ClientToServerEvents {
@@ -122,7 +129,7 @@ const joinSchema = z
   })
   .strict();
 
-const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES) }).strict();
+const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES), alone: z.literal(true).optional() }).strict();
 
 export function decodeJoin(raw: unknown): Result<JoinRequest> {
   const parsed = joinSchema.safeParse(raw);

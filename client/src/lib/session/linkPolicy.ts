@@ -21,6 +21,13 @@ export type MemberLink = PeerLinkKind | 'none';
  */
 export const DIRECT_RETRY_MS = 25_000;
 
+/**
+ * How long a meshed peer keeps relaying for a member after that member last said it is alone (no direct
+ * link, `Addressed.alone`). Longer rides out a quiet spell of a cut-off member; shorter stops sooner
+ * relaying for one that got onto the mesh.
+ */
+export const RELAY_NEED_MS = 10_000;
+
 /** Why a relay link exists when this side saw no failure itself: the other side fell back to it. */
 export const REMOTE_FALLBACK = 'remote-fallback';
 
@@ -68,39 +75,32 @@ export interface PairState {
   readonly failure: LinkFailure | undefined;
   /** This peer has an open direct channel to some member: the mesh reaches the room from here. */
   readonly meshed: boolean;
-}
-
-/**
- * Failures that say the pair cannot link directly (a browser without WebRTC, an attempt that never
- * opened), as opposed to a channel that closed: the remote pruned it, or left, and the overlay repairs.
- */
-export function cannotLinkDirectly(failure: LinkFailure | undefined): boolean {
-  return failure === 'webrtc-unavailable' || failure === 'timeout' || failure === 'error';
+  /** The member said it is alone (no direct link) within RELAY_NEED_MS: it reaches the room only by the relay. */
+  readonly needed: boolean;
 }
 
 /**
  * A pair is `direct` while its channel is open; else, where the relay is allowed and the peer listed,
- * `relay` when the relay stands in for something: for a peer cut off from the mesh (no open channel),
- * any pair it had a link with or failed to link; for a meshed peer, a pair that can never link directly
- * (no WebRTC on one side), or one already on the relay whose direct attempt could not be made (the
- * remote is cut off and relies on it). Else unlinked: the mesh carries the pair's traffic, and which
- * pairs to attempt is the overlay's call.
+ * `relay` when the relay stands in for a pair that cannot link directly: for a peer cut off from the mesh
+ * (no open channel), any pair it had a link with or failed to link; for a meshed peer, a member that can
+ * never link (no WebRTC on one side) or that is alone and relies on the relay. Else unlinked: the mesh
+ * carries the pair's traffic (a pruned or broken channel included), and which pairs to attempt is the
+ * overlay's call.
  */
-export function wantedLink({ open, relay, listed, have, failure, meshed }: PairState): PeerLinkKind | undefined {
+export function wantedLink({ open, relay, listed, have, failure, meshed, needed }: PairState): PeerLinkKind | undefined {
   if (open) return 'direct';
   if (!relay || !listed) return undefined;
   if (!meshed) return have !== undefined || failure !== undefined ? 'relay' : undefined;
-  if (failure === 'webrtc-unavailable') return 'relay';
-  return have === 'relay' && cannotLinkDirectly(failure) ? 'relay' : undefined;
+  return failure === 'webrtc-unavailable' || needed ? 'relay' : undefined;
 }
 
 /**
- * Whether a message the server relayed from an unlinked member opens a relay link: yes for a peer cut
- * off from the mesh, and for a meshed one when the pair cannot link directly (else it is a leftover of a
- * pair that no longer needs the relay, and opening a link for it would only echo it back).
+ * Whether a message the server relayed from an unlinked member opens a relay link: for a peer cut off
+ * from the mesh, always; for a meshed one, when the sender is alone or can never link directly (else it
+ * is a leftover of a pair that no longer needs the relay, and a link for it would only echo it back).
  */
-export function takesRelayFrom(failure: LinkFailure | undefined, meshed: boolean): boolean {
-  return !meshed || cannotLinkDirectly(failure);
+export function takesRelayFrom(failure: LinkFailure | undefined, meshed: boolean, alone: boolean): boolean {
+  return !meshed || alone || failure === 'webrtc-unavailable';
 }
 
 /** Why a pair is on the relay, or why its last direct attempt failed; undefined when there is nothing to say. */

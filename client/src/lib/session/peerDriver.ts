@@ -251,7 +251,7 @@ export class PeerDriver {
           this.#links.reconcile();
         },
         signal: ({ from, data }) => this.#links.signal(from, data),
-        relay: ({ from, data }) => this.#links.relayed(from, data),
+        relay: ({ from, data, alone }) => this.#links.relayed(from, data, alone === true),
         refused: (reason, detail) => {
           this.refusedCount++;
           this.serverRefusals[reason] = (this.serverRefusals[reason] ?? 0) + 1;

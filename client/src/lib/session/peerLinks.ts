@@ -14,7 +14,7 @@
 import { wantsDirectLinks, wantsRelayLinks, type Input, type OverlayConfig, type PeerlabNode } from '@peerlab/shared';
 import type { ServerLink } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
-import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, retryable, takesRelayFrom, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
+import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, RELAY_NEED_MS, retryable, takesRelayFrom, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
 import type { MemberRoster, PairLinkView, RosterChange } from './memberRoster.ts';
 
 /** Bound on nested reconcile passes: each pass can only react to links the previous one changed. */
@@ -30,6 +30,8 @@ export interface PeerLinksOptions {
   readonly node: Pick<PeerlabNode, 'mode' | 'epoch' | 'acceptsDirectLink'>;
   readonly server: Pick<ServerLink, 'joined' | 'relay' | 'signal'>;
   readonly roster: Pick<MemberRoster, 'listed'>;
+  /** The wall clock, for how recently a member said it is alone (RELAY_NEED_MS). */
+  readonly now?: () => number;
 }
 
 export interface PeerLinksHost {
@@ -66,6 +68,9 @@ export class PeerLinks {
   readonly #deferred = new Set<string>();
   /** Direct attempts each member declined (full, across a partition, or banning this key). */
   readonly #declines = new Map<string, number>();
+  /** When each member last relayed to us saying it is alone (no direct link). */
+  readonly #alone = new Map<string, number>();
+  readonly #now: () => number;
   /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
   #joinedEpoch = 0;
   #reconcileWanted = false;
@@ -79,6 +84,7 @@ export class PeerLinks {
     this.#host = host;
     this.#webrtcSupported = webRtcSupported(options.rtc);
     this.#degree = options.degree;
+    this.#now = options.now ?? (() => Date.now());
     this.#mesh = new WebRtcMesh(options.self, options.iceServers, options.rtc, {
       open: (peer) => {
         this.#failures.delete(peer);
@@ -147,7 +153,13 @@ export class PeerLinks {
     const kind = this.#links.get(peer);
     if (kind === 'direct') return this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     if (kind === 'relay' && this.#server.joined) {
-      this.#server.relay(peer, data);
+      const alone = this.#mesh.openPeers().length === 0;
+      // A meshed peer relays for a member only while it needs it: once it stops saying so, the pair goes.
+      if (!alone && !this.#needsRelay(peer) && this.#failures.get(peer) !== 'webrtc-unavailable') {
+        this.reconcile();
+        if (this.#links.get(peer) !== 'relay') return false;
+      }
+      this.#server.relay(peer, data, alone);
       return true;
     }
     return false;
@@ -163,12 +175,13 @@ export class PeerLinks {
     if (!this.suspended && !this.#links.has(peer) && !this.#host.closed()) this.#mesh.connect(peer);
   }
 
-  /** A message the server relayed from `from`. */
-  relayed(from: string, data: string): void {
+  /** A message the server relayed from `from`; `alone`: the sender has no direct link (it relies on the relay). */
+  relayed(from: string, data: string, alone = false): void {
+    if (alone) this.#alone.set(from, this.#now());
     if (!this.#links.has(from)) {
       // A member relaying to us before we linked it (its direct attempt failed): open the relay link first.
       if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
-      if (!takesRelayFrom(this.#failures.get(from), this.#mesh.openPeers().length > 0)) return;
+      if (!takesRelayFrom(this.#failures.get(from), this.#mesh.openPeers().length > 0, alone)) return;
       this.#links.set(from, 'relay');
       this.#host.apply({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
       // The engine may refuse the link at once (a key banned for flooding): then the message goes nowhere.
@@ -183,6 +196,7 @@ export class PeerLinks {
     // over the mesh, which it was not on), and glare would make us ignore its new offer: start over.
     for (const peer of newcomers) if (!this.#mesh.isOpen(peer)) this.#mesh.close(peer);
     for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
+    for (const peer of this.#alone.keys()) if (!listed.has(peer)) this.#alone.delete(peer);
   }
 
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
@@ -244,7 +258,7 @@ export class PeerLinks {
     for (const peer of new Set([...this.#links.keys(), ...open, ...this.#failures.keys()])) {
       // Read afresh for each pair: applying the previous pair's change may have dropped links.
       const have = this.#links.get(peer);
-      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failure: this.#failures.get(peer), meshed });
+      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failure: this.#failures.get(peer), meshed, needed: this.#needsRelay(peer) });
       if (want === have) continue;
       const link = peerLinkId(peer);
       if (want === undefined) {
@@ -259,6 +273,12 @@ export class PeerLinks {
         this.#host.apply({ type: 'linkKind', link, kind: want });
       }
     }
+  }
+
+  /** Whether `peer` said it is alone (no direct link) recently enough for a meshed peer to keep relaying for it. */
+  #needsRelay(peer: string): boolean {
+    const at = this.#alone.get(peer);
+    return at !== undefined && this.#now() - at < RELAY_NEED_MS;
   }
 
   /** WebRTC signaling: over the server while it can reach the peer, else hop by hop over the mesh. */

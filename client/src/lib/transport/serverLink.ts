@@ -108,8 +108,9 @@ export class ServerLink {
     if (this.joined) this.#socket.emit('signal', { to, data });
   }
 
-  relay(to: string, data: string): void {
-    if (this.joined) this.#socket.emit('relay', { to, data });
+  /** `alone`: this peer has no direct link to anyone (Addressed.alone). */
+  relay(to: string, data: string, alone = false): void {
+    if (this.joined) this.#socket.emit('relay', alone ? { to, data, alone: true } : { to, data });
   }
 
   /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
