@@ -8,6 +8,9 @@ import { chromium } from '@playwright/test';
 
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
+/** Without these, Chromium keeps calling home, which this machine's closed network refuses. */
+export const CHROMIUM_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
 export function systemChromium(): string | undefined {
   const fromEnv = process.env.PEERLAB_CHROMIUM;
   if (fromEnv) return fromEnv;

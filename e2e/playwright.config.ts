@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { systemChromium } from './browser.ts';
+import { CHROMIUM_ARGS, systemChromium } from './browser.ts';
 
 const executablePath = systemChromium();
 
@@ -19,8 +19,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
-      // Without these, Chromium keeps calling home, which this machine's closed network refuses.
-      args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: CHROMIUM_ARGS,
     },
   },
 });

@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ENTRY = new URL('../signaling-server/src/main.ts', import.meta.url).pathname;
 const REPO_ROOT = new URL('..', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -45,7 +45,11 @@ export class ServerProcess {
   #child: ChildProcess | undefined;
   readonly log: string[] = [];
 
-  constructor(readonly options: ServerProcessOptions = {}) {}
+  /** `root`: the checkout whose server (and built client) to run; this one by default (a benchmark runs another's too). */
+  constructor(
+    readonly root = REPO_ROOT,
+    readonly options: ServerProcessOptions = {},
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -55,8 +59,8 @@ export class ServerProcess {
     if (this.port === 0) this.port = await freePort();
     // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a grandchild, which a
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
-    const child = spawn(process.execPath, ['--import', 'tsx', ...(this.options.nodeArgs ?? []), ENTRY], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, ['--import', 'tsx', ...(this.options.nodeArgs ?? []), join(this.root, 'signaling-server/src/main.ts')], {
+      cwd: this.root,
       env: { ...process.env, ...this.options.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: this.options.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

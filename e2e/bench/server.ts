@@ -133,7 +133,7 @@ async function startPeerlab(options: Options, target: Target): Promise<Backend> 
   // One folder per target: node writes a profile per thread (tsx's loader runs in a worker), the main one
   // is the largest.
   const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir, target)}`] : [];
-  const server = new ServerProcess({ nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: options.serverLogDir ? 'debug' : 'warn', ...variantEnv(target) } });
+  const server = new ServerProcess(undefined, { nodeArgs: [...profile, '--import', PRELOAD], env: { PEERLAB_BENCH_BYTES_PORT: String(bytesPort), LOG_LEVEL: options.serverLogDir ? 'debug' : 'warn', ...variantEnv(target) } });
   await server.start();
   return {
     url: server.url,

@@ -7,16 +7,12 @@
 import SimplePeer from 'simple-peer';
 import wrtc from '@roamhq/wrtc';
 import { io } from 'socket.io-client';
-import { generateKeyPair, webCryptoVerifier, type KeyPair, type Mode, type Verifier } from '@peerlab/shared';
+import { generateKeyPair, type KeyPair, type Mode } from '@peerlab/shared';
+import { nodeCryptoSuite } from '@peerlab/shared/node';
 import { PeerDriver, type PeerSnapshot } from '../../client/src/lib/session/peerDriver.ts';
 
-let sharedVerifier: Promise<Verifier> | undefined;
-
-/** One native (node:crypto via WebCrypto) verifier per process, as one per page in the browser. */
-function processVerifier(): Promise<Verifier> {
-  sharedVerifier ??= webCryptoVerifier();
-  return sharedVerifier;
-}
+/** node:crypto signs synchronously (a bot's engine signs inline, as the server's does) and verifies on the thread pool. */
+const BOT_CRYPTO = nodeCryptoSuite();
 
 export interface BotOptions {
   readonly url: string;
@@ -62,14 +58,13 @@ export class BotPeer {
   /** Joins the room (again, after `leave`), with the same identity. */
   async join(): Promise<void> {
     if (this.#driver) return;
-    const verifier = await processVerifier();
     this.#driver = new PeerDriver(
       {
         room: this.#options.room,
         name: this.name,
         identity: this.#identity,
         adminPair: this.#adminPair,
-        verifier,
+        crypto: BOT_CRYPTO,
         rtc: { SimplePeer, wrtc, udpOnly: true },
         iceServers: this.#options.iceServers ?? [],
         lastSeq: this.#lastSeq,

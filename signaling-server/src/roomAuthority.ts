@@ -17,7 +17,6 @@ import {
   encodeMessage,
   engineRoomId,
   seededRng,
-  tweetnaclSigner,
   tweetnaclVerifier,
   understands,
   CURRENT_PROTOCOL,
@@ -30,6 +29,7 @@ import {
   type Verifier,
   type VerifyRequest,
 } from '@peerlab/shared';
+import { nodeCryptoSigner } from '@peerlab/shared/node';
 import type { NewEvent, PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
@@ -80,7 +80,7 @@ export class RoomAuthority {
     /** How many times the admin reset the room: events are signed for this generation's room id. */
     readonly generation = 0,
   ) {
-    this.node = new PeerlabNode({ room: engineRoomId(room, generation), role: 'server', signer: tweetnaclSigner(serverKeys), rng: seededRng(0x5eed), admin });
+    this.node = new PeerlabNode({ room: engineRoomId(room, generation), role: 'server', signer: nodeCryptoSigner(serverKeys), rng: seededRng(0x5eed), admin });
     // Claim first, then load: whatever a previous owner committed before the claim is in `rows`.
     ports.db.claimRoom(room, ports.owner, Date.now());
     const rows = ports.db.loadEvents(room);

@@ -14,7 +14,8 @@ import { hostname } from 'node:os';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import { Server, type ServerOptions } from 'socket.io';
-import { webCryptoVerifier, type ClientToServerEvents, type ServerToClientEvents, type Verifier } from '@peerlab/shared';
+import { type ClientToServerEvents, type ServerToClientEvents, type Verifier } from '@peerlab/shared';
+import { nodeCryptoPoolVerifier } from '@peerlab/shared/node';
 import { PeerlabDatabase } from './database.ts';
 import { createRequestHandler } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -60,7 +61,7 @@ export interface PeerlabServerOptions {
   /** Folder of the built client. */
   readonly clientDist: string;
   readonly logger?: Logger;
-  /** Signature verifier; native Ed25519 (WebCrypto) by default. */
+  /** Signature verifier; native Ed25519 (node:crypto, on the thread pool) by default. */
   readonly verifier?: Verifier;
   /** Also export Node process metrics (off in tests). */
   readonly defaultMetrics?: boolean;
@@ -91,7 +92,7 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   const host = options.host ?? '0.0.0.0';
   const db = new PeerlabDatabase(options.dbFile);
   const serverKeys = db.serverKeyPair();
-  const verifier = options.verifier ?? (await webCryptoVerifier());
+  const verifier = options.verifier ?? nodeCryptoPoolVerifier;
   const startedAt = Date.now();
 
   // This process's id: its lease value and channel with Redis, its fencing token in the database.

@@ -46,7 +46,8 @@ import { checkBeforeSignature, incomingId, lacksBeyondPending, PendingEvents, ty
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip } from './reportGossip.ts';
 import { INITIAL_BALANCE, ledgerView, type Ledger } from '../views/ledger.ts';
-import type { Rng, Signer, VerifyRequest } from '../ports/ports.ts';
+import { signsInline, type AnySigner, type Rng, type SignResult, type VerifyRequest } from '../ports/ports.ts';
+import { PendingSignatures, type WriteContent } from './pendingSignatures.ts';
 
 export { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role } from './nodeIo.ts';
 
@@ -57,7 +58,7 @@ export class PeerlabNode {
   readonly role: Role;
   /** The protocol version this node speaks. */
   readonly protocol: ProtocolVersion;
-  readonly #signer: Signer;
+  readonly #signer: AnySigner;
   readonly #rng: Rng;
   readonly #config: NodeConfig;
   readonly #links = new LinkTable();
@@ -66,6 +67,8 @@ export class PeerlabNode {
   /** The server's decisions: the order, stamps, admissions (and on the server, the balances it judges by). */
   readonly #authority = new AuthorityRecord();
   readonly #pendingOwn = new Set<number>();
+  /** Writes and reports awaiting their signature from the driver (an asynchronous signer only). */
+  readonly #signing = new PendingSignatures();
   readonly #rejections = emptyRejectionCounts();
   readonly #sent = emptyTraffic();
   readonly #received = emptyTraffic();
@@ -196,11 +199,12 @@ export class PeerlabNode {
     return ledgerView(this.store.events(), { server: this.#server, strict: serverOrdersStrict(this.#control.mode) });
   }
 
-  /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary). */
+  /** Own writes no link has confirmed holding yet (the server's ack, or a peer's summary), or not even signed yet. */
   get pendingCount(): number {
-    return this.#pendingOwn.size;
+    return this.#pendingOwn.size + this.#signing.count(this.id);
   }
 
+  /** Highest sequence number of an own event in the state (a write still awaiting its signature is not counted). */
   get lastSeq(): number {
     return this.#lastSeq;
   }
@@ -263,6 +267,9 @@ export class PeerlabNode {
       case 'verified':
         this.#onVerified(out, input.results);
         break;
+      case 'signed':
+        this.#onSigned(out, input.results);
+        break;
       case 'write': {
         const refusal = !understands(this.protocol, input.kind)
           ? reject('schema', `this node speaks protocol ${formatVersion(this.protocol)}, which has no ${input.kind} events`, 'local')
@@ -270,7 +277,7 @@ export class PeerlabNode {
             ? this.#checkLocalTransfer(input.body as TransferBody)
             : undefined;
         if (refusal) out.push({ type: 'rejected', rejection: refusal });
-        else this.#write(out, this.#signer, input.kind, input.body);
+        else this.#write(out, this.#signer, () => ({ kind: input.kind, body: input.body }));
         break;
       }
       case 'switchMode':
@@ -282,12 +289,11 @@ export class PeerlabNode {
           out.push({ type: 'rejected', rejection: reject('not_admin', 'only the room admin key can change how the room runs', 'local') });
           break;
         }
-        const { kind, body } = adminControlEvent(input, this.store.highestSeq(input.admin.publicKey) + 1);
-        this.#write(out, input.admin, kind, body);
+        this.#write(out, input.admin, (epoch) => adminControlEvent(input, epoch));
         break;
       }
       case 'admit':
-        if (this.role === 'server' && !this.#authority.isAdmitted(input.peer)) this.#write(out, this.#signer, 'admit', { peer: input.peer } satisfies AdmitBody);
+        if (this.role === 'server' && !this.#authority.isAdmitted(input.peer)) this.#write(out, this.#signer, () => ({ kind: 'admit', body: { peer: input.peer } satisfies AdmitBody }));
         break;
       case 'setAdmin':
         this.#admin = input.admin;
@@ -517,7 +523,7 @@ export class PeerlabNode {
   #stamp(out: Outbox, transfers: readonly StoredEvent[]): void {
     for (const stored of transfers) {
       const stamp = this.#authority.judge(stored);
-      if (stamp) this.#write(out, this.#signer, 'stamp', stamp);
+      if (stamp) this.#write(out, this.#signer, () => ({ kind: 'stamp', body: stamp }));
     }
   }
 
@@ -540,7 +546,7 @@ export class PeerlabNode {
   #checkLocalTransfer(body: TransferBody): Rejection | undefined {
     if (body.from === body.to) return reject('schema', 'a transfer to the same account changes nothing', 'local');
     if (serverOrdersStrict(this.#control.mode)) return undefined;
-    const available = this.ledger().balances.get(body.from) ?? INITIAL_BALANCE;
+    const available = (this.ledger().balances.get(body.from) ?? INITIAL_BALANCE) + this.#unsignedFlow(body.from);
     if (body.amount > available) return reject('overdraft', `${body.from} holds ${available}, transfer ${body.amount}`, 'local');
     return undefined;
   }
@@ -555,25 +561,72 @@ export class PeerlabNode {
 
   // ---- writing ----
 
-  #write(out: Outbox, signer: Signer, kind: string, body: unknown): void {
-    const own = signer.publicKey === this.id;
-    const seq = own ? Math.max(this.#lastSeq, this.store.highestSeq(this.id)) + 1 : this.store.highestSeq(signer.publicKey) + 1;
-    const unsigned: UnsignedEvent = { v: this.protocol.major, room: this.room, author: signer.publicKey, seq, lamport: this.store.maxLamport + 1, kind, body };
-    const event: SignedEvent = { ...unsigned, sig: toHex(signer.sign(signingBytes(unsigned))) };
+  /** What own transfers still awaiting their signature move into `account` (negative: out of it). */
+  #unsignedFlow(account: string): number {
+    let flow = 0;
+    for (const unsigned of this.#signing.unsigned()) {
+      if (unsigned.kind !== 'transfer') continue;
+      const { from, to, amount } = unsigned.body as TransferBody;
+      if (from === account) flow -= amount;
+      if (to === account) flow += amount;
+    }
+    return flow;
+  }
+
+  /**
+   * Seq and Lamport time are fixed here, at write time. A synchronous signer signs inline and the event
+   * enters the state in this same call; an asynchronous one gets a `sign` request (pendingSignatures.ts).
+   */
+  #write(out: Outbox, signer: AnySigner, content: WriteContent): void {
+    const author = signer.publicKey;
+    const seq = this.#nextSeq(author);
+    const { kind, body } = content(seq);
+    const unsigned: UnsignedEvent = { v: this.protocol.major, room: this.room, author, seq, lamport: Math.max(this.store.maxLamport, this.#signing.maxLamport) + 1, kind, body };
+    const inline = signsInline(signer);
     // The same decoder every receiver runs: a write they would refuse must not enter the writer's state
-    // (it would hold an event no one else accepts, and never converge with them).
+    // (it would hold an event no one else accepts, and never converge with them). Unsigned yet, it is
+    // checked with a stand-in of the signature's length.
+    const event: SignedEvent = { ...unsigned, sig: inline ? toHex(signer.sign(signingBytes(unsigned))) : UNSIGNED };
     const valid = decodeEvent(event, this.protocol);
     if (!valid.ok) {
       out.push({ type: 'rejected', rejection: { ...valid, fault: 'local' } });
       return;
     }
-    const id = eventId(event);
-    if (own) {
-      this.#lastSeq = seq;
-      this.#pendingOwn.add(seq);
+    if (inline) this.#enterOwn(out, [event]);
+    else out.push({ type: 'sign', requests: [this.#signing.write(unsigned, content, signingBytes)] });
+  }
+
+  /** The next sequence number of `author`, past its events held and its writes awaiting a signature. */
+  #nextSeq(author: string): number {
+    const held = author === this.id ? Math.max(this.#lastSeq, this.store.highestSeq(author)) : this.store.highestSeq(author);
+    return Math.max(held, this.#signing.highestSeq(author)) + 1;
+  }
+
+  /** Signed writes (own or the admin's) enter the state, in write order. */
+  #enterOwn(out: Outbox, events: readonly SignedEvent[]): void {
+    const added: StoredEvent[] = [];
+    for (const event of events) {
+      const id = eventId(event);
+      if (event.author === this.id) {
+        this.#lastSeq = Math.max(this.#lastSeq, event.seq);
+        this.#pendingOwn.add(event.seq);
+      }
+      const stored = this.#admit(out, event, id, undefined);
+      if (stored) added.push(stored);
     }
-    const stored = this.#admit(out, event, id, undefined);
-    if (stored) this.#afterAdmit(out, [stored], new Map(), true);
+    this.#afterAdmit(out, added, new Map(), true);
+  }
+
+  /** The driver's signatures: writes enter in order, a failed one is refused and the rest of its key's queue re-signed. */
+  #onSigned(out: Outbox, results: readonly SignResult[]): void {
+    const settled = this.#signing.settle(results);
+    for (const unsigned of settled.failed) {
+      out.push({ type: 'rejected', rejection: reject('bad_signature', `this page could not sign its ${unsigned.kind} #${unsigned.seq}; the writes after it take its place`, 'local') });
+    }
+    if (settled.resign.length > 0) out.push({ type: 'sign', requests: settled.resign });
+    this.#enterOwn(out, settled.events);
+    for (const { report, targets, sig } of settled.reports) this.#sendReport(out, report, sig, targets);
+    for (const report of settled.failedReports) out.push({ type: 'rejected', rejection: reject('bad_signature', `this page could not sign its report ${report.seq}`, 'local') });
   }
 
   #restore(out: Outbox, events: readonly { event: SignedEvent; order?: number }[]): void {
@@ -641,8 +694,20 @@ export class PeerlabNode {
   #floodReport(out: Outbox, report: TelemetryReport, sig: string | undefined, source: string | undefined): void {
     const targets = this.#reportGossip.flood(report, source, this.#now, this.#links, (kind) => this.#control.carriage(kind) === 'all');
     if (targets.length === 0) return;
-    const signature = sig ?? toHex(this.#signer.sign(reportSigningBytes(this.room, report)));
-    for (const linkId of targets) this.#send(out, linkId, { t: 'report', report, sig: signature });
+    if (sig !== undefined) this.#sendReport(out, report, sig, targets);
+    else this.#signReport(out, report, targets);
+  }
+
+  /** Own report: signed inline by a synchronous signer, else sent once the driver's signature is back. */
+  #signReport(out: Outbox, report: TelemetryReport, targets: readonly string[]): void {
+    const bytes = reportSigningBytes(this.room, report);
+    if (signsInline(this.#signer)) this.#sendReport(out, report, toHex(this.#signer.sign(bytes)), targets);
+    else out.push({ type: 'sign', requests: [this.#signing.report(this.id, bytes, report, targets)] });
+  }
+
+  /** To the links chosen when it was flooded that are still up (a signature may come back after a link went). */
+  #sendReport(out: Outbox, report: TelemetryReport, sig: string, targets: readonly string[]): void {
+    for (const linkId of targets) if (this.#links.get(linkId)) this.#send(out, linkId, { t: 'report', report, sig });
   }
 
   // ---- flood defense ----
@@ -773,6 +838,9 @@ export class PeerlabNode {
     counters[link.kind].bytes += bytes;
   }
 }
+
+/** A stand-in of a signature's shape, for checking a write before it is signed. */
+const UNSIGNED = '0'.repeat(128);
 
 function unreachableInput(value: never): never {
   throw new Error(`unreachable: ${JSON.stringify(value)}`);

@@ -12,7 +12,7 @@ import type { StoredEvent } from './store.ts';
 import type { TelemetryReport } from './telemetry.ts';
 import type { ProtocolVersion } from './version.ts';
 import { DEFAULT_FLOOD_CONFIG, type FloodConfig } from './floodGuard.ts';
-import type { Signer, Rng, VerifyRequest } from '../ports/ports.ts';
+import type { AnySigner, Rng, SignRequest, SignResult, VerifyRequest } from '../ports/ports.ts';
 
 export interface NodeConfig {
   /** Time between anti-entropy rounds. Shorter repairs gaps sooner; each round costs one summary per partner. */
@@ -43,8 +43,11 @@ export type Role = 'peer' | 'server';
 export interface NodeComponents {
   readonly room: string;
   readonly role: Role;
-  /** This node's own key: peers author events with it; the server identifies itself with it. */
-  readonly signer: Signer;
+  /**
+   * This node's own key: peers author events with it; the server identifies itself with it. A synchronous
+   * signer signs inline; an asynchronous one (WebCrypto) is the driver's: `sign` outputs, `signed` inputs.
+   */
+  readonly signer: AnySigner;
   readonly rng: Rng;
   /** The room admin's public key, when already known (else a `setAdmin` input gives it). */
   readonly admin?: string;
@@ -69,20 +72,22 @@ export type Input =
   | { readonly type: 'linkDown'; readonly link: string }
   | { readonly type: 'message'; readonly link: string; readonly data: string }
   | { readonly type: 'verified'; readonly results: readonly { readonly id: string; readonly ok: boolean }[] }
+  /** The driver's answers to `sign` outputs, in any order and batching. */
+  | { readonly type: 'signed'; readonly results: readonly SignResult[] }
   | { readonly type: 'write'; readonly kind: string; readonly body: unknown }
-  | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: Signer }
+  | { readonly type: 'switchMode'; readonly mode: Mode; readonly admin: AnySigner }
   | { readonly type: 'setAdmin'; readonly admin: string }
   | { readonly type: 'setServer'; readonly server: string }
   /** Server: issue this key its membership certificate (once per key and room). */
   | { readonly type: 'admit'; readonly peer: string }
   /** Admin: stop or restore the server's service of the room. */
-  | { readonly type: 'setService'; readonly running: boolean; readonly admin: Signer }
+  | { readonly type: 'setService'; readonly running: boolean; readonly admin: AnySigner }
   /** Admin: split the room's peer-to-peer links into groups, or heal the split (`groups: null`). */
-  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null; readonly admin: Signer }
+  | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null; readonly admin: AnySigner }
   /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
-  | { readonly type: 'setFaults'; readonly rules: readonly FaultRule[]; readonly admin: Signer }
+  | { readonly type: 'setFaults'; readonly rules: readonly FaultRule[]; readonly admin: AnySigner }
   /** Admin: start or stop the churn generator. */
-  | { readonly type: 'setChurn'; readonly on: boolean; readonly periodMs: number; readonly downMs: number; readonly exempt: readonly string[]; readonly admin: Signer }
+  | { readonly type: 'setChurn'; readonly on: boolean; readonly periodMs: number; readonly downMs: number; readonly exempt: readonly string[]; readonly admin: AnySigner }
   /** The server's current member list (peer keys). */
   | { readonly type: 'members'; readonly peers: readonly string[] }
   /** The driver could not open the direct link a `connect` output asked for. */
@@ -104,6 +109,8 @@ export type Output =
    */
   | { readonly type: 'received'; readonly link: string; readonly kind: LinkKind; readonly message: WireMessage; readonly bytes: number; readonly eventIds?: readonly string[] }
   | { readonly type: 'verify'; readonly requests: readonly VerifyRequest[] }
+  /** Only with an asynchronous signer: bytes to sign (own writes, own reports, admin events), answered by `signed`. */
+  | { readonly type: 'sign'; readonly requests: readonly SignRequest[] }
   /** Events that just entered the state (to persist, then render). `orders` only on the server. */
   | { readonly type: 'accepted'; readonly events: readonly StoredEvent[]; readonly local: boolean; readonly orders?: readonly number[] }
   | { readonly type: 'rejected'; readonly link?: string; readonly rejection: Rejection }

@@ -3,7 +3,8 @@
  * `$state.raw` fields refreshed from it at most once per animation frame. Components render the fields
  * and call the public methods; they never see a socket. What is browser-specific is chosen here: the tab's
  * identity and sequence counter in sessionStorage, the room admin key in localStorage, simple-peer's
- * browser bundle over the page's RTCPeerConnection, and WebCrypto verification shared by the page.
+ * browser bundle over the page's RTCPeerConnection, and the page's crypto path (cryptoChoice.ts: WebCrypto's
+ * native Ed25519, else @noble/ed25519), chosen once and shared by every session of the page.
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import {
@@ -17,7 +18,7 @@ import {
   NOTHING_NOT_UNDERSTOOD,
   understands,
   REJECTION_REASONS,
-  webCryptoVerifier,
+  chooseBrowserCrypto,
   type Board,
   type ChatMessage,
   type HeldReport,
@@ -30,10 +31,11 @@ import {
   type PixelColor,
   type RejectionReason,
   type SignedEvent,
-  type Verifier,
+  type CryptoSuite,
   type FreezeGate,
   type MessageTrace,
   type NotUnderstood,
+  type NodeStats,
   type ProtocolVersion,
   type StoredEvent,
   type TraceSequence,
@@ -106,12 +108,12 @@ export function sessionProtocol(setting: ProtocolSetting): Pick<SessionOptions, 
   return setting.protocol ? { protocol: setting.protocol } : {};
 }
 
-let sharedVerifier: Promise<Verifier> | undefined;
+let sharedCrypto: Promise<CryptoSuite> | undefined;
 
-/** One native verifier per page: its key cache serves every session (the lab view runs many). */
-function pageVerifier(): Promise<Verifier> {
-  sharedVerifier ??= webCryptoVerifier();
-  return sharedVerifier;
+/** One crypto path per page: its verifier's key cache serves every session (the lab view runs many). */
+function pageCrypto(): Promise<CryptoSuite> {
+  sharedCrypto ??= chooseBrowserCrypto();
+  return sharedCrypto;
 }
 
 function randomSeed(): number {
@@ -168,7 +170,9 @@ export class PeerSession {
   notices = $state.raw<readonly Notice[]>([]);
   /** Newest telemetry report per peer, as gossip (and this session) brought them. */
   reports = $state.raw<readonly HeldReport[]>([]);
-  verifierName: string;
+  /** Which path signs and verifies in this page (`webcrypto`, `noble`, `tweetnacl`), and why. */
+  readonly cryptoName: string;
+  readonly cryptoWhy: string;
 
   readonly #driver: PeerDriver;
   #refreshFrame: number | undefined;
@@ -177,17 +181,17 @@ export class PeerSession {
   #closed = false;
 
   static async create(options: SessionOptions): Promise<PeerSession> {
-    const [identity, verifier, cache] = await Promise.all([tabIdentity(options.storage.identity), pageVerifier(), openEventCache()]);
+    const [identity, suite, cache] = await Promise.all([tabIdentity(options.storage.identity), pageCrypto(), openEventCache()]);
     // The generation this browser last saw; a join into a newer one drops this copy and starts again.
     const generation = loadGeneration(options.room);
     const restored = cache ? await cache.load(engineRoomId(options.room, generation)) : [];
-    return new PeerSession(options, identity, verifier, cache, restored, generation);
+    return new PeerSession(options, identity, suite, cache, restored, generation);
   }
 
   private constructor(
     options: SessionOptions,
     identity: KeyPair,
-    verifier: Verifier,
+    crypto: CryptoSuite,
     cache: EventCache | undefined,
     restored: readonly SignedEvent[],
     generation: number,
@@ -203,7 +207,7 @@ export class PeerSession {
         name: options.name,
         identity,
         adminPair: roomAdminKey(options.room),
-        verifier,
+        crypto,
         rtc: BROWSER_RTC,
         iceServers: options.iceServers,
         lastSeq: loadLastSeq(storage.lastSeq, identity.publicKey),
@@ -239,7 +243,8 @@ export class PeerSession {
     this.generation = this.#driver.generation;
     this.protocol = this.#driver.node.protocol;
     this.protocolText = formatVersion(this.protocol);
-    this.verifierName = this.#driver.verifierName;
+    this.cryptoName = this.#driver.cryptoPath.name;
+    this.cryptoWhy = this.#driver.cryptoPath.why;
     ready = true;
     for (const text of early) this.#notice(text);
     if (!this.webrtcSupported) this.#notice('WebRTC (RTCPeerConnection) is unavailable in this browser: no direct links, only the server.');
@@ -356,6 +361,12 @@ export class PeerSession {
     classroom: (): ClassroomView => this.#driver.classroom(),
     /** What this peer's defenses did (the attacks spec polls it). */
     defenses: (): Defenses => this.#defenses(),
+    /** Events held as if from this browser's storage, trusted (the benchmark's history: `npm run bench:compare`). */
+    restore: (events: readonly SignedEvent[]): void => this.#driver.restoreEvents(events),
+    /** Leaves the room as churn does (links and server closed, store kept), or returns (the benchmark's catch-up). */
+    setAway: (away: boolean): void => this.#driver.setAway(away),
+    /** Traffic by link kind since the session started, read now (not at the last refresh). */
+    traffic: (): NodeStats => this.#driver.node.stats(),
   };
 
   // ---- derived state ----

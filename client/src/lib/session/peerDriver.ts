@@ -3,7 +3,8 @@
  * server link, the WebRTC mesh and the server's relay. `#apply` is the only place the engine is driven: it
  * feeds one input with the engine's clock and performs every output. The browser's `PeerSession` wraps it
  * in Svelte state; the Node bot peers (e2e/bots) run it as is. What differs between the two is injected:
- * identity and sequence storage, the WebRTC implementation, the socket.io factory and the verifier.
+ * identity and sequence storage, the WebRTC implementation, the socket.io factory and the crypto path (a
+ * browser's WebCrypto signs asynchronously: the engine asks with `sign` outputs, answered as `signed`).
  *
  * This class is the composition root; each job is a collaborator:
  * - `peerLinks.ts` (rules in `linkPolicy.ts`): the mesh, the relay, retries, and the engine's peer links;
@@ -27,7 +28,10 @@ import {
   toHex,
   PeerlabNode,
   seededRng,
-  tweetnaclSigner,
+  nobleSigner,
+  signsInline,
+  type AnySigner,
+  type CryptoSuite,
   type FaultRule,
   type Input,
   type KeyPair,
@@ -40,6 +44,7 @@ import {
   type PixelColor,
   type ProtocolVersion,
   type Rejection,
+  type SignRequest,
   type Verifier,
   type VerifyRequest,
   type FreezeGate,
@@ -102,7 +107,8 @@ export interface DriverOptions {
   readonly identity: KeyPair;
   /** The room admin key this peer offers when it creates the room (it is the admin only then). */
   readonly adminPair: KeyPair;
-  readonly verifier: Verifier;
+  /** How this platform signs and verifies (cryptoChoice.ts in a browser, nodeCrypto.ts in a bot). */
+  readonly crypto: CryptoSuite;
   readonly rtc: RtcImplementation;
   readonly iceServers: RTCIceServer[];
   /** Highest sequence number this identity used in the room (from the host's storage). */
@@ -153,7 +159,8 @@ export class PeerDriver {
   readonly publicKey: string;
   readonly fingerprint: string;
   readonly webrtcSupported: boolean;
-  readonly verifierName: string;
+  /** Which path signs and verifies here, and why (the page shows both). */
+  readonly cryptoPath: { readonly name: string; readonly why: string };
   /** The room's generation this driver's engine belongs to (its room id names it). */
   readonly generation: number;
 
@@ -166,9 +173,14 @@ export class PeerDriver {
   readonly serverRefusals: Record<string, number> = {};
 
   readonly #node: PeerlabNode;
-  /** This peer's own key (the engine signs its writes with it; the attacker panel its crafted events). */
-  readonly #signer: Signer;
+  /** This peer's own key, as the engine writes with it (asynchronous where the platform signs natively). */
+  readonly #signer: AnySigner;
+  /** The same key, synchronous: the attacker panel crafts its events with it. */
+  readonly #craftSigner: Signer;
+  readonly #crypto: CryptoSuite;
   readonly #verifier: Verifier;
+  /** Keys the driver signs `sign` requests with: this peer's, and the room admin's once used. */
+  readonly #signers = new Map<string, AnySigner>();
   readonly #adminPair: KeyPair;
   readonly #on: DriverHandlers;
   readonly #observer: boolean;
@@ -193,12 +205,15 @@ export class PeerDriver {
     this.fingerprint = fingerprint(identity.publicKey);
     this.webrtcSupported = webRtcSupported(options.rtc);
     this.#on = handlers;
-    this.#verifier = options.verifier;
-    this.verifierName = options.verifier.name;
+    this.#crypto = options.crypto;
+    this.#verifier = options.crypto.verifier;
+    this.cryptoPath = { name: options.crypto.name, why: options.crypto.why };
     this.#adminPair = options.adminPair;
     this.generation = options.generation ?? 0;
     this.#observer = options.observer ?? false;
-    this.#signer = tweetnaclSigner(identity);
+    this.#signer = options.crypto.signer(identity);
+    this.#signers.set(identity.publicKey, this.#signer);
+    this.#craftSigner = nobleSigner(identity);
     this.#node = new PeerlabNode({
       room: engineRoomId(options.room, this.generation),
       role: 'peer',
@@ -329,7 +344,7 @@ export class PeerDriver {
   attackPort(): AttackPort {
     return {
       node: this.#node,
-      signer: this.#signer,
+      signer: this.#craftSigner,
       name: this.name,
       sendRaw: (link, data) => this.#sendRaw(link, data),
       keepOwn: (event) => {
@@ -393,7 +408,7 @@ export class PeerDriver {
   /** Admin: stop or restore the server's service of the room (an outage the class can see). */
   setService(running: boolean): void {
     if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setService', running, admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'setService', running, admin: this.#adminSigner() });
   }
 
   switchMode(mode: Mode): void {
@@ -402,19 +417,19 @@ export class PeerDriver {
       this.#on.notice('Only the room admin (the browser that created the room) can switch modes.');
       return;
     }
-    this.#apply({ type: 'switchMode', mode, admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'switchMode', mode, admin: this.#adminSigner() });
   }
 
   /** Admin: split the room's peer-to-peer links into groups of peer keys (unnamed peers join the first). */
   partition(groups: readonly (readonly string[])[]): void {
     if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'partition', groups, admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'partition', groups, admin: this.#adminSigner() });
   }
 
   /** Admin: end the partition. */
   heal(): void {
     if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'partition', groups: null, admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'partition', groups: null, admin: this.#adminSigner() });
   }
 
   /** Admin: empty the room for everyone (a new generation); signed with the room admin key, checked by the server. */
@@ -424,20 +439,20 @@ export class PeerDriver {
       this.#on.notice('Only the room admin (the browser that created the room) can reset it.');
       return;
     }
-    const sig = toHex(tweetnaclSigner(this.#adminPair).sign(resetSigningBytes(this.room, this.generation)));
+    const sig = toHex(nobleSigner(this.#adminPair).sign(resetSigningBytes(this.room, this.generation)));
     this.#server.reset({ generation: this.generation, sig });
   }
 
   /** Admin: set the fault rules of the room's peer links (an empty list clears them). */
   setFaults(rules: readonly FaultRule[]): void {
     if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setFaults', rules, admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'setFaults', rules, admin: this.#adminSigner() });
   }
 
   /** Admin: start or stop the churn generator; this tab is exempt, so the teacher keeps control. */
   setChurn(on: boolean, periodMs: number, downMs: number): void {
     if (this.#closed || !this.isAdmin) return;
-    this.#apply({ type: 'setChurn', on, periodMs, downMs, exempt: [this.publicKey], admin: tweetnaclSigner(this.#adminPair) });
+    this.#apply({ type: 'setChurn', on, periodMs, downMs, exempt: [this.publicKey], admin: this.#adminSigner() });
   }
 
   /** Fault rules and counters, churn state: what the classroom panels show. */
@@ -448,6 +463,17 @@ export class PeerDriver {
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
   dropDirectLink(peer: string): boolean {
     return this.#links.breakLink(peer);
+  }
+
+  /** Benchmark hook: events taken as if from this host's own storage (trusted, not re-verified, not persisted). */
+  restoreEvents(events: readonly SignedEvent[]): void {
+    if (this.#closed) return;
+    this.#apply({ type: 'restore', events: events.map((event) => ({ event })) });
+  }
+
+  /** Benchmark hook: leave the room as the churn generator makes a member leave (links and server closed, store kept), or come back. */
+  setAway(away: boolean): void {
+    this.#setSuspended(away);
   }
 
   close(): void {
@@ -502,6 +528,9 @@ export class PeerDriver {
       case 'verify':
         this.#verify(output.requests);
         break;
+      case 'sign':
+        this.#sign(output.requests);
+        break;
       case 'accepted':
         if (output.local) this.#on.saveLastSeq(this.#node.lastSeq);
         this.#on.persist?.(output.events);
@@ -554,6 +583,35 @@ export class PeerDriver {
       (ok) => this.#apply({ type: 'verified', results: requests.map((request, i) => ({ id: request.id, ok: ok[i] ?? false })) }),
       () => this.#apply({ type: 'verified', results: requests.map((request) => ({ id: request.id, ok: false })) }),
     );
+  }
+
+  /** The room admin key's signer, made on first use (only the admin's page signs with it). */
+  #adminSigner(): AnySigner {
+    let signer = this.#signers.get(this.#adminPair.publicKey);
+    if (!signer) {
+      signer = this.#crypto.signer(this.#adminPair);
+      this.#signers.set(this.#adminPair.publicKey, signer);
+    }
+    return signer;
+  }
+
+  /** One batch per key; the answers (or the failure) go back to the engine later, which never awaits them. */
+  #sign(requests: readonly SignRequest[]): void {
+    const byKey = new Map<string, SignRequest[]>();
+    for (const request of requests) byKey.set(request.publicKey, [...(byKey.get(request.publicKey) ?? []), request]);
+    for (const [key, batch] of byKey) {
+      const signer = this.#signers.get(key);
+      const messages = batch.map((request) => request.message);
+      const signatures = new Promise<Uint8Array[]>((resolve, reject) => {
+        if (!signer) reject(new Error(`no signer for key ${key.slice(0, 8)}`));
+        else if (signsInline(signer)) resolve(messages.map((message) => signer.sign(message)));
+        else resolve(signer.signBatch(messages));
+      });
+      signatures.then(
+        (sigs) => this.#apply({ type: 'signed', results: batch.map((request, i) => (sigs[i] ? { id: request.id, ok: true as const, sig: toHex(sigs[i]) } : { id: request.id, ok: false as const })) }),
+        () => this.#apply({ type: 'signed', results: batch.map((request) => ({ id: request.id, ok: false as const })) }),
+      );
+    }
   }
 
   #send(link: string, data: string): void {
