@@ -34,6 +34,10 @@ export interface RoomInfo {
 export interface ServerProcessOptions {
   /** The checkout whose server (and built client) runs: this one unless a benchmark compares another. */
   readonly root?: string;
+  /** Node flags before the entry point, after tsx's loader (a benchmark's `--cpu-prof` or `--import` preload). */
+  readonly nodeArgs?: readonly string[];
+  /** Environment added to the server's. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export class ServerProcess {
@@ -59,9 +63,9 @@ export class ServerProcess {
     // Node itself with tsx as a loader, not the tsx CLI: the CLI runs the server in a grandchild, which a
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
     const root = this.options.root ?? REPO_ROOT;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'signaling-server/src/main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...(this.options.nodeArgs ?? []), join(root, 'signaling-server/src/main.ts')], {
       cwd: root,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, ...this.options.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: this.options.env?.LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { linkModes, linkPeer, linkReason, peerLinkId, REMOTE_FALLBACK, retryable, SERVER_LINK, wantedLink, type PairState } from '../src/lib/session/linkPolicy.ts';
+import { linkModes, linkPeer, linkReason, peerLinkId, REMOTE_FALLBACK, retryable, SERVER_LINK, takesRelayFrom, wantedLink, type PairState } from '../src/lib/session/linkPolicy.ts';
 
 const KEY = 'a'.repeat(64);
-const pair = (state: Partial<PairState>): PairState => ({ open: false, relay: false, listed: true, have: undefined, failed: false, ...state });
+const pair = (state: Partial<PairState>): PairState => ({ open: false, relay: false, listed: true, have: undefined, failure: undefined, meshed: false, needed: false, ...state });
 
 describe('link ids', () => {
   it('name a peer link by its key and tell the server link apart', () => {
@@ -31,12 +31,36 @@ describe('the link a pair should have', () => {
     expect(wantedLink(pair({ open: true, relay: true, have: 'relay' }))).toBe('direct');
   });
 
-  it('falls back to the relay only for a listed pair that was linked or whose direct attempt failed', () => {
+  it('cut off from the mesh: falls back to the relay for a listed pair that was linked or whose direct attempt failed', () => {
     expect(wantedLink(pair({ relay: true, have: 'direct' }))).toBe('relay');
-    expect(wantedLink(pair({ relay: true, failed: true }))).toBe('relay');
+    expect(wantedLink(pair({ relay: true, failure: 'timeout' }))).toBe('relay');
+    expect(wantedLink(pair({ relay: true, failure: 'closed' }))).toBe('relay');
     expect(wantedLink(pair({ relay: true }))).toBeUndefined(); // never asked for: the overlay decides
-    expect(wantedLink(pair({ relay: true, failed: true, listed: false }))).toBeUndefined();
+    expect(wantedLink(pair({ relay: true, failure: 'timeout', listed: false }))).toBeUndefined();
     expect(wantedLink(pair({ relay: false, have: 'relay' }))).toBeUndefined();
+  });
+
+  it('meshed: the relay only for a member that cannot link directly, never for one the mesh already reaches', () => {
+    const meshed = { relay: true, meshed: true };
+    // A channel the remote pruned, or one that broke, or an attempt that timed out: the overlay repairs.
+    expect(wantedLink(pair({ ...meshed, have: 'direct', failure: 'closed' }))).toBeUndefined();
+    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'closed' }))).toBeUndefined();
+    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'timeout' }))).toBeUndefined();
+    expect(wantedLink(pair({ ...meshed, have: 'relay' }))).toBeUndefined();
+    // A member alone on the relay (it said so lately), or one that can never link: relayed.
+    expect(wantedLink(pair({ ...meshed, needed: true }))).toBe('relay');
+    expect(wantedLink(pair({ ...meshed, have: 'relay', failure: 'timeout', needed: true }))).toBe('relay');
+    expect(wantedLink(pair({ ...meshed, failure: 'webrtc-unavailable' }))).toBe('relay');
+    expect(wantedLink(pair({ ...meshed, failure: 'webrtc-unavailable', listed: false }))).toBeUndefined();
+  });
+
+  it('a relayed message from an unlinked member opens a link for a peer cut off, or from one alone or without WebRTC', () => {
+    expect(takesRelayFrom(undefined, false, false)).toBe(true);
+    expect(takesRelayFrom('closed', false, false)).toBe(true);
+    expect(takesRelayFrom(undefined, true, true)).toBe(true);
+    expect(takesRelayFrom('webrtc-unavailable', true, false)).toBe(true);
+    expect(takesRelayFrom('timeout', true, false)).toBe(false);
+    expect(takesRelayFrom(undefined, true, false)).toBe(false);
   });
 });
 

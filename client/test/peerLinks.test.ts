@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_OVERLAY, type Member, type Mode } from '@peerlab/shared';
 import { CONNECT_TIMEOUT_MS, type RtcImplementation, type SimplePeerConstructor, type SimplePeerInstance } from '../src/lib/transport/webrtcMesh.ts';
-import { DIRECT_RETRY_MS, peerLinkId } from '../src/lib/session/linkPolicy.ts';
+import { DIRECT_RETRY_MS, peerLinkId, RELAY_NEED_MS } from '../src/lib/session/linkPolicy.ts';
 import { MemberRoster } from '../src/lib/session/memberRoster.ts';
 import { PeerLinks, type LinkEffect } from '../src/lib/session/peerLinks.ts';
 
@@ -28,17 +28,37 @@ function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () =
   return { SimplePeer: Stalled as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), created: () => created };
 }
 
+/** A simple-peer whose events the test fires by hand (`connect`, `close`...), one instance per attempt. */
+function scriptedSimplePeer() {
+  const instances: { emit(event: string, value?: unknown): void }[] = [];
+  class Scripted {
+    static readonly WEBRTC_SUPPORT = true;
+    readonly bufferSize = 0;
+    readonly #listeners = new Map<string, ((value?: unknown) => void)[]>();
+    constructor() {
+      instances.push({ emit: (event, value) => this.#listeners.get(event)?.forEach((listener) => listener(value)) });
+    }
+    signal(): void {}
+    send(): void {}
+    destroy(): void {}
+    on(event: string, listener: (value?: unknown) => void): this {
+      this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+      return this;
+    }
+  }
+  return { SimplePeer: Scripted as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), instances };
+}
+
 /** No RTCPeerConnection here (Node without wrtc): every attempt fails at once with `webrtc-unavailable`. */
 const NO_WEBRTC: RtcImplementation = { SimplePeer: stalledSimplePeer().SimplePeer };
 
-/** `refuse`: a key whose links the engine drops as soon as they come up (banned for flooding). */
-function setup(options: { mode?: Mode; rtc?: RtcImplementation } = {}) {
+function setup(options: { mode?: Mode; rtc?: RtcImplementation; now?: () => number } = {}) {
   const node = { mode: options.mode ?? 'hybrid', epoch: 1, acceptsDirectLink: () => true };
   const server = { joined: true, relay: vi.fn(), signal: vi.fn() };
   const roster = new MemberRoster(SELF);
   /** Effects of the mesh's own events (timeouts, retries), as the driver would get them. */
   const emitted: LinkEffect[][] = [];
-  const links = new PeerLinks({ self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster, emit: (effects) => emitted.push([...effects]) });
+  const links = new PeerLinks({ self: SELF, iceServers: [], rtc: options.rtc ?? NO_WEBRTC, degree: DEFAULT_OVERLAY, node, server, roster, emit: (effects) => emitted.push([...effects]), ...(options.now ? { now: options.now } : {}) });
   const list = (...peers: string[]) => links.rosterChanged(roster.update(peers.map((peer): Member => ({ peer, name: peer.slice(0, 1), version: 1 }))));
   return { node, server, roster, links, emitted, list };
 }
@@ -61,7 +81,7 @@ describe('peer links', () => {
     expect(server.signal).toHaveBeenCalledWith(A, expect.stringContaining('webrtc-unavailable')); // the other side is told why
     expect(links.view(A)).toEqual({ link: 'relay', reason: 'webrtc-unavailable' });
     links.send(A, 'hello');
-    expect(server.relay).toHaveBeenCalledWith(A, 'hello');
+    expect(server.relay).toHaveBeenCalledWith(A, 'hello', true); // no direct link: this peer is alone on the relay
 
     node.mode = 'p2p'; // no relay in p2p: the pair is unlinked, its failure still shown
     expect(links.reconcile()).toEqual([{ type: 'linkDown', link: peerLinkId(A) }]);
@@ -154,6 +174,67 @@ describe('peer links', () => {
     list(A);
     links.reconcile();
     expect(server.signal.mock.calls.map(([to]) => to)).toEqual([A]);
+  });
+
+  it('hybrid, meshed: a channel that closes leaves no relay behind, and a leftover relayed message opens none', () => {
+    const rtc = scriptedSimplePeer();
+    const { links, emitted, list, server } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} } });
+    list(A, B);
+    links.reconcile();
+    links.connect(A);
+    links.connect(B);
+    rtc.instances[0]!.emit('connect');
+    rtc.instances[1]!.emit('connect');
+    expect(links.view(A)).toEqual({ link: 'direct' });
+    expect(links.view(B)).toEqual({ link: 'direct' });
+    // B prunes its channel with us: the mesh still reaches the room through A, so the pair is simply unlinked.
+    rtc.instances[1]!.emit('close');
+    expect(emitted.at(-1)?.at(-1)).toEqual({ type: 'linkDown', link: peerLinkId(B) });
+    expect(links.view(B)).toEqual({ link: 'none', reason: 'closed' });
+    expect(links.relayed(B, 'a leftover push')).toEqual([]);
+    expect(links.view(B).link).toBe('none');
+    links.send(B, 'nothing');
+    expect(server.relay).not.toHaveBeenCalled();
+    links.close();
+  });
+
+  it('hybrid, meshed: relays for a member while it says it is alone, and stops RELAY_NEED_MS after it last did', () => {
+    const rtc = scriptedSimplePeer();
+    let now = 1_000;
+    const { links, emitted, list, server } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} }, now: () => now });
+    list(A, B);
+    links.reconcile();
+    links.connect(A);
+    rtc.instances[0]!.emit('connect'); // meshed through A
+    expect(links.relayed(B, 'from a member alone', true)).toEqual([
+      { type: 'linkUp', link: peerLinkId(B), kind: 'relay', peer: B },
+      { type: 'message', link: peerLinkId(B), data: 'from a member alone' },
+    ]);
+    expect(links.view(B).link).toBe('relay');
+    expect(links.send(B, 'to it')).toBe(true);
+    expect(server.relay).toHaveBeenLastCalledWith(B, 'to it', false); // this peer is on the mesh
+    now += RELAY_NEED_MS - 1;
+    expect(links.send(B, 'still')).toBe(true);
+    now += 1;
+    expect(links.send(B, 'no longer')).toBe(false); // B stopped saying so (it got onto the mesh)
+    expect(links.view(B).link).toBe('none');
+    // The pair given up while sending reaches the driver as an effect of its own.
+    expect(emitted.at(-1)).toEqual([{ type: 'linkDown', link: peerLinkId(B) }]);
+    expect(server.relay).toHaveBeenCalledTimes(2);
+    links.close();
+  });
+
+  it('hybrid, cut off: a channel that breaks falls back to the relay', () => {
+    const rtc = scriptedSimplePeer();
+    const { links, emitted, list } = setup({ rtc: { SimplePeer: rtc.SimplePeer, wrtc: {} } });
+    list(A);
+    links.reconcile();
+    links.connect(A);
+    rtc.instances[0]!.emit('connect');
+    rtc.instances[0]!.emit('close');
+    expect(emitted.at(-1)?.at(-1)).toEqual({ type: 'linkKind', link: peerLinkId(A), kind: 'relay' });
+    expect(links.view(A)).toEqual({ link: 'relay', reason: 'closed' });
+    links.close();
   });
 
   it('hybrid: a pair that timed out tries direct again after DIRECT_RETRY_MS while it is on the relay', () => {

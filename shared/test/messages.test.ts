@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeMessage, encodeMessage, eventId, MAX_MESSAGE_BYTES, PeerlabNode, seededRng, signingBytes, toHex, type SignedEvent } from '../src/index.ts';
+import { decodeMessage, encodeEvents, encodeMessage, eventId, eventText, MAX_MESSAGE_BYTES, PeerlabNode, seededRng, signingBytes, toHex, type SignedEvent } from '../src/index.ts';
 import { ADMIN, keyPairFor, makeNode, nodeSigner, nodeVerify } from './helpers.ts';
 import { handleSync } from '../src/net/driveSync.ts';
 
@@ -124,5 +124,16 @@ describe('PeerlabNode validation', () => {
     const node = makeNode('dave', { lastSeq: 7, rng: seededRng(1) });
     node.handle({ type: 'write', kind: 'chat', body: { text: 'back', name: 'dave' } }, 0);
     expect([...node.store.events()][0]!.event.seq).toBe(8);
+  });
+});
+
+describe('encoding events', () => {
+  it('writes an events message from each event\'s canonical text, the message JSON.stringify would write', () => {
+    const events = [0, 1, 2].map((seq) => ({ v: 1, room: 'lab', author: 'a'.repeat(64), seq: seq + 1, lamport: seq, kind: 'chat', body: { text: `hi "${seq}"\n`, name: 'ä' }, sig: 'b'.repeat(128) }));
+    expect(JSON.parse(encodeEvents(events))).toEqual({ t: 'events', events });
+    expect(encodeEvents(events)).toBe(`{"t":"events","events":[${events.map(eventText).join(',')}]}`);
+    expect(encodeEvents([])).toBe(JSON.stringify({ t: 'events', events: [] }));
+    expect(encodeMessage({ t: 'events', events: events.slice(1) })).toBe(encodeEvents(events.slice(1)));
+    expect(encodeMessage({ t: 'ping' })).toBe('{"t":"ping"}');
   });
 });

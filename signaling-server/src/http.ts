@@ -11,7 +11,7 @@ import type { RoomDirectory } from './roomDirectory.ts';
 import type { Rooms } from './rooms.ts';
 import type { TelemetryStore } from './telemetryStore.ts';
 
-export type { RoomInfo } from './roomService.ts';
+export type { RoomInfo } from '@peerlab/shared';
 
 export interface HttpDeps {
   readonly clientDist: string;

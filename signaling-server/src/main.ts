@@ -4,7 +4,8 @@
  *
  * Environment: PORT (8080), HOST (0.0.0.0), PEERLAB_DB (<repo>/data/peerlab.sqlite),
  * PEERLAB_CLIENT_DIST (<repo>/client/dist), LOG_LEVEL (info), REDIS_URL (unset: one process owns every
- * room; set: rooms shared with other processes, see README), PEERLAB_LEASE_MS (room lease with Redis, 3000).
+ * room; set: rooms shared with other processes, see README), PEERLAB_LEASE_MS (room lease with Redis, 3000),
+ * PEERLAB_WS_DEFLATE (1: compress WebSocket messages, see WS_DEFLATE in server.ts).
  */
 import { resolve } from 'node:path';
 import { createLogger } from './logger.ts';
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
     defaultMetrics: true,
     ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
     ...(process.env.PEERLAB_LEASE_MS ? { leaseMs: positiveInt('PEERLAB_LEASE_MS', process.env.PEERLAB_LEASE_MS) } : {}),
+    compress: process.env.PEERLAB_WS_DEFLATE === '1',
   });
   const lan = host === '0.0.0.0' || host === '::' ? lanAddresses().map((address) => `http://${address}:${server.port}/`) : [];
   console.log(`Peerlab ready: http://localhost:${server.port}/${lan.length > 0 ? `  LAN: ${lan.join('  ')}` : ''}`);

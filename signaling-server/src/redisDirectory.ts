@@ -11,14 +11,15 @@
  *   sockets here join the new owner again. Their engines then re-send, through the hello exchange,
  *   whatever the old owner had not committed.
  */
-import type { JoinRequest, JoinResponse, ResetRequest } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import { ProcessBus, type BusEnvelope } from './processBus.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import { RoomLeases, type Redis } from './roomLeases.ts';
-import type { MemberRef, RoomInfo, RoomService } from './roomService.ts';
+import type { RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
+import type { MemberRef } from './roomTypes.ts';
 
 /** Default lease lifetime: how long the rooms of a dead process wait before another takes them over. */
 export const DEFAULT_LEASE_MS = 3000;
@@ -113,8 +114,8 @@ export class RedisDirectory implements RoomDirectory {
     this.#toOwner(ref.room, 'signal', { ref, to, data }, () => this.#service!.signal(ref, to, data));
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
-    this.#toOwner(ref.room, 'relay', { ref, to, data }, () => this.#service!.relay(ref, to, data));
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
+    this.#toOwner(ref.room, 'relay', { ref, to, data, alone }, () => this.#service!.relay(ref, to, data, alone));
   }
 
   reset(ref: MemberRef, request: ResetRequest): void {
@@ -277,7 +278,7 @@ export class RedisDirectory implements RoomDirectory {
         if (owned) service.signal(ref, message.to as string, message.data as string);
         return;
       case 'relay':
-        if (owned) service.relay(ref, message.to as string, message.data as string);
+        if (owned) service.relay(ref, message.to as string, message.data as string, message.alone === true);
         return;
       case 'reset':
         if (owned) service.reset(ref, message.request as ResetRequest);

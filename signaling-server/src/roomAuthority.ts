@@ -4,7 +4,9 @@
  * Inputs are queued and drained together in a `setImmediate` (everything that arrived in the same
  * tick forms one batch). Per batch the driver:
  *   1. persists ALL `accepted` events with their orders in ONE SQLite transaction (group commit);
- *   2. only then performs the `send` outputs, in order — so an ack never precedes durability;
+ *   2. only then performs the `send` outputs, in order — so an ack never precedes durability — with one
+ *      message sent to several members encoded and written once (a broadcast), and the batch's acks of
+ *      one member in one message;
  *   3. hands `verify` requests to the native verifier as one batch and feeds the answers back later;
  *   4. counts `rejected` outputs by reason and logs `mode` changes.
  * Nothing in here may throw into the event loop: one room's failure never crashes the process.
@@ -12,6 +14,7 @@
 import {
   MODES,
   PeerlabNode,
+  encodeMessage,
   engineRoomId,
   seededRng,
   tweetnaclVerifier,
@@ -21,6 +24,7 @@ import {
   type KeyPair,
   type Mode,
   type Output,
+  type Ack,
   type Rejection,
   type Verifier,
   type VerifyRequest,
@@ -35,8 +39,8 @@ export interface AuthorityPorts {
   readonly verifier: Verifier;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Delivers an engine message to the member behind `link` (its peer key); drops it if gone. */
-  send(link: string, data: string): void;
+  /** Delivers one engine message to the members behind `links` (their peer keys), encoded once; skips any gone. */
+  send(links: readonly string[], data: string): void;
   /** Tells the member behind `link` that the engine rejected something it sent. */
   refuse(link: string, rejection: Rejection): void;
   /** This process's fencing token: the room is claimed with it and every commit checks it. */
@@ -46,6 +50,9 @@ export interface AuthorityPorts {
 }
 
 export type AcceptedCounts = Record<Mode, Record<string, number>>;
+
+/** Most acks in one message: what the engine's decoder takes (messages.ts). */
+const MAX_ACKS_PER_MESSAGE = 10_000;
 
 function emptyAccepted(): AcceptedCounts {
   const counts = {} as AcceptedCounts;
@@ -175,19 +182,34 @@ export class RoomAuthority {
       }
     }
 
-    // 2. Then everything else, in the order the node produced it.
+    // 2. Then everything else, in the order the node produced it. The node sends a new event to every
+    // member as consecutive equal messages: those go out as one broadcast.
     const requests: VerifyRequest[] = [];
+    const acks = new Map<string, Ack[]>();
+    let broadcast: { data: string; links: string[] } | undefined;
+    const sendBroadcast = (): void => {
+      if (broadcast) this.ports.send(broadcast.links, broadcast.data);
+      broadcast = undefined;
+    };
     for (const output of outputs) {
       switch (output.type) {
         case 'send':
-          // Never acknowledge what is not on disk.
-          if (!durable && output.message.t === 'ack') break;
-          this.ports.send(output.link, output.data);
+          if (output.message.t === 'ack') {
+            // Never acknowledge what is not on disk; the rest, one message per member after the batch.
+            if (durable) acks.set(output.link, [...(acks.get(output.link) ?? []), ...output.message.acks]);
+            break;
+          }
+          if (broadcast && broadcast.data === output.data && !broadcast.links.includes(output.link)) broadcast.links.push(output.link);
+          else {
+            sendBroadcast();
+            broadcast = { data: output.data, links: [output.link] };
+          }
           break;
         case 'verify':
           requests.push(...output.requests);
           break;
         case 'rejected':
+          sendBroadcast(); // a refusal follows what was sent before it
           this.#onRejected(output.rejection, output.link);
           break;
         case 'mode':
@@ -197,6 +219,10 @@ export class RoomAuthority {
         case 'accepted':
           break;
       }
+    }
+    sendBroadcast();
+    for (const [link, linkAcks] of acks) {
+      for (let i = 0; i < linkAcks.length; i += MAX_ACKS_PER_MESSAGE) this.ports.send([link], encodeMessage({ t: 'ack', acks: linkAcks.slice(i, i + MAX_ACKS_PER_MESSAGE) }));
     }
     if (requests.length > 0) this.#verify(requests);
   }

@@ -3,9 +3,10 @@
  * to the directory, which calls the owner's `RoomService`: in this process (always, without Redis), or
  * in the process holding the room's lease (with Redis, see redisDirectory.ts).
  */
-import type { JoinRequest, JoinResponse, ResetRequest } from '@peerlab/shared';
-import type { MemberRef, RoomInfo, RoomService } from './roomService.ts';
+import type { JoinRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
+import type { MemberRef } from './roomTypes.ts';
 
 export interface RoomDirectory {
   /** This process's id (fencing token in the database, shown by /healthz). */
@@ -18,7 +19,8 @@ export interface RoomDirectory {
   linkUp(ref: MemberRef, request: JoinRequest): void;
   peer(ref: MemberRef, data: string): void;
   signal(ref: MemberRef, to: string, data: string): void;
-  relay(ref: MemberRef, to: string, data: string): void;
+  /** `alone`: the sender has no direct link (Addressed.alone), passed on to the recipient. */
+  relay(ref: MemberRef, to: string, data: string, alone?: boolean): void;
   /** Admin: reset the member's room (validated shape; the owner checks the signature). */
   reset(ref: MemberRef, request: ResetRequest): void;
   leave(ref: MemberRef): void;
@@ -60,8 +62,8 @@ export class LocalDirectory implements RoomDirectory {
     this.service.signal(ref, to, data);
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
-    this.service.relay(ref, to, data);
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
+    this.service.relay(ref, to, data, alone);
   }
 
   reset(ref: MemberRef, request: ResetRequest): void {

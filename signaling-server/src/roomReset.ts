@@ -6,13 +6,25 @@
  * the generation in one SQLite transaction, loads the empty next generation (the members stay listed)
  * and tells every socket of the room, so each drops its copy and rejoins as the new generation.
  */
-import { resetSigningBytes, type ResetRequest } from '@peerlab/shared';
-import type { MemberRef, RoomServiceDeps } from './roomService.ts';
+import { resetSigningBytes, type ResetRequest, type ServerRefusalReason } from '@peerlab/shared';
+import type { PeerlabDatabase } from './database.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import type { Rooms } from './rooms.ts';
+import type { MemberRef, PeerlabIo } from './roomTypes.ts';
 
-/** What a reset needs is what the room service has. */
-export type RoomResetDeps = RoomServiceDeps;
+/** What a reset touches: the room registry and its database, the sockets to tell, and this process's fencing token. */
+export interface RoomResetDeps {
+  readonly io: PeerlabIo;
+  readonly db: PeerlabDatabase;
+  readonly rooms: Rooms;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** This process's id. */
+  readonly process: string;
+}
 
-export type ResetOutcome = { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly reason: string; readonly detail: string };
+export type ResetOutcome = { readonly ok: true; readonly generation: number } | { readonly ok: false; readonly reason: ServerRefusalReason; readonly detail: string };
 
 /** Resets the room `ref` is a member of, or says why not. Never throws on client input. */
 export async function resetRoom(deps: RoomResetDeps, ref: MemberRef, request: ResetRequest): Promise<ResetOutcome> {

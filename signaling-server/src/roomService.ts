@@ -5,23 +5,14 @@
  * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
-import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo, ServerRefusalReason } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Rooms } from './rooms.ts';
-import type { PeerlabIo } from './socketHandlers.ts';
 import { resetRoom } from './roomReset.ts';
-
-/** One member's socket in one room. */
-export interface MemberRef {
-  readonly room: string;
-  readonly peer: string;
-  readonly socketId: string;
-}
-
-export type { RoomInfo };
+import type { MemberRef, PeerlabIo } from './roomTypes.ts';
 
 export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | undefined {
   const room = rooms.get(name);
@@ -78,10 +69,14 @@ export class RoomService {
     return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created };
   }
 
-  /** The member's server link is up: the authority says hello (after the join ack reached the client). */
+  /**
+   * The member's server link is up: the authority says hello (after the join ack reached the client). A
+   * socket of this process is lossless while connected (one WebSocket, and a reconnect links up anew); one
+   * reached through Redis is not (the adapter's stream can be trimmed under load), so anti-entropy repairs it.
+   */
   linkUp(ref: MemberRef): void {
     const room = this.#memberRoom(ref);
-    room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client' });
+    room?.authority.input({ type: 'linkUp', link: ref.peer, kind: 'client', lossless: this.deps.io.sockets.sockets.has(ref.socketId) });
     // The membership certificate (issued once per key): in hybrid, peers take data only from holders.
     room?.authority.input({ type: 'admit', peer: ref.peer });
   }
@@ -102,7 +97,7 @@ export class RoomService {
     this.deps.io.to(target).emit('signal', { from: ref.peer, data });
   }
 
-  relay(ref: MemberRef, to: string, data: string): void {
+  relay(ref: MemberRef, to: string, data: string, alone = false): void {
     const room = this.#memberRoom(ref);
     if (!room) return;
     const mode = room.authority.node.mode;
@@ -113,7 +108,7 @@ export class RoomService {
     if (target === undefined) return this.#refuse(ref, 'unknown_peer', `no member ${to.slice(0, 8)} in ${ref.room}`);
     this.deps.metrics.relayMessages.inc();
     this.deps.metrics.relayBytes.inc(data.length);
-    this.deps.io.to(target).emit('relay', { from: ref.peer, data });
+    this.deps.io.to(target).emit('relay', alone ? { from: ref.peer, data, alone: true } : { from: ref.peer, data });
   }
 
   /** Admin: empty the room into its next generation (see roomReset.ts); a refusal is told and counted. */
@@ -150,7 +145,7 @@ export class RoomService {
     return room && room.socketIdOf(ref.peer) === ref.socketId ? room : undefined;
   }
 
-  #refuse(ref: MemberRef, reason: string, detail: string): void {
+  #refuse(ref: MemberRef, reason: ServerRefusalReason, detail: string): void {
     this.deps.metrics.rejected(reason);
     this.deps.io.to(ref.socketId).emit('refused', { reason, detail });
   }
@@ -160,7 +155,7 @@ export class RoomService {
  * A room's optional passcode: set by the join that creates the room, required of every later join.
  * Stored as a salted SHA-256, so the database never holds it in the clear.
  */
-function checkPasscode(db: PeerlabDatabase, request: JoinRequest, created: boolean): { ok: true } | { ok: false; reason: string; detail: string } {
+function checkPasscode(db: PeerlabDatabase, request: JoinRequest, created: boolean): { ok: true } | { ok: false; reason: 'bad_passcode'; detail: string } {
   const hash = request.passcode === undefined ? undefined : createHash('sha256').update(`peerlab:${request.room}:${request.passcode}`).digest('hex');
   if (created) {
     if (hash !== undefined) db.setPasscodeHash(request.room, hash);

@@ -3,17 +3,17 @@
  * first use) and its members, one socket per peer key (a newer socket for the same key replaces the
  * older one). Members may sit on any process: a socket id reaches them through the Socket.IO adapter.
  */
-import { ROOM_PATTERN, type KeyPair, type Member, type Verifier } from '@peerlab/shared';
+import { ROOM_PATTERN, type KeyPair, type Member, type ServerRefusalReason, type Verifier } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { RoomAuthority } from './roomAuthority.ts';
 
 export interface RoomTransport {
-  /** Sends an engine message to one socket. */
-  deliver(socketId: string, data: string): void;
+  /** Sends one engine message to these sockets, encoded once. */
+  deliver(socketIds: readonly string[], data: string): void;
   /** Tells one socket that something it sent was refused. */
-  refuse(socketId: string, reason: string, detail: string): void;
+  refuse(socketId: string, reason: ServerRefusalReason, detail: string): void;
 }
 
 interface MemberEntry {
@@ -143,9 +143,13 @@ export class Rooms {
       verifier: this.deps.verifier,
       metrics: this.deps.metrics,
       logger: this.deps.logger,
-      send: (link, data) => {
-        const socketId = room?.socketIdOf(link);
-        if (socketId !== undefined) transport.deliver(socketId, data);
+      send: (links, data) => {
+        const socketIds: string[] = [];
+        for (const link of links) {
+          const socketId = room?.socketIdOf(link);
+          if (socketId !== undefined) socketIds.push(socketId);
+        }
+        if (socketIds.length > 0) transport.deliver(socketIds, data);
       },
       refuse: (link, rejection) => {
         const socketId = room?.socketIdOf(link);

@@ -25,7 +25,8 @@ import { DEFAULT_LEASE_MS, RedisDirectory } from './redisDirectory.ts';
 import type { Redis } from './roomLeases.ts';
 import { RoomService } from './roomService.ts';
 import { Rooms } from './rooms.ts';
-import { registerSocketHandlers, type PeerlabIo } from './socketHandlers.ts';
+import type { PeerlabIo } from './roomTypes.ts';
+import { registerSocketHandlers } from './socketHandlers.ts';
 import { TelemetryStore } from './telemetryStore.ts';
 
 /** Socket.IO's cap on one incoming packet; engine messages are at most 256 KiB. */
@@ -36,6 +37,20 @@ export const MAX_HTTP_BUFFER_SIZE = 1024 * 1024;
  * rooms and missed packets back. Longer covers longer outages; the adapter keeps sessions in Redis.
  */
 export const RECOVERY_WINDOW_MS = 2 * 60_000;
+
+/**
+ * WebSocket compression (permessage-deflate), when on: what the server writes per delivery drops to about
+ * a third (an event's hex key and signature, its field names and the repeated author and room compress
+ * well), for a deflate per message and socket (a broadcast is no longer one pre-encoded frame) and a
+ * small zlib state per connection. Level 1 and 1 KiB windows: most of the gain, little CPU and memory.
+ */
+export const WS_DEFLATE = {
+  /** Smaller messages (pings, acks) go as they are: framing them costs more than it saves. */
+  threshold: 128,
+  zlibDeflateOptions: { level: 1, memLevel: 4 },
+  serverMaxWindowBits: 10,
+  clientMaxWindowBits: 10,
+} as const;
 
 export interface PeerlabServerOptions {
   /** 0 picks a free port. */
@@ -54,6 +69,8 @@ export interface PeerlabServerOptions {
   readonly redisUrl?: string;
   /** Room lease lifetime with Redis (DEFAULT_LEASE_MS): how long a dead process's rooms wait. */
   readonly leaseMs?: number;
+  /** Compress WebSocket messages (WS_DEFLATE). */
+  readonly compress?: boolean;
 }
 
 export interface PeerlabServer {
@@ -105,17 +122,18 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
     mayLoad: (name) => directory?.mayLoad(name) ?? false,
     onFenced: (name) => directory?.fenced(name),
     transport: {
-      deliver: (socketId, data) => {
-        // A socket of this process gets it directly; one elsewhere through the adapter.
-        const local = io?.sockets.sockets.get(socketId);
-        if (local) local.emit('peer', data);
-        else io?.to(socketId).emit('peer', data);
-      },
+      // One packet encoded once for all of them; the adapter writes it to this process's sockets and
+      // hands it to the others' (with Redis).
+      deliver: (socketIds, data) => io?.to(socketIds as string[]).emit('peer', data),
       refuse: (socketId, reason, detail) => io?.to(socketId).emit('refused', { reason, detail }),
     },
   });
 
-  const serverOptions: Partial<ServerOptions> = { maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE, cors: { origin: '*' } };
+  const serverOptions: Partial<ServerOptions> = {
+    maxHttpBufferSize: MAX_HTTP_BUFFER_SIZE,
+    cors: { origin: '*' },
+    ...(options.compress ? { perMessageDeflate: WS_DEFLATE } : {}),
+  };
   if (redis) {
     serverOptions.adapter = createAdapter(redis) as unknown as ServerOptions['adapter'];
     serverOptions.connectionStateRecovery = { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true };

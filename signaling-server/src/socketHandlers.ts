@@ -3,44 +3,46 @@
  * never throws, and answers bad input with a `refused` event (counted by reason in /metrics). What is
  * valid goes to the room directory, which reaches the room's owner (this process, or another one).
  */
-import type { Server, Socket } from 'socket.io';
 import {
   MAX_MESSAGE_BYTES,
+  TokenBucket as RefillingBucket,
   MAX_SIGNAL_BYTES,
   decodeAddressed,
   decodeJoin,
   decodeReset,
   decodeReport,
-  type ClientToServerEvents,
   type JoinResponse,
-  type ServerToClientEvents,
+  type ServerRefusalReason,
 } from '@peerlab/shared';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { TokenBucket } from './rateLimit.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import type { TelemetryStore } from './telemetryStore.ts';
-import type { MemberRef } from './roomService.ts';
-
-export type PeerlabIo = Server<ClientToServerEvents, ServerToClientEvents>;
-type PeerlabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+import { countSocketTraffic } from './socketTraffic.ts';
+import type { MemberRef, PeerlabIo, PeerlabSocket } from './roomTypes.ts';
 
 interface SocketState {
   readonly bucket: TokenBucket;
   joined?: MemberRef;
-  /** A join is waiting for the room's owner. */
-  joining: boolean;
+  /** A join waiting for the room's owner: who it is for, and its answer to come. */
+  joining?: { readonly room: string; readonly peer: string; readonly response: Promise<JoinResponse | undefined> };
   /** When the last `rate_limited` refusal was sent: refusals of a flood are themselves throttled. */
   lastRateRefusal: number;
-  /** When this socket's last telemetry report was taken (reports have their own, lower budget). */
-  lastReport: number;
+  /** Telemetry reports have their own, lower budget. */
+  readonly reports: RefillingBucket;
 }
 
 /**
- * Least time between two telemetry reports of one socket: peers report about once a second, so this
- * leaves room for jitter while a misbehaving page cannot fill the room's history.
+ * Telemetry reports one socket may send per second, sustained: peers report about once a second, so
+ * twice that, while a misbehaving page cannot fill the room's history.
  */
-export const REPORT_MIN_INTERVAL_MS = 400;
+export const REPORTS_PER_SECOND = 2;
+/**
+ * Reports one socket may send at once: a busy page's timer fires late, and its reports leave together
+ * behind the writes queued on the socket; a few at once are honest, a stream of them is not.
+ */
+export const REPORT_BURST = 4;
 
 export interface HandlerDeps {
   readonly io: PeerlabIo;
@@ -52,9 +54,10 @@ export interface HandlerDeps {
 
 export function registerSocketHandlers({ io, directory, metrics, logger, telemetry }: HandlerDeps): void {
   io.on('connection', (socket: PeerlabSocket) => {
-    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, joining: false, lastReport: 0 };
+    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, reports: new RefillingBucket(REPORTS_PER_SECOND, REPORT_BURST, Date.now()) };
+    countSocketTraffic(socket, metrics);
 
-    const refuse = (reason: string, detail: string): void => {
+    const refuse = (reason: ServerRefusalReason, detail: string): void => {
       metrics.rejected(reason);
       logger.debug({ socket: socket.id, reason, detail }, 'refused');
       socket.emit('refused', { reason, detail });
@@ -94,7 +97,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
           if (typeof ack === 'function') ack(response);
           else if (!response.ok) socket.emit('refused', { reason: response.reason, detail: response.detail });
         };
-        const fail = (reason: string, detail: string): void => {
+        const fail = (reason: ServerRefusalReason, detail: string): void => {
           metrics.rejected(reason);
           answer({ ok: false, reason, detail });
         };
@@ -104,12 +107,16 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         // A page of another major version still joins: introducing and relaying do not depend on the
         // engine's version. Its engine link is what refuses it (the server's node refuses its hello as
         // unsupported_version), as every peer's does, so both ends see why.
-        if (state.joined || state.joining) return fail('already_joined', `this connection already joined ${state.joined?.room ?? request.room}`);
+        const current = state.joined ?? state.joining;
+        if (current && (current.room !== request.room || current.peer !== request.peer)) return fail('already_joined', `this connection already joined ${current.room}`);
 
-        state.joining = true;
-        directory.join(request, socket.id).then(
+        // The same join again (a busy page's ack timed out, so it asks again) is answered again, never
+        // refused: while the first is pending, with its answer; once joined, by joining anew (idempotent).
+        const pending = state.joining ?? { room: request.room, peer: request.peer, response: directory.join(request, socket.id) };
+        state.joining = pending;
+        pending.response.then(
           (response) => {
-            state.joining = false;
+            if (state.joining === pending) state.joining = undefined;
             // No owner answered: leave the ack unanswered, so the client's join timeout asks again.
             if (response === undefined) return;
             const ref: MemberRef = { room: request.room, peer: request.peer, socketId: socket.id };
@@ -128,7 +135,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
             logger.info({ room: request.room, peer: request.peer.slice(0, 8), name: request.name, created: response.created }, 'joined');
           },
           (error: unknown) => {
-            state.joining = false;
+            if (state.joining === pending) state.joining = undefined;
             logger.error({ err: error, socket: socket.id }, 'join failed');
             fail('internal', 'join failed');
           },
@@ -162,7 +169,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         if (!state.joined) return refuse('not_joined', 'join a room first');
         const decoded = decodeAddressed(raw, MAX_MESSAGE_BYTES);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.relay(state.joined, decoded.value.to, decoded.value.data);
+        directory.relay(state.joined, decoded.value.to, decoded.value.data, decoded.value.alone === true);
       }),
     );
 
@@ -181,12 +188,11 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
       guarded('report', (raw) => {
         if (!state.joined) return refuse('not_joined', 'join a room first');
         const now = Date.now();
-        if (now - state.lastReport < REPORT_MIN_INTERVAL_MS) return refuse('rate_limited', `reports at most every ${REPORT_MIN_INTERVAL_MS} ms`);
+        if (!state.reports.take(1, now)) return refuse('rate_limited', `reports at most ${REPORTS_PER_SECOND} a second (${REPORT_BURST} at once)`);
         const decoded = decodeReport(raw);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
         // The socket's joined peer is the only peer it may report for: no report about someone else.
         if (decoded.value.peer !== state.joined.peer) return refuse('forged_report', 'a report names another peer than this connection joined as');
-        state.lastReport = now;
         telemetry.record(state.joined.room, decoded.value, now);
       }),
     );

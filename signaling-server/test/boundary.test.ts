@@ -124,7 +124,10 @@ describe('bad input is refused, counted, and survived', () => {
     (s.emit as (...args: unknown[]) => void)('join'); // nothing at all
     await waitFor(() => refusals.length === 2, 'refusal of an empty join');
     expect(await ask(good)).toMatchObject({ ok: true, created: true });
-    expect(await ask(good)).toMatchObject({ ok: false, reason: 'already_joined' });
+    // The same join again (a page whose ack timed out) is answered again; another room or key is refused.
+    expect(await ask(good)).toMatchObject({ ok: true, created: false });
+    expect(await ask({ ...good, room: 'other' })).toMatchObject({ ok: false, reason: 'already_joined' });
+    expect(await ask({ ...good, peer: generateKeyPair().publicKey })).toMatchObject({ ok: false, reason: 'already_joined' });
     expect(await rejections('schema')).toBeGreaterThanOrEqual(5);
     expect((await getJson(server, '/api/rooms/bad room!')).status).toBe(404);
   });
@@ -239,9 +242,13 @@ describe('signaling and relay', () => {
     alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'hello via server' });
     await waitFor(() => bob.relays.length === 1, 'bob gets the relay');
     expect(bob.relays[0]).toEqual({ from: alice.keys.publicKey, data: 'hello via server' });
+    // A sender with no direct link says so, and the recipient is told.
+    alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'alone', alone: true });
+    await waitFor(() => bob.relays.length === 2, 'bob gets the second relay');
+    expect(bob.relays[1]).toEqual({ from: alice.keys.publicKey, data: 'alone', alone: true });
     const text = await metricsText(server);
-    expect(metricValue(text, 'peerlab_relay_messages_total')).toBe(1);
-    expect(metricValue(text, 'peerlab_relay_bytes_total')).toBe('hello via server'.length);
+    expect(metricValue(text, 'peerlab_relay_messages_total')).toBe(2);
+    expect(metricValue(text, 'peerlab_relay_bytes_total')).toBe('hello via server'.length + 'alone'.length);
     expect(metricValue(text, 'peerlab_rejections_total', { reason: 'relay_disabled' })).toBe(1);
   });
 });
@@ -279,5 +286,19 @@ describe('test signer', () => {
     const message = new TextEncoder().encode('peerlab');
     const signature = Buffer.from(nodeSigner(pair).sign(message)).toString('hex');
     expect(tweetnaclVerify({ id: 'x', publicKey: pair.publicKey, message, signature })).toBe(true);
+  });
+});
+
+describe('a join asked twice', () => {
+  it('at once (the second may come while the first is pending): both are answered, the member listed once', async () => {
+    const s = socket();
+    const keys = generateKeyPair();
+    const good = { room: 'twice', name: 'x', peer: keys.publicKey, adminKey: keys.publicKey, version: PROTOCOL_VERSION };
+    const ask = (): Promise<unknown> => new Promise((resolve) => s.emit('join', good as never, resolve as never));
+    const [first, second] = await Promise.all([ask(), ask()]);
+    expect(first).toMatchObject({ ok: true, created: true });
+    expect(second).toMatchObject({ ok: true, admin: keys.publicKey });
+    expect((await roomInfo(server, 'twice')).members).toHaveLength(1);
+    expect(await rejections('already_joined')).toBe(0);
   });
 });

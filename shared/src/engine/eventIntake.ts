@@ -9,6 +9,7 @@ import { checkAdminControl } from './controlState.ts';
 import { requiresAdmission } from './mode.ts';
 import { reject, type Rejection } from './rejections.ts';
 import type { EventStore } from './store.ts';
+import type { VersionVector } from './messages.ts';
 import type { VerifyRequest } from '../ports/ports.ts';
 
 /**
@@ -47,15 +48,19 @@ export interface RoomContext {
   readonly isAdmitted: (key: string) => boolean;
 }
 
-/** Checks that need no signature, so a forged or misplaced event costs no verification. */
-export function checkBeforeSignature(event: SignedEvent, room: RoomContext): Rejection | undefined {
+/**
+ * Checks that need no signature, so a forged or misplaced event costs no verification. `fromAuthority`:
+ * it came over this peer's link to the room's server, which admitted it to the room's log: no admission
+ * check (the certificate may still be under verification here), as the route check skips it too.
+ */
+export function checkBeforeSignature(event: SignedEvent, room: RoomContext, fromAuthority = false): Rejection | undefined {
   if (event.room !== room.room) return reject('wrong_room', `event for room ${event.room}`);
   const control = checkAdminControl(event, room.admin);
   if (control) return control;
   if ((event.kind === 'stamp' || event.kind === 'admit') && (room.server === undefined || event.author !== room.server)) {
     return reject('not_authority', `${event.kind} not signed by the room server`);
   }
-  if (requiresAdmission(room.mode) && !isControlKind(event.kind) && !room.isAdmitted(event.author)) {
+  if (!fromAuthority && requiresAdmission(room.mode) && !isControlKind(event.kind) && !room.isAdmitted(event.author)) {
     return reject('not_admitted', `${event.kind} from ${event.author.slice(0, 8)}, who holds no membership certificate`);
   }
   return undefined;
@@ -78,6 +83,11 @@ export class PendingEvents {
     return pending === undefined ? undefined : { id: id!, event: pending.event };
   }
 
+  /** Whether an event of `author` numbered `seq` awaits its check. */
+  holds(author: string, seq: number): boolean {
+    return this.#slots.has(`${author}:${seq}`);
+  }
+
   /** Holds the event until its answer; returns the request to emit. */
   add(id: string, event: SignedEvent, link: string): VerifyRequest {
     this.#pending.set(id, { event, link });
@@ -95,4 +105,21 @@ export class PendingEvents {
     if (this.#slots.get(slot) === id) this.#slots.delete(slot);
     return pending;
   }
+}
+
+/**
+ * Whether a remote's summary names an event this node neither holds nor has awaiting its check. Over an
+ * ordered link, what the remote sent before its summary is one or the other by the time the summary is
+ * read, so only this says the remote holds something it still has to send.
+ */
+export function lacksBeyondPending(theirs: VersionVector, store: EventStore, pending: PendingEvents, include: (author: string) => boolean): boolean {
+  const mine = store.versionVector(include);
+  for (const [author, seq] of Object.entries(theirs)) {
+    if (!include(author)) continue;
+    let upTo = mine[author] ?? 0;
+    // Each step finds an event held or pending, so this ends within what this node has of the author.
+    while (upTo < seq && (pending.holds(author, upTo + 1) || store.canonicalAt(author, upTo + 1) !== undefined)) upTo++;
+    if (upTo < seq) return true;
+  }
+  return false;
 }

@@ -29,6 +29,21 @@ export interface LinkState {
   tree?: boolean;
   /** Push tree (pushTree.ts): event bodies are not pushed over this link, only announced. */
   lazy?: boolean;
+  /**
+   * Links whose transport loses nothing while they are up (the driver says so at link-up: the Socket.IO
+   * link between a peer and the server is one ordered, reliable connection, and a reconnect is a new
+   * link): per author, the highest sequence number this node has sent on the link with none missing
+   * below it (counting what the remote reported). What was sent is on its way, so a summary that does
+   * not show it yet is not answered with it again.
+   */
+  sent?: VersionVector;
+}
+
+/** What the remote of a lossless link holds or will: the higher of its summary and what was sent to it. */
+export function heldOrSent(reported: VersionVector, sent: VersionVector): VersionVector {
+  const merged: VersionVector = { ...reported };
+  for (const [author, seq] of Object.entries(sent)) if (seq > (merged[author] ?? 0)) merged[author] = seq;
+  return merged;
 }
 
 /** Links between peers (WebRTC or relayed), as opposed to a link with the server. */
@@ -83,6 +98,16 @@ export class LinkTable extends Map<string, LinkState> {
     let behind = 0;
     for (const count of missing.values()) behind += count;
     return behind;
+  }
+
+  /** Notes events sent on a lossless link, extending each author's gap-free run of what the remote holds or will. */
+  noteSent(linkId: string, events: readonly { readonly event: { readonly author: string; readonly seq: number } }[]): void {
+    const link = this.get(linkId);
+    if (!link?.sent) return;
+    for (const { event } of events) {
+      const upTo = Math.max(link.sent[event.author] ?? 0, link.reported[event.author] ?? 0);
+      if (event.seq === upTo + 1) link.sent[event.author] = event.seq;
+    }
   }
 
   /** The earliest time a refused link is due to be dropped. */

@@ -247,7 +247,7 @@ export function decodeMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES, local:
 }
 
 export function encodeMessage(message: WireMessage): string {
-  return JSON.stringify(message);
+  return message.t === 'events' ? encodeEvents(message.events) : JSON.stringify(message);
 }
 
 /** An `events` message from each event's canonical text (eventText), made once however many links and batches carry it. */

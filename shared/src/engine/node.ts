@@ -41,10 +41,10 @@ import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
 import { Outbox } from './outbox.ts';
-import { emptyTraffic, Exclusions, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
+import { emptyTraffic, Exclusions, heldOrSent, isPeerLink, LinkTable, type LinkState } from './linkTable.ts';
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
-import { checkBeforeSignature, heldId, incomingId, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
@@ -253,7 +253,7 @@ export class PeerlabNode {
           out.push({ type: 'drop', link: input.link, reason: this.isBanned(input.peer) ? 'banned' : 'incompatible' });
           break;
         }
-        this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind) });
+        this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind), ...(input.lossless ? { sent: {} } : {}) });
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#antiEntropy.quicken(now);
         this.#send(out, input.link, this.#hello(input.kind));
@@ -343,9 +343,10 @@ export class PeerlabNode {
         unreachableInput(input);
     }
     this.#runTimers(out, now);
-    return out.flush((link, data) => {
+    return out.flush((link, data, events) => {
       this.#count(this.#sent, link, data.length);
       this.#overlay?.sent(link, now);
+      if (events) this.#links.noteSent(link, events);
     });
   }
 
@@ -454,12 +455,15 @@ export class PeerlabNode {
     link.reported = vv;
     this.#confirmOwn(vv[this.id] ?? 0);
     const include = this.#authorFilter(link.kind);
-    const all = this.store.missingFrom(vv, include);
+    // Over a lossless link (the server's) what was sent is on its way: a summary that does not show it yet gets the rest only.
+    const all = this.store.missingFrom(link.sent ? heldOrSent(vv, link.sent) : vv, include);
     const missing = settled ? all.filter((stored) => !this.#spreading.has(stored.id, this.#now)) : all;
     if (missing.length > 0) out.events(linkId, missing);
     // Either side holding what the other lacks is news: rounds come quickly again until all agree.
     if (missing.length > 0 || this.store.lacksSomethingIn(vv, include)) this.#antiEntropy.quicken(this.#now);
-    if (reply) this.#sendSummary(out, linkId, false);
+    // Over a lossless link the remote needs our summary back only to send what we lack, so only when it
+    // holds some that is not already here awaiting its check.
+    if (reply && (!link.sent || lacksBeyondPending(vv, this.store, this.#verifying, include))) this.#sendSummary(out, linkId, false);
   }
 
   /** `heldIds`: events of the message the decoder found already held or being verified (not decoded again). */
@@ -486,7 +490,7 @@ export class PeerlabNode {
         duplicate(id, event);
         continue;
       }
-      const invalid = checkBeforeSignature(event, room) ?? this.#checkRoute(linkId, event);
+      const invalid = checkBeforeSignature(event, room, this.#links.get(linkId)?.kind === 'server') ?? this.#checkRoute(linkId, event);
       if (invalid) {
         this.#rejected(out, linkId, invalid);
         continue;
@@ -540,10 +544,12 @@ export class PeerlabNode {
    * Data must arrive over a link the mode routes data over: the server takes no chat in p2p, a peer
    * takes none over WebRTC in client-server. Control events are checked by signature, from anywhere.
    * A writer that had not yet heard of a switch loses nothing: its event spreads by the new mode's routes.
+   * What the authority sends a peer is taken whatever mode the peer believes in (a mode event may still be
+   * under verification): it is in the room's one log, and its server sends it once (a lossless link).
    */
   #checkRoute(linkId: string, event: SignedEvent): Rejection | undefined {
     const link = this.#links.get(linkId);
-    if (!link || isControlKind(event.kind) || carries(this.#control.carriage(link.kind), eventClass(event.kind))) return undefined;
+    if (!link || link.kind === 'server' || isControlKind(event.kind) || carries(this.#control.carriage(link.kind), eventClass(event.kind))) return undefined;
     return reject('wrong_mode', `${event.kind} event over a ${link.kind} link in ${this.#control.mode}`);
   }
 

@@ -67,8 +67,12 @@ export interface NodeComponents {
 }
 
 export type Input =
-  /** `peer`: the remote's key when the driver knows it (a peer link); the hello confirms it otherwise. */
-  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind; readonly peer?: string }
+  /**
+   * `peer`: the remote's key when the driver knows it (a peer link); the hello confirms it otherwise.
+   * `lossless`: the transport delivers everything sent while the link is up, in order (a Socket.IO
+   * connection; a reconnect is a new link), so what was sent need not be offered again (LinkState.sent).
+   */
+  | { readonly type: 'linkUp'; readonly link: string; readonly kind: LinkKind; readonly peer?: string; readonly lossless?: boolean }
   /** The same link changed kind, e.g. a relayed pair got its direct WebRTC channel. */
   | { readonly type: 'linkKind'; readonly link: string; readonly kind: LinkKind }
   | { readonly type: 'linkDown'; readonly link: string }

@@ -60,8 +60,8 @@ export class Outbox {
     for (const one of stored) this.event(link, one);
   }
 
-  /** Encodes each message once: a batch of the same events bound for several links is one text. */
-  flush(onSend: (link: string, data: string) => void): Output[] {
+  /** The outputs in order, each message encoded; `onSend` hears of each message sent, with the events it carries. */
+  flush(onSend: (link: string, data: string, events?: readonly StoredEvent[]) => void): Output[] {
     const outputs: Output[] = [];
     const batches = new Map<string, { message: WireMessage; data: string }>();
     for (const item of this.#items) {
@@ -84,7 +84,7 @@ export class Outbox {
         message = item.message!;
         data = encodeMessage(message);
       }
-      onSend(item.link, data);
+      onSend(item.link, data, item.events);
       outputs.push(item.events ? { type: 'send', link: item.link, data, message, eventIds: item.events.map((stored) => stored.id) } : { type: 'send', link: item.link, data, message });
     }
     return outputs;

@@ -8,6 +8,7 @@ import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
 import { MODES, type Mode } from '../engine/event.ts';
 import { accept, reject, type Result } from '../engine/rejections.ts';
 import type { HeldReport, TelemetryReport } from '../engine/telemetry.ts';
+import type { ServerRefusal, ServerRefusalReason } from './refusals.ts';
 
 export interface Member {
   /** The peer's public key, hex. */
@@ -54,18 +55,25 @@ export type JoinResponse =
       /** True when this join created the room. */
       readonly created: boolean;
     }
-  | { readonly ok: false; readonly reason: string; readonly detail: string };
+  | { readonly ok: false; readonly reason: ServerRefusalReason; readonly detail: string };
 
 export interface Addressed {
   /** Recipient peer key. */
   readonly to: string;
   readonly data: string;
+  /**
+   * Relay only: the sender has no direct link to anyone, so it reaches the room through the relay alone
+   * and the recipient keeps their relayed pair while it says so (absent: the sender is on the mesh).
+   */
+  readonly alone?: true;
 }
 
 export interface FromPeer {
   /** Sender peer key. */
   readonly from: string;
   readonly data: string;
+  /** Relay only: as `Addressed.alone`, passed on by the server. */
+  readonly alone?: true;
 }
 
 export interface ClientToServerEvents {
@@ -88,7 +96,7 @@ export interface ServerToClientEvents {
   signal: (message: FromPeer) => void;
   relay: (message: FromPeer) => void;
   /** The server refused something this client sent; it keeps the connection. */
-  refused: (refusal: { readonly reason: string; readonly detail: string }) => void;
+  refused: (refusal: ServerRefusal) => void;
   /** The admin reset the room: drop what is held for it and rejoin as `generation`. */
   reset: (notice: RoomReset) => void;
 }
@@ -121,7 +129,7 @@ const joinSchema = z
   })
   .strict();
 
-const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES) }).strict();
+const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES), alone: z.literal(true).optional() }).strict();
 
 export function decodeJoin(raw: unknown): Result<JoinRequest> {
   const parsed = joinSchema.safeParse(raw);

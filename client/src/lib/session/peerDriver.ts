@@ -280,7 +280,7 @@ export class PeerDriver {
           this.#applyEffects(this.#links.reconcile());
         },
         signal: ({ from, data }) => this.#applyEffects(this.#links.signal(from, data)),
-        relay: ({ from, data }) => this.#applyEffects(this.#links.relayed(from, data)),
+        relay: ({ from, data, alone }) => this.#applyEffects(this.#links.relayed(from, data, alone === true)),
         refused: (reason, detail) => {
           this.refusedCount++;
           this.serverRefusals[reason] = (this.serverRefusals[reason] ?? 0) + 1;

@@ -2,8 +2,10 @@
  * This peer's links to other members: the WebRTC mesh, the server's relay, and the engine's view of both
  * (`peer:<key>` links of kind `direct` or `relay`). Whom to link with is the engine's call (`connect`,
  * `drop`, `acceptsDirectLink`); this class makes the transports follow it and keeps the engine told which
- * kind each pair has. In hybrid a pair whose direct link cannot be made or breaks talks through the
- * relay instead, with the reason kept for the member list, and tries direct again now and then. WebRTC
+ * kind each pair has. In hybrid a pair whose direct link cannot be made talks through the relay instead
+ * (and, for a peer cut off from the mesh, one whose channel broke: `wantedLink`), with the reason kept for
+ * the member list, and tries direct again now and then; a meshed pair the overlay did not pick has no
+ * link at all, since the mesh carries its traffic. WebRTC
  * signals travel over the server while it can reach the peer, else over the mesh itself (`routeSignal`).
  *
  * Data flows one way: the driver calls down, and every method returns what happened as engine inputs
@@ -15,7 +17,7 @@
 import { wantsDirectLinks, wantsRelayLinks, type Input, type OverlayConfig, type PeerlabNode } from '@peerlab/shared';
 import type { ServerLink } from '../transport/serverLink.ts';
 import { WebRtcMesh, webRtcSupported, type LinkFailure, type RtcImplementation } from '../transport/webrtcMesh.ts';
-import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, retryable, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
+import { DIRECT_RETRY_MS, linkModes, linkPeer, linkReason, peerLinkId, RELAY_NEED_MS, retryable, takesRelayFrom, wantedLink, type PeerLinkKind } from './linkPolicy.ts';
 import type { MemberRoster, PairLinkView, RosterChange } from './memberRoster.ts';
 
 /** What the links tell the engine: inputs the driver applies, in order, after the one it is handling. */
@@ -32,10 +34,12 @@ export interface PeerLinksOptions {
   readonly server: Pick<ServerLink, 'joined' | 'relay' | 'signal'>;
   readonly roster: Pick<MemberRoster, 'listed'>;
   /**
-   * Effects of what the mesh did on its own (a channel opened or died, a message arrived, a retry timer):
-   * never called from inside one of this class's methods, whose effects are returned instead.
+   * Effects of what happened outside a call of this class (a channel opened or died, a message arrived, a
+   * retry timer, a relay pair given up as a message was sent): the effects of a call are returned instead.
    */
   readonly emit: (effects: readonly LinkEffect[]) => void;
+  /** The wall clock, for how recently a member said it is alone (RELAY_NEED_MS). */
+  readonly now?: () => number;
 }
 
 export class PeerLinks {
@@ -64,6 +68,9 @@ export class PeerLinks {
   readonly #deferred = new Set<string>();
   /** Direct attempts each member declined (full, across a partition, or banning this key). */
   readonly #declines = new Map<string, number>();
+  /** When each member last relayed to us saying it is alone (no direct link). */
+  readonly #alone = new Map<string, number>();
+  readonly #now: () => number;
   /** The room's epoch when we joined: until our store reaches it, we do not know the mode, so no links. */
   #joinedEpoch = 0;
   /** Effects gathered during one of this class's methods (undefined outside them: the mesh's own events). */
@@ -78,6 +85,7 @@ export class PeerLinks {
     this.#emit = options.emit;
     this.#webrtcSupported = webRtcSupported(options.rtc);
     this.#degree = options.degree;
+    this.#now = options.now ?? (() => Date.now());
     this.#mesh = new WebRtcMesh(options.self, options.iceServers, options.rtc, {
       open: (peer) =>
         this.#fromMesh(() => {
@@ -142,7 +150,13 @@ export class PeerLinks {
     const kind = this.#links.get(peer);
     if (kind === 'direct') return this.#mesh.send(peer, data); // a failed send closes the channel; anti-entropy repairs
     if (kind === 'relay' && this.#server.joined) {
-      this.#server.relay(peer, data);
+      const alone = this.#mesh.openPeers().length === 0;
+      // A meshed peer relays for a member only while it needs it: once it stops saying so, the pair goes.
+      if (!alone && !this.#needsRelay(peer) && this.#failures.get(peer) !== 'webrtc-unavailable') {
+        this.#fromMesh(() => this.#reconcile());
+        if (this.#links.get(peer) !== 'relay') return false;
+      }
+      this.#server.relay(peer, data, alone);
       return true;
     }
     return false;
@@ -161,14 +175,17 @@ export class PeerLinks {
   }
 
   /**
-   * A message the server relayed from `from`. A member relaying to us before we linked it (its direct
-   * attempt failed) gets the relay link first; the driver drops the message if the engine refuses that
-   * link at once (a key banned for flooding), as it drops any message for a link the engine does not have.
+   * A message the server relayed from `from`; `alone`: the sender has no direct link (it relies on the
+   * relay). A member relaying to us before we linked it (its direct attempt failed) gets the relay link
+   * first; the driver drops the message if the engine refuses that link at once (a key banned for
+   * flooding), as it drops any message for a link the engine does not have.
    */
-  relayed(from: string, data: string): LinkEffect[] {
+  relayed(from: string, data: string, alone = false): LinkEffect[] {
     return this.#collect(() => {
+      if (alone) this.#alone.set(from, this.#now());
       if (!this.#links.has(from)) {
         if (!wantsRelayLinks(this.#node.mode) || !this.#server.joined || from === this.#self) return;
+        if (!takesRelayFrom(this.#failures.get(from), this.#mesh.openPeers().length > 0, alone)) return;
         this.#links.set(from, 'relay');
         this.#out({ type: 'linkUp', link: peerLinkId(from), kind: 'relay', peer: from });
       }
@@ -182,6 +199,7 @@ export class PeerLinks {
     // over the mesh, which it was not on), and glare would make us ignore its new offer: start over.
     for (const peer of newcomers) if (!this.#mesh.isOpen(peer)) this.#mesh.close(peer);
     for (const peer of this.#failures.keys()) if (!listed.has(peer)) this.#failures.delete(peer);
+    for (const peer of this.#alone.keys()) if (!listed.has(peer)) this.#alone.delete(peer);
   }
 
   /** Debug/test hook: breaks one WebRTC channel as if the network had, so the overlay must repair it. */
@@ -247,9 +265,10 @@ export class PeerLinks {
     // Enabled even without WebRTC here: the mesh must still answer offers with a refusal.
     this.#mesh.setEnabled(direct);
     const open = new Set(direct ? this.#mesh.openPeers() : []);
+    const meshed = open.size > 0;
     for (const peer of new Set([...this.#links.keys(), ...open, ...this.#failures.keys()])) {
       const have = this.#links.get(peer);
-      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failed: this.#failures.has(peer) });
+      const want = wantedLink({ open: open.has(peer), relay, listed: this.#roster.listed(peer), have, failure: this.#failures.get(peer), meshed, needed: this.#needsRelay(peer) });
       if (want === have) continue;
       const link = peerLinkId(peer);
       if (want === undefined) {
@@ -271,6 +290,12 @@ export class PeerLinks {
     } else if (modeKnown && !this.suspended) {
       this.#deferred.clear(); // the mode has no mesh: the overlay forgets its attempts too
     }
+  }
+
+  /** Whether `peer` said it is alone (no direct link) recently enough for a meshed peer to keep relaying for it. */
+  #needsRelay(peer: string): boolean {
+    const at = this.#alone.get(peer);
+    return at !== undefined && this.#now() - at < RELAY_NEED_MS;
   }
 
   /** WebRTC signaling: over the server while it can reach the peer, else hop by hop over the mesh. */

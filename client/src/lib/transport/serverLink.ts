@@ -91,30 +91,36 @@ export class ServerLink {
     this.#on.status('connecting');
   }
 
+  /**
+   * Joined, and the socket still connected: socket.io-client buffers what is emitted while disconnected
+   * and sends it first thing after it reconnects, before the join, where the server would refuse it as
+   * `not_joined` (and what the engine sent meanwhile is re-offered on the new link anyway).
+   */
   get joined(): boolean {
-    return this.#joined;
+    return this.#joined && this.#socket.connected;
   }
 
   sendPeer(data: string): void {
-    if (this.#joined) this.#socket.emit('peer', data);
+    if (this.joined) this.#socket.emit('peer', data);
   }
 
   signal(to: string, data: string): void {
-    if (this.#joined) this.#socket.emit('signal', { to, data });
+    if (this.joined) this.#socket.emit('signal', { to, data });
   }
 
-  relay(to: string, data: string): void {
-    if (this.#joined) this.#socket.emit('relay', { to, data });
+  /** `alone`: this peer has no direct link to anyone (Addressed.alone). */
+  relay(to: string, data: string, alone = false): void {
+    if (this.joined) this.#socket.emit('relay', alone ? { to, data, alone: true } : { to, data });
   }
 
   /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
   reset(request: ResetRequest): void {
-    if (this.#joined) this.#socket.emit('reset', request);
+    if (this.joined) this.#socket.emit('reset', request);
   }
 
   /** This peer's telemetry report, for the server's central view. */
   report(report: TelemetryReport): void {
-    if (this.#joined) this.#socket.emit('report', report);
+    if (this.joined) this.#socket.emit('report', report);
   }
 
   /** Leaves the server on purpose (churn): disconnects without reconnecting until `resume`. */
