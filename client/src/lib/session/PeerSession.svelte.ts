@@ -48,6 +48,7 @@ import type { AttackPort } from '../attack/attacker.ts';
 import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
+import { nameOf } from './memberRoster.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -168,6 +169,8 @@ export class PeerSession {
   notices = $state.raw<readonly Notice[]>([]);
   /** Newest telemetry report per peer, as gossip (and this session) brought them. */
   reports = $state.raw<readonly HeldReport[]>([]);
+  /** Every member's name ever seen, by key (not this peer's own): the one map components name peers by. */
+  names = $state.raw<ReadonlyMap<string, string>>(new Map());
   verifierName: string;
 
   readonly #driver: PeerDriver;
@@ -396,7 +399,7 @@ export class PeerSession {
   }
 
   #defenses(): Defenses {
-    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8))));
+    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : nameOf(this.#driver.names, key)));
   }
 
   #refresh(): void {
@@ -428,6 +431,7 @@ export class PeerSession {
     this.board = boardView(understood);
     this.directCount = driver.directPeers().length;
     this.members = driver.members();
+    this.names = driver.names;
     this.defenses = this.#defenses();
     const stats = node.stats();
     this.rejections = REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const);
