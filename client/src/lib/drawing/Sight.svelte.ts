@@ -13,7 +13,7 @@ import { isSeen, keepIfSame } from './seen.ts';
  * How far beyond the viewport a drawing already counts as seen: a little scrolling then shows it drawn
  * at once; more margin keeps more of a long page drawing off-screen.
  */
-const VIEWPORT_MARGIN = '120px';
+const VIEWPORT_MARGIN = '48px';
 
 export class Sight {
   #documentVisible = $state(typeof document === 'undefined' || document.visibilityState === 'visible');
