@@ -33,10 +33,16 @@ export interface RoomInfo {
 
 export class ServerProcess {
   readonly dir = mkdtempSync(join(tmpdir(), 'peerlab-e2e-'));
+  /** Extra environment for the process (e.g. `PEERLAB_CLIENT_DIST`: another build of the client, for benches). */
+  readonly #env: Readonly<Record<string, string>>;
   readonly dbPath = join(this.dir, 'peerlab.sqlite');
   port = 0;
   #child: ChildProcess | undefined;
   readonly log: string[] = [];
+
+  constructor(env: Readonly<Record<string, string>> = {}) {
+    this.#env = env;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -48,7 +54,7 @@ export class ServerProcess {
     // SIGKILL of the CLI leaves running on the port — a "crash" that crashed nothing.
     const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      env: { ...process.env, ...this.#env, PORT: String(this.port), HOST: '127.0.0.1', PEERLAB_DB: this.dbPath, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
