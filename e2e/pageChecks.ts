@@ -1,6 +1,9 @@
-/** Checks any spec runs on a page: console errors, axe's blocking violations, and reaching a control by keyboard. */
+/**
+ * Checks any spec runs on a page: console errors, axe's blocking violations, reaching a control by keyboard,
+ * and looking at a drawing.
+ */
 import AxeBuilder from '@axe-core/playwright';
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Collects the page's console errors and uncaught exceptions from now on; the caller asserts the list is empty. */
 export function collectErrors(page: Page): string[] {
@@ -31,4 +34,14 @@ export async function tabUntilFocused(page: Page, target: Locator, maxPresses: n
     if (await target.evaluate((element) => element === document.activeElement)) return true;
   }
   return false;
+}
+
+/**
+ * Brings a drawing (the room graph, a chart, the space-time diagram) into view, as a person looks at it:
+ * drawings work only while seen (client/src/lib/drawing/Sight.svelte.ts), so a spec reads one after
+ * looking at it. Resolves once the drawing says it is seen (and so shows the latest data).
+ */
+export async function lookAt(drawing: Locator): Promise<void> {
+  await drawing.scrollIntoViewIfNeeded();
+  await expect(drawing).toHaveAttribute('data-seen', 'true');
 }

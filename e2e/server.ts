@@ -36,7 +36,7 @@ export interface ServerProcessOptions {
   readonly root?: string;
   /** Node flags before the entry point, after tsx's loader (a benchmark's `--cpu-prof` or `--import` preload). */
   readonly nodeArgs?: readonly string[];
-  /** Environment added to the server's. */
+  /** Environment added to the server's (e.g. `PEERLAB_CLIENT_DIST`: another build of the client, for benches). */
   readonly env?: Readonly<Record<string, string>>;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FORGED_MARK, TAMPERED_MARK, type RejectionReason } from '@peerlab/shared';
+import { DEFAULT_FLOOD_CONFIG, FORGED_MARK, TAMPERED_MARK, type RejectionReason } from '@peerlab/shared';
 import { Attacker, type AttackPort } from '../src/lib/attack/attacker.ts';
 import { baselineOf, outcomeSince, rise } from '../src/lib/attack/attackResults.ts';
 import { PERFECT_LINKS } from '../../shared/src/net/memoryNetwork.ts';
@@ -81,7 +81,7 @@ describe('Attacker over real engines', () => {
     const run = await attacker.flood(20_000, () => performance.now(), () => undefined);
     expect(run.flood!.targets.map((target) => target.closedAfterMs !== undefined)).toEqual([true, true, true]);
     for (const target of run.flood!.targets) expect(target.sent).toBeLessThan(20_000);
-    expect(counted('rate_limited').every((count) => count >= 4_000)).toBe(true);
+    expect(counted('rate_limited').every((count) => count >= DEFAULT_FLOOD_CONFIG.dropAfterRefusals)).toBe(true);
     const p3 = keyPairFor('p3').publicKey;
     for (const name of ['p0', 'p1', 'p2']) {
       expect(net.nodes.get(name)!.isBanned(p3)).toBe(true);

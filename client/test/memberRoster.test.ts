@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint, type Member } from '@peerlab/shared';
-import { MemberRoster } from '../src/lib/session/memberRoster.ts';
+import { MemberRoster, nameOf } from '../src/lib/session/memberRoster.ts';
 
 const [SELF, A, B, P] = ['0', 'a', 'b', 'p'].map((c) => c.repeat(64)) as [string, string, string, string];
 const member = (peer: string, name: string, observer = false): Member => ({ peer, name, version: 1, ...(observer ? { observer } : {}) });
@@ -25,6 +25,21 @@ describe('the member roster', () => {
     roster.update([]);
     expect(roster.listed(A)).toBe(false);
     expect(roster.names.get(A)).toBe('Ada');
+  });
+
+  it('hands out one names map, replaced only when a name is new or changed', () => {
+    const roster = new MemberRoster(SELF);
+    roster.update([member(SELF, 'Me'), member(A, 'Ada')]);
+    const first = roster.names;
+    expect([...first]).toEqual([[A, 'Ada']]);
+    roster.update([member(A, 'Ada')]);
+    roster.update([]);
+    expect(roster.names).toBe(first);
+    roster.update([member(A, 'Ada Lovelace'), member(B, 'Bob')]);
+    expect(roster.names).not.toBe(first);
+    expect(first.get(A)).toBe('Ada');
+    expect(nameOf(roster.names, A)).toBe('Ada Lovelace');
+    expect(nameOf(roster.names, P)).toBe(P.slice(0, 8));
   });
 
   it('leaves observers out of the churn draw, this peer too when it is one', () => {

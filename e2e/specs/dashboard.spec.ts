@@ -7,6 +7,7 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
 import type { PeerPage } from '../peer.ts';
+import { lookAt } from '../pageChecks.ts';
 
 async function keyOf(peer: PeerPage): Promise<string> {
   const key = await peer.page.evaluate(() => window.peerlab?.debug.snapshot().peer);
@@ -50,6 +51,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     const presenter = await openPresenter(browser, server.url, room.name);
     const page = presenter.page;
     await expect(page.getByTestId('telemetry-source')).toHaveText('central');
+    await lookAt(page.getByTestId('room-graph'));
     for (const key of keys) {
       await expect.poll(() => ageMs(page, key), { message: `peer ${key.slice(0, 8)} fresh in the central view` }).toBeLessThan(3000);
       // Edge endpoints are sorted; a hex key sorts before "server".
@@ -61,6 +63,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     await expect(page.locator('[data-testid="graph-node"][data-peer="server"]')).toHaveCount(1);
 
     // Every write crosses the server: once up from the writer, once down to each of the other members.
+    await lookAt(page.getByTestId('chart-traffic'));
     await expect.poll(() => serverBytesTotal(page)).toBeGreaterThan(0);
     const before = await serverBytesTotal(page);
     const writes = 10;
@@ -77,6 +80,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     for (const peer of peers) await expect(peer.testId('member').filter({ has: peer.testId('member-observer') })).toHaveText(/Presenter/);
     // The peer view's compact panel draws the same room: a server edge for each member (the presenter too).
     await expect(peers[1]!.testId('telemetry-source')).toHaveText('central');
+    await lookAt(peers[1]!.testId('room-graph'));
     await expect.poll(() => peers[1]!.page.locator('[data-testid="room-graph"] [data-testid="graph-edge"][data-kind="server"]').count()).toBeGreaterThanOrEqual(3);
     await peers[1]!.page.screenshot({ path: test.info().outputPath('peer-view-client-server.png'), fullPage: true });
     await page.screenshot({ path: test.info().outputPath('presenter-client-server.png'), fullPage: true });
@@ -96,6 +100,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     const presenter = await openPresenter(browser, server.url, room.name);
     const page = presenter.page;
     await expect(page.getByTestId('telemetry-source')).toHaveText('central');
+    await lookAt(page.getByTestId('room-graph'));
     const edge = (kind: string, x: string, y: string) => {
       const [a, b] = x < y ? [x, y] : [y, x];
       return page.locator(`[data-testid="graph-edge"][data-kind="${kind}"][data-a="${a}"][data-b="${b}"]`);
@@ -121,6 +126,7 @@ test.describe('presenter dashboard: room telemetry', () => {
     // The admin's mode panel and the server's mode card: each test id once on the page.
     await expect(page.getByTestId('mode')).toHaveText('p2p');
     await expect(page.getByTestId('server-mode')).toHaveText('p2p');
+    await lookAt(page.getByTestId('room-graph'));
     for (const key of keys) {
       await expect.poll(() => ageMs(page, key), { message: `peer ${key.slice(0, 8)} heard by gossip`, timeout: 30_000 }).toBeLessThan(3000);
       const direct = page.locator(`[data-testid="graph-edge"][data-kind="direct"][data-a="${key}"], [data-testid="graph-edge"][data-kind="direct"][data-b="${key}"]`);
@@ -131,6 +137,9 @@ test.describe('presenter dashboard: room telemetry', () => {
     // Messages animate along the edge they take: Bob's own sends, from his trace, fly on his direct edges.
     const bob = peers[1]!;
     const flying = bob.page.locator(`[data-testid="room-graph"] [data-testid="graph-flow"][data-kind="direct"][data-from="${keys[1]}"]`);
+    // A screen tall enough for the chat box and the graph at once: writing does not scroll the graph away.
+    await bob.page.setViewportSize({ width: 1280, height: 2800 });
+    await lookAt(bob.testId('room-graph'));
     let writes = 0;
     await expect(async () => {
       await bob.write(`flying ${writes++}`);

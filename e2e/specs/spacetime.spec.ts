@@ -5,6 +5,7 @@
  */
 import { test, expect } from '../fixtures.ts';
 import type { Locator, Page } from '@playwright/test';
+import { lookAt } from '../pageChecks.ts';
 
 declare global {
   interface Window {
@@ -42,6 +43,8 @@ async function hellos(page: Page): Promise<number[]> {
 
 /** Follows the event whose chat text is `text` in the diagram's picker; returns its id. */
 async function follow(page: Page, text: string): Promise<string> {
+  // The diagram draws (and fills its pickers) only while seen: look at it first, as a person would.
+  await lookAt(page.getByTestId('spacetime'));
   const select = page.getByTestId('st-event-select');
   const option = select.locator('option', { hasText: text });
   await expect(option).toHaveCount(1);
@@ -65,6 +68,7 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expectConverged(cards);
   const keys = await page.evaluate(() => window.peerlabLab!.map((session) => session.publicKey));
   const diagram = page.getByTestId('spacetime');
+  await lookAt(diagram);
   await expect(diagram.getByTestId('st-lifeline')).toHaveCount(4); // three peers and the server
   for (const key of keys) await expect(diagram.locator(`[data-testid="st-lifeline"][data-peer="${key}"]`)).toHaveCount(1);
 
@@ -83,6 +87,7 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   // (so Lab-1's row exists): arrows carry their trace order in data-seq.
   const chatSeq = Math.max(...(await carriers.evaluateAll((nodes) => nodes.map((node) => Number(node.getAttribute('data-seq'))))));
   await page.getByTestId('st-event-select').selectOption('');
+  await lookAt(diagram);
   await expect(diagram).toHaveAttribute('data-anchor', ''); // the picture follows the newest traffic again
   // A summary answered between two lab peers (the server's link carries only control summaries in p2p).
   const replies = diagram.locator('[data-testid="st-arrow"][data-type="vv"][data-reply="true"][data-received="true"]:not([data-from="server"]):not([data-to="server"])');
@@ -125,6 +130,7 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expect(page.getByTestId('partition-notice')).toHaveCount(0);
   await expectConverged(cards);
   for (let i = 0; i < 3; i++) await expect(cards.nth(i).getByTestId('peer-count')).toHaveText('2');
+  await lookAt(diagram);
   const exchanges = page.getByTestId('st-exchange-select').locator('option', { hasText: 'shipped' });
   await expect(exchanges.first()).toBeAttached();
   await page.getByTestId('st-exchange-select').selectOption((await exchanges.first().getAttribute('value'))!);
@@ -174,6 +180,7 @@ test('space-time diagram: an event followed to every lab peer, an anti-entropy e
   await expectConverged(cards);
   expect(await counts(cards)).toEqual([frozen[0]! + 1, frozen[0]! + 1, frozen[0]! + 1]);
   for (let i = 0; i < 3; i++) await expect(cards.nth(i).getByTestId('peer-count')).toHaveText('2');
+  await lookAt(diagram);
   await expect(diagram.getByTestId('st-held')).toHaveCount(3);
   // Time runs again (every peer has sent a summary to a peer since), and no link was dropped and made again.
   await expect
@@ -195,6 +202,10 @@ test('peer view: the diagram is this peer’s local view of what it sent and rec
   const diagram = ada.testId('spacetime');
   await expect(diagram).toHaveAttribute('data-local', 'true');
   await expect(diagram).toContainText('local view');
+  // The peer view's diagram starts collapsed: a person opens it.
+  await expect(diagram).toHaveAttribute('data-seen', 'false');
+  await ada.testId('spacetime-toggle').click();
+  await lookAt(diagram);
   const adaKey = await ada.page.evaluate(() => (window as unknown as { peerlab: { publicKey: string } }).peerlab.publicKey);
   const select = diagram.getByTestId('st-event-select');
   const id = (await select.locator('option', { hasText: 'seen from Ada' }).getAttribute('value'))!;

@@ -10,7 +10,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../fixtures.ts';
 import { expectConverged, type PeerPage } from '../peer.ts';
-import { blockingAxeViolations } from '../pageChecks.ts';
+import { blockingAxeViolations, lookAt } from '../pageChecks.ts';
 import { CURRENT_PROTOCOL, formatVersion } from '../../shared/src/index.ts';
 
 /** What the new pages speak: this build's newest version. */
@@ -76,6 +76,7 @@ test.describe('version skew', () => {
     const presenterContext = await browser.newContext();
     const presenter = await presenterContext.newPage();
     await openPresenter(server.url, room.name, presenter);
+    await lookAt(presenter.getByTestId('room-graph'));
     await expect(presenter.locator(`[data-testid="graph-node"][data-peer="${oldKey}"] [data-testid="graph-version"]`)).toHaveAttribute('data-version', '1.0', { timeout: 15_000 });
     await expect(presenter.locator(`[data-testid="peer-staleness"][data-peer="${oldKey}"] [data-testid="peer-protocol"]`)).toHaveText('protocol 1.0');
     await expect(presenter.getByTestId('graph-version')).toHaveCount(1);
@@ -101,6 +102,7 @@ test.describe('version skew', () => {
     await expect(next.testId('peer-count')).toHaveText('0');
     await expect(next.testId('event-count')).toHaveText('0');
     // The refusals reach the presenter's rejections chart through the peers' reports.
+    await lookAt(presenter.getByTestId('chart-rejections'));
     await expect.poll(async () => Number(await presenter.locator('[data-testid="chart-rejections"] [data-series="unsupported_version"]').getAttribute('data-last', { timeout: 1000 }).catch(() => '0')), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     // The rest of the room carries on: each page linked with the two others and the presenter, not with Next.
     for (const page of pages) await expect(page.testId('peer-count')).toHaveText('3');

@@ -5,6 +5,7 @@
  * stay live until the next one starts, then freeze.
  */
 import type { PeerSession } from '../session/PeerSession.svelte.ts';
+import { nameOf } from '../session/memberRoster.ts';
 import type { TelemetryFeed } from '../telemetry/TelemetryFeed.svelte.ts';
 import { Attacker, type AttackKind, type AttackPart, type FloodStats } from './attacker.ts';
 import { baselineOf, outcomeSince, type Baseline, type Outcome } from './attackResults.ts';
@@ -106,7 +107,7 @@ export class AttackModel {
   }
 
   #refresh(): void {
-    const nameOf = (peer: string | undefined, link: string): string => (peer === undefined ? link : (this.#session.members.find((member) => member.peer === peer)?.name ?? peer.slice(0, 8)));
+    const linkName = (peer: string | undefined, link: string): string => (peer === undefined ? link : nameOf(this.#session.names, peer));
     this.views = this.#attempts
       .map((attempt): AttackView => {
         const flood = attempt.flood;
@@ -124,7 +125,7 @@ export class AttackModel {
                   elapsedMs: flood.elapsedMs,
                   rate: flood.elapsedMs > 0 ? Math.round((flood.sent * 1000) / flood.elapsedMs) : 0,
                   links: flood.targets.map((target) => ({
-                    name: nameOf(target.peer, target.link),
+                    name: linkName(target.peer, target.link),
                     sent: target.sent,
                     ...(target.closedAfterMs === undefined ? {} : { closedAfterMs: Math.round(target.closedAfterMs) }),
                     declined: target.peer === undefined ? 0 : this.#declines(target.peer) - (flood.declinesBefore[target.peer] ?? 0),

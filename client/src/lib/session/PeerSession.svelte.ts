@@ -31,22 +31,18 @@ import {
   type Ledger,
   type LinkKind,
   type Mode,
-  type OverlayConfig,
   type PixelColor,
   type RejectionReason,
   type SignedEvent,
   type CryptoSuite,
-  type FreezeGate,
   type MessageTrace,
   type NotUnderstood,
   type NodeStats,
   type ProtocolVersion,
-  type TraceSequence,
 } from '@peerlab/shared';
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
-import type { OverlaySetting, ProtocolSetting } from '../config.ts';
-import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity, type StorageKeys } from './identity.ts';
+import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity } from './identity.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 import type { AttackPort } from '../attack/attacker.ts';
@@ -54,6 +50,10 @@ import { defensesOf, NO_DEFENSES, type Defenses } from './defenses.ts';
 import { generationScoped, loadGeneration, saveGeneration } from './roomGeneration.ts';
 import { NO_CLASSROOM, type ClassroomView } from './classroomView.ts';
 import { sameItems, sameOr } from './unchanged.ts';
+import { nameOf } from './memberRoster.ts';
+import type { SessionOptions } from './sessionOptions.ts';
+
+export type { SessionOptions } from './sessionOptions.ts';
 
 export { MAX_CHAT_CHARS, type MemberLink, type MemberView, type PeerLinkKind } from './peerDriver.ts';
 
@@ -64,28 +64,6 @@ const HIDDEN_REFRESH_MS = 250;
 
 /** The browser's WebRTC: simple-peer's prebuilt bundle (its Node entry needs globals Vite does not provide). */
 const BROWSER_RTC: RtcImplementation = { SimplePeer };
-
-export interface SessionOptions {
-  readonly room: string;
-  readonly name: string;
-  readonly storage: StorageKeys;
-  readonly iceServers: RTCIceServer[];
-  /** Server origin; the page's own by default. */
-  readonly serverUrl?: string;
-  /** Degree watermarks of the mesh, when not the engine's defaults (`?overlay=target,low,high`). */
-  readonly overlay?: OverlayConfig;
-  /** Shown once the session starts, e.g. why a URL option was ignored. */
-  readonly notices?: readonly string[];
-  /** The room's passcode (`?passcode=`). */
-  readonly passcode?: string;
-  /** A dashboard's session: it reports as an observer. */
-  readonly observer?: boolean;
-  /** Lab: the tab's freeze gate and trace numbering, shared by its peers. */
-  readonly gate?: FreezeGate;
-  readonly traceSequence?: TraceSequence;
-  /** The protocol version this page speaks (`&protocol=`); this build's newest by default. */
-  readonly protocol?: ProtocolVersion;
-}
 
 export interface TrafficRow {
   readonly kind: LinkKind;
@@ -98,18 +76,6 @@ export interface TrafficRow {
 export interface Notice {
   readonly id: number;
   readonly text: string;
-}
-
-/** The session options a URL `?overlay=` setting contributes: the degree, or a notice saying why it was ignored. */
-export function sessionOverlay(setting: OverlaySetting): Pick<SessionOptions, 'overlay' | 'notices'> {
-  if (!setting.ok) return { notices: [setting.notice] };
-  return setting.degree ? { overlay: setting.degree } : {};
-}
-
-/** The session options a URL `&protocol=` setting contributes: the version, or a notice saying why it was ignored. */
-export function sessionProtocol(setting: ProtocolSetting): Pick<SessionOptions, 'protocol' | 'notices'> {
-  if (!setting.ok) return { notices: [setting.notice] };
-  return setting.protocol ? { protocol: setting.protocol } : {};
 }
 
 let sharedCrypto: Promise<CryptoSuite> | undefined;
@@ -180,6 +146,8 @@ export class PeerSession {
   /** Which path signs and verifies in this page (`webcrypto`, `noble`, `tweetnacl`), and why. */
   readonly cryptoName: string;
   readonly cryptoWhy: string;
+  /** Every member's name ever seen, by key (not this peer's own): the one map components name peers by. */
+  names = $state.raw<ReadonlyMap<string, string>>(new Map());
 
   readonly #driver: PeerDriver;
   /** The views of the kinds this page's version knows, folded from the store's arrivals. */
@@ -422,7 +390,7 @@ export class PeerSession {
   }
 
   #defenses(): Defenses {
-    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : (this.members.find((member) => member.peer === key)?.name ?? key.slice(0, 8))));
+    return defensesOf(this.#driver.node, (key) => (key === this.publicKey ? this.name : nameOf(this.#driver.names, key)));
   }
 
   #refresh(): void {
@@ -447,6 +415,7 @@ export class PeerSession {
     this.directCount = driver.directPeers().length;
     this.members = sameOr(this.members, driver.members());
     this.defenses = sameOr(this.defenses, this.#defenses());
+    this.names = driver.names;
     const stats = node.stats();
     this.rejections = sameOr(this.rejections, REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const));
     this.duplicates = stats.duplicates;

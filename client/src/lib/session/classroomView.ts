@@ -5,6 +5,7 @@
  */
 import { describeRule, type ChurnPlan, type FaultCounts, type FaultRule, type FaultStage } from '@peerlab/shared';
 import type { ChurnFollower } from './churnFollower.ts';
+import { nameOf } from './memberRoster.ts';
 
 export interface FaultLinkView {
   readonly peer: string;
@@ -42,7 +43,7 @@ export const NO_CLASSROOM: ClassroomView = {
 export function classroomView(faults: FaultStage, churn: ChurnFollower, names: ReadonlyMap<string, string>): ClassroomView {
   const links = [...faults.counts()].map(([peer, counts]) => {
     const rule = faults.ruleFor(peer);
-    return { peer, name: names.get(peer) ?? peer.slice(0, 8), counts: { ...counts }, ...(rule ? { rule: describeRule(rule) } : {}) };
+    return { peer, name: nameOf(names, peer), counts: { ...counts }, ...(rule ? { rule: describeRule(rule) } : {}) };
   });
   const awayPeer = churn.awayPeer();
   const awayName = awayPeer === undefined ? undefined : names.get(awayPeer);

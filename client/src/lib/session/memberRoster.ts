@@ -1,7 +1,8 @@
 /**
  * The room's members as the server last listed them, without this peer, and the names of every member
- * ever seen (a member away, off the roster, can still be named). Builds the member list the UI shows,
- * with the link each pair has, from whatever knows the links.
+ * ever seen (a member away, off the roster, can still be named): the page's one key-to-name map, which
+ * the session hands to every component that names a peer. Builds the member list the UI shows, with the
+ * link each pair has, from whatever knows the links.
  */
 import { fingerprint, formatVersion, type Member } from '@peerlab/shared';
 import type { MemberLink } from './linkPolicy.ts';
@@ -33,10 +34,16 @@ export interface RosterChange {
   readonly listed: ReadonlySet<string>;
 }
 
+/** A peer's name as `names` knows it, else the start of its key. */
+export function nameOf(names: ReadonlyMap<string, string>, key: string): string {
+  return names.get(key) ?? key.slice(0, 8);
+}
+
 export class MemberRoster {
   readonly #self: string;
   #members: readonly Member[] = [];
-  readonly #names = new Map<string, string>();
+  /** Replaced, never changed in place: the same map means the same names (a view may keep what it drew). */
+  #names: ReadonlyMap<string, string> = new Map();
 
   constructor(self: string) {
     this.#self = self;
@@ -47,7 +54,7 @@ export class MemberRoster {
     return this.#members.length;
   }
 
-  /** Names of every member seen so far, by key. */
+  /** Names of every member seen so far, by key (this peer's own is not among them). */
   get names(): ReadonlyMap<string, string> {
     return this.#names;
   }
@@ -56,7 +63,11 @@ export class MemberRoster {
   update(members: readonly Member[]): RosterChange {
     const before = new Set(this.#members.map((member) => member.peer));
     this.#members = members.filter((member) => member.peer !== this.#self);
-    for (const member of this.#members) this.#names.set(member.peer, member.name);
+    if (this.#members.some((member) => this.#names.get(member.peer) !== member.name)) {
+      const names = new Map(this.#names);
+      for (const member of this.#members) names.set(member.peer, member.name);
+      this.#names = names;
+    }
     return {
       newcomers: this.#members.filter((member) => !before.has(member.peer)).map((member) => member.peer),
       listed: new Set(this.#members.map((member) => member.peer)),

@@ -66,7 +66,7 @@ import { ClassroomControls } from './classroomControls.ts';
 import { EngineClock } from './engineClock.ts';
 import { linkPeer, PEER_PREFIX, SERVER_LINK } from './linkPolicy.ts';
 import type { AttackPort } from '../attack/attacker.ts';
-import { MemberRoster, type MemberView } from './memberRoster.ts';
+import { MemberRoster, nameOf, type MemberView } from './memberRoster.ts';
 import { PeerLinks, type LinkEffect } from './peerLinks.ts';
 import { AdminCommands, type AdminCommand } from './adminCommands.ts';
 import { TelemetryReporter } from './telemetryReporter.ts';
@@ -442,6 +442,11 @@ export class PeerDriver {
     this.#command({ type: 'setChurn', on, periodMs, downMs });
   }
 
+  /** Every member's name ever seen, by key: the same map until a name is added or changed. */
+  get names(): ReadonlyMap<string, string> {
+    return this.#roster.names;
+  }
+
   /** Fault rules and counters, churn state: what the classroom panels show. */
   classroom(): ClassroomView {
     return this.#classroom.view(this.#roster.names);
@@ -584,7 +589,7 @@ export class PeerDriver {
     if (this.#toldRefusals.has(rejection.detail)) return;
     this.#toldRefusals.add(rejection.detail);
     const peer = linkPeer(link);
-    const who = peer === undefined ? 'the server' : (this.#roster.names.get(peer) ?? peer.slice(0, 8));
+    const who = peer === undefined ? 'the server' : nameOf(this.#roster.names, peer);
     this.#on.notice(`Link with ${who} refused (${rejection.reason}): ${rejection.detail}.`);
   }
 

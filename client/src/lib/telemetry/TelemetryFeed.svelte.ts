@@ -5,7 +5,8 @@
  * - `gossip`: otherwise (p2p, or the server gone or stopped), from what the session's engine heard by
  *   gossip — partial, and each peer's staleness shows how partial.
  */
-import type { HeldReport, Mode, RoomTelemetry } from '@peerlab/shared';
+import type { HeldReport, Mode } from '@peerlab/shared';
+import { fetchRoomTelemetry } from '../api/serverApi.ts';
 import type { PeerSession } from '../session/PeerSession.svelte.ts';
 import { FLOW_LIFETIME_MS, RoomTimeline, SERVER_NODE, WINDOW_SAMPLES, type Flow, type GraphEdge, type GraphNode, type PeerRow, type Sample } from './roomTimeline.ts';
 
@@ -115,10 +116,10 @@ export class TelemetryFeed {
     if (this.#fetching) return;
     this.#fetching = true;
     try {
-      // Only what the server received since the last answer: an idle room's poll carries next to nothing.
-      const response = await fetch(`/api/rooms/${encodeURIComponent(this.#session.room)}/telemetry?since=${this.#since}&latestSince=${this.#since}${this.#options.history ? '' : '&history=0'}`, { cache: 'no-store' });
-      if (!response.ok) return;
-      const telemetry = (await response.json()) as RoomTelemetry;
+      const reply = await fetchRoomTelemetry(this.#session.room, this.#since, this.#options.history);
+      // Unreachable server or an unexpected answer: the next tick falls back to gossip when the session notices.
+      if (reply.state !== 'ok') return;
+      const telemetry = reply.value;
       // Server receipt times onto this page's clock: one offset per answer (the request's latency, a few
       // ms on a LAN, is the error; far below the one-second reporting period).
       const offset = Date.now() - telemetry.now;
@@ -131,8 +132,6 @@ export class TelemetryFeed {
         this.#timeline.ingest(toLocal(held));
         this.#since = Math.max(this.#since, held.receivedAt);
       }
-    } catch {
-      // Unreachable server: the next tick falls back to gossip when the session notices.
     } finally {
       this.#fetching = false;
     }
