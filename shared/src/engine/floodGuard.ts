@@ -163,6 +163,8 @@ export class BanList {
   }
 
   isBanned(peer: string, now: number): boolean {
+    // Asked for every link and candidate; almost always no one is banned (and a lookup hashes the key).
+    if (this.#until.size === 0) return false;
     const until = this.#until.get(peer);
     if (until === undefined) return false;
     if (until > now) return true;

@@ -27,6 +27,9 @@ export interface LinkState {
   dropAt?: number;
 }
 
+/** The shared empty answer of dueForDrop (never written to). */
+const NONE_DUE: readonly string[] = [];
+
 /** Links between peers (WebRTC or relayed), as opposed to a link with the server. */
 export function isPeerLink(kind: LinkKind): boolean {
   return kind === 'direct' || kind === 'relay';
@@ -52,8 +55,8 @@ export class LinkTable extends Map<string, LinkState> {
 
   /** Links as the overlay counts them: a refused one is already gone for it. */
   forOverlay(): ReadonlyMap<string, LinkState> {
-    if (![...this.values()].some((link) => link.refused)) return this;
-    return new Map([...this].filter(([, link]) => !link.refused));
+    for (const link of this.values()) if (link.refused) return new Map([...this].filter(([, other]) => !other.refused));
+    return this;
   }
 
   /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
@@ -89,8 +92,11 @@ export class LinkTable extends Map<string, LinkState> {
   }
 
   /** Refused links whose grace has run out at `now`. */
-  dueForDrop(now: number): string[] {
-    return [...this].filter(([, link]) => link.dropAt !== undefined && link.dropAt <= now).map(([linkId]) => linkId);
+  dueForDrop(now: number): readonly string[] {
+    // Asked on every input: a loop that allocates nothing unless a link is due.
+    let due: string[] | undefined;
+    for (const [linkId, link] of this) if (link.dropAt !== undefined && link.dropAt <= now) (due ??= []).push(linkId);
+    return due ?? NONE_DUE;
   }
 }
 

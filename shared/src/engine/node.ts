@@ -223,8 +223,8 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt()].filter((time) => time !== undefined);
-    return times.length === 0 ? undefined : Math.min(...times);
+    // The driver asks after every input: no arrays.
+    return earliest(earliest(this.#antiEntropy.next, this.#overlay?.nextWakeup()), this.#links.nextDropAt());
   }
 
   handle(input: Input, now: number): Output[] {
@@ -237,7 +237,7 @@ export class PeerlabNode {
           out.push({ type: 'drop', link: input.link, reason: this.isBanned(input.peer) ? 'banned' : 'incompatible' });
           break;
         }
-        this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind) });
+        this.#links.set(input.link, this.#newLink(input.kind, input.peer));
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#send(out, input.link, this.#hello(input.kind));
         this.#pushUnstamped(out, input.link);
@@ -646,6 +646,14 @@ export class PeerlabNode {
     return isPeerLink(kind) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
   }
 
+  /** The state of a link just up: nothing reported yet, a budget if it is a peer link (built without spreads: one per link-up). */
+  #newLink(kind: LinkKind, peer: string | undefined): LinkState {
+    const link: LinkState = { kind, reported: {} };
+    if (peer !== undefined) link.peer = peer;
+    if (isPeerLink(kind)) link.budget = new LinkBudget(this.#config.flood, this.#now);
+    return link;
+  }
+
   /**
    * Charges one message to its link's budget. Every refusal is counted as `rate_limited`; a `rejected`
    * output goes out at most once a second per link; a link over budget for too long is dropped, its key banned.
@@ -704,7 +712,8 @@ export class PeerlabNode {
 
   /** Closes peer links the admin's partition cuts (a relayed pair too: the relay is refused across it). */
   #dropAcrossPartition(out: Outbox): void {
-    if (!this.#overlay) return;
+    // Checked on every input; without a partition there is nothing to look through.
+    if (!this.#overlay || this.#control.partition === null) return;
     for (const [linkId, link] of [...this.#links]) {
       if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) this.#dropLink(out, linkId, 'partitioned');
     }
@@ -766,6 +775,12 @@ export class PeerlabNode {
     counters[link.kind].messages++;
     counters[link.kind].bytes += bytes;
   }
+}
+
+/** The earlier of two optional times. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }
 
 function unreachableInput(value: never): never {

@@ -123,7 +123,9 @@ export class Overlay {
   }
 
   acceptsIncoming(links: ReadonlyMap<string, OverlayLink>): boolean {
-    return acceptsIncoming([...links.values()].filter((link) => link.kind === 'direct').length, this.#timings.degree);
+    let direct = 0;
+    for (const link of links.values()) if (link.kind === 'direct') direct++;
+    return acceptsIncoming(direct, this.#timings.degree);
   }
 
   nextWakeup(): number | undefined {
