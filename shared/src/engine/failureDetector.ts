@@ -52,6 +52,12 @@ export class FailureDetector {
     return overdue(this.#sent, now, this.#config.heartbeatMs);
   }
 
+  /** Whether some link is suspected or due a ping at `now` (what suspects() and due() would list). */
+  anyOverdue(now: number): boolean {
+    const next = this.nextDeadline();
+    return next !== undefined && now >= next;
+  }
+
   nextDeadline(): number | undefined {
     let next = Infinity;
     for (const at of this.#heard.values()) next = Math.min(next, at + this.#config.suspectAfterMs);
@@ -60,9 +66,11 @@ export class FailureDetector {
   }
 }
 
-/** Links whose time in `times` is at least `ms` before `now`, in the map's order. Asked on every input, so a plain loop. */
+/** Links whose time in `times` is at least `ms` before `now`, in the map's order (forEach: no [link, time] pair per entry). */
 function overdue(times: ReadonlyMap<string, number>, now: number, ms: number): string[] {
   const links: string[] = [];
-  for (const [link, at] of times) if (now >= at + ms) links.push(link);
+  times.forEach((at, link) => {
+    if (now >= at + ms) links.push(link);
+  });
   return links;
 }

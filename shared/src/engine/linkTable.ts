@@ -93,9 +93,11 @@ export class LinkTable extends Map<string, LinkState> {
 
   /** Refused links whose grace has run out at `now`. */
   dueForDrop(now: number): readonly string[] {
-    // Asked on every input: a loop that allocates nothing unless a link is due.
+    // Asked on every input: allocates nothing unless a link is due (forEach: no [id, link] pair per entry).
     let due: string[] | undefined;
-    for (const [linkId, link] of this) if (link.dropAt !== undefined && link.dropAt <= now) (due ??= []).push(linkId);
+    this.forEach((link, linkId) => {
+      if (link.dropAt !== undefined && link.dropAt <= now) (due ??= []).push(linkId);
+    });
     return due ?? NONE_DUE;
   }
 }

@@ -147,6 +147,8 @@ export class Overlay {
       this.#nextRound = now + this.#timings.roundMs;
       return NO_ACTIONS;
     }
+    // Asked on every input: between rounds, and with no link overdue, answer without building lists.
+    if (this.#nextRound !== undefined && now < this.#nextRound && !this.#detector.anyOverdue(now)) return NO_ACTIONS;
     const suspects = this.#detector.suspects(now);
     for (const link of suspects) this.#detector.forget(link);
     const ping = this.#detector.due(now).filter((link) => !suspects.includes(link));
