@@ -26,6 +26,7 @@ import { randomGraph } from './graph.ts';
 import { LinkTable } from './links.ts';
 import { meanLatency, PERFECT_NETWORK, sampleLatency, type NetworkConditions } from './network.ts';
 import { Agenda } from './scheduler.ts';
+import { SpreadCounter, type SpreadCounts } from './spread.ts';
 import { acceptEverySignature, standInKey, standInSigner } from './standIns.ts';
 
 export type GraphKind = 'fixed' | 'overlay';
@@ -84,7 +85,8 @@ type Work =
   | { readonly kind: 'split' }
   | { readonly kind: 'heal' };
 
-export interface PeerlabRun extends DeliveryQuantiles {
+/** `messages`, `updateMessages` (those carrying events) and their `bytes` count from the first write on, over honest nodes. */
+export interface PeerlabRun extends DeliveryQuantiles, SpreadCounts {
   /** Nodes at the start. */
   readonly nodes: number;
   /** Honest nodes that ever ran (traffic is per such node). */
@@ -97,12 +99,8 @@ export interface PeerlabRun extends DeliveryQuantiles {
   /** Held (live honest node, present event) pairs over all such pairs, at the end. */
   readonly deliveryRatio: number;
   readonly complete: boolean;
-  /** From the first write on: messages sent by honest nodes, those carrying events, and their bytes. */
-  readonly messages: number;
-  readonly updateMessages: number;
   readonly bytes: number;
-  /** Events received again by a node that held them, and first receptions (the writer's own excluded). */
-  readonly duplicates: number;
+  /** First receptions, the writer's own excluded (`duplicates`: events received again by a node that held them). */
   readonly deliveries: number;
   readonly joined: number;
   readonly left: number;
@@ -152,8 +150,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
   let currentFrom = -1;
   /** The node whose tick is being handled, or -1. */
   let ticking = -1;
-  let messages = 0;
-  let updateMessages = 0;
+  const traffic = new SpreadCounter();
   let bytes = 0;
   let deliveries = 0;
   let departedDuplicates = 0;
@@ -208,9 +205,9 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
         case 'send': {
           const link = Number(output.link);
           if (measuring) {
-            messages++;
+            traffic.messages++;
             bytes += output.data.length;
-            if (output.message.t === 'events') updateMessages++;
+            if (output.message.t === 'events') traffic.updateMessages++;
           }
           if (!links.isOpen(link)) break;
           const to = links.other(link, from);
@@ -365,8 +362,8 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
     eventsPresent: table.present,
     deliveryRatio: table.present === 0 ? 1 : table.fraction(liveHonest),
     complete,
-    messages,
-    updateMessages,
+    messages: traffic.messages,
+    updateMessages: traffic.updateMessages,
     bytes,
     duplicates,
     deliveries,
