@@ -8,7 +8,8 @@ import { join } from 'node:path';
 const ENTRY = new URL('../signaling-server/src/main.ts', import.meta.url).pathname;
 const REPO_ROOT = new URL('..', import.meta.url).pathname;
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

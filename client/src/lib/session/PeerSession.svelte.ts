@@ -34,6 +34,7 @@ import {
   type FreezeGate,
   type MessageTrace,
   type NotUnderstood,
+  type NodeStats,
   type ProtocolVersion,
   type StoredEvent,
   type TraceSequence,
@@ -356,6 +357,12 @@ export class PeerSession {
     classroom: (): ClassroomView => this.#driver.classroom(),
     /** What this peer's defenses did (the attacks spec polls it). */
     defenses: (): Defenses => this.#defenses(),
+    /** Events held as if from this browser's storage, trusted (the benchmark's history: `npm run bench:compare`). */
+    restore: (events: readonly SignedEvent[]): void => this.#driver.restoreEvents(events),
+    /** Leaves the room as churn does (links and server closed, store kept), or returns (the benchmark's catch-up). */
+    setAway: (away: boolean): void => this.#driver.setAway(away),
+    /** Traffic by link kind since the session started, read now (not at the last refresh). */
+    traffic: (): NodeStats => this.#driver.node.stats(),
   };
 
   // ---- derived state ----

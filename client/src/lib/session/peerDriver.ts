@@ -450,6 +450,17 @@ export class PeerDriver {
     return this.#links.breakLink(peer);
   }
 
+  /** Benchmark hook: events taken as if from this host's own storage (trusted, not re-verified, not persisted). */
+  restoreEvents(events: readonly SignedEvent[]): void {
+    if (this.#closed) return;
+    this.#apply({ type: 'restore', events: events.map((event) => ({ event })) });
+  }
+
+  /** Benchmark hook: leave the room as the churn generator makes a member leave (links and server closed, store kept), or come back. */
+  setAway(away: boolean): void {
+    this.#setSuspended(away);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
