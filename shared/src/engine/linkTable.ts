@@ -21,10 +21,10 @@ export interface LinkState {
   remote?: ProtocolVersion;
   /**
    * The remote speaks another major: nothing more crosses the link. A server link stays so (the server
-   * still introduces and relays); a peer link is dropped at `dropAt`.
+   * still introduces and relays); a peer link is dropped at `dropAt`. Set through LinkTable.refuse().
    */
-  refused?: boolean;
-  dropAt?: number;
+  readonly refused?: boolean;
+  readonly dropAt?: number;
 }
 
 /** The shared empty answer of dueForDrop (never written to). */
@@ -49,14 +49,45 @@ export function emptyTraffic(): Record<LinkKind, TrafficCounter> {
  * of the node's deterministic output). A Map, so readers get the live table as a `ReadonlyMap`.
  */
 export class LinkTable extends Map<string, LinkState> {
+  /**
+   * Ids of the refused links: the questions below are asked on every input, and refused links are
+   * rare, so they look through these rather than through every link.
+   */
+  readonly #refused = new Set<string>();
+
+  override set(linkId: string, link: LinkState): this {
+    if (link.refused) this.#refused.add(linkId);
+    else this.#refused.delete(linkId);
+    return super.set(linkId, link);
+  }
+
+  override delete(linkId: string): boolean {
+    this.#refused.delete(linkId);
+    return super.delete(linkId);
+  }
+
+  override clear(): void {
+    this.#refused.clear();
+    super.clear();
+  }
+
+  /** Marks a link refused for its remote's major; `dropAt`: when to drop it (a peer link). */
+  refuse(linkId: string, dropAt?: number): void {
+    const link = this.get(linkId) as { refused?: boolean; dropAt?: number } | undefined;
+    if (!link) return;
+    link.refused = true;
+    if (dropAt !== undefined) link.dropAt = dropAt;
+    this.#refused.add(linkId);
+  }
+
   isRefused(linkId: string): boolean {
-    return this.get(linkId)?.refused === true;
+    return this.#refused.has(linkId);
   }
 
   /** Links as the overlay counts them: a refused one is already gone for it. */
   forOverlay(): ReadonlyMap<string, LinkState> {
-    for (const link of this.values()) if (link.refused) return new Map([...this].filter(([, other]) => !other.refused));
-    return this;
+    if (this.#refused.size === 0) return this;
+    return new Map([...this].filter(([, link]) => !link.refused));
   }
 
   /** Peer key -> link id of each direct link: the hops mesh-relayed signals can take. */
@@ -87,18 +118,18 @@ export class LinkTable extends Map<string, LinkState> {
   /** The earliest time a refused link is due to be dropped. */
   nextDropAt(): number | undefined {
     let wake: number | undefined;
-    for (const link of this.values()) if (link.dropAt !== undefined) wake = wake === undefined ? link.dropAt : Math.min(wake, link.dropAt);
+    for (const linkId of this.#refused) {
+      const at = this.get(linkId)!.dropAt;
+      if (at !== undefined) wake = wake === undefined ? at : Math.min(wake, at);
+    }
     return wake;
   }
 
-  /** Refused links whose grace has run out at `now`. */
+  /** Refused links whose grace has run out at `now`, in the table's order. */
   dueForDrop(now: number): readonly string[] {
-    // Asked on every input: allocates nothing unless a link is due (forEach: no [id, link] pair per entry).
-    let due: string[] | undefined;
-    this.forEach((link, linkId) => {
-      if (link.dropAt !== undefined && link.dropAt <= now) (due ??= []).push(linkId);
-    });
-    return due ?? NONE_DUE;
+    const due = this.nextDropAt();
+    if (due === undefined || due > now) return NONE_DUE;
+    return [...this].filter(([, link]) => link.dropAt !== undefined && link.dropAt <= now).map(([linkId]) => linkId);
   }
 }
 

@@ -693,10 +693,12 @@ export class PeerlabNode {
    * server still introduces and relays.
    */
   #refuseVersion(linkId: string, link: LinkState, detail: string): void {
-    link.refused = true;
-    if (!isPeerLink(link.kind)) return;
+    if (!isPeerLink(link.kind)) {
+      this.#links.refuse(linkId);
+      return;
+    }
+    this.#links.refuse(linkId, this.#now + REFUSED_LINK_GRACE_MS);
     this.#overlay?.linkDown(linkId);
-    link.dropAt = this.#now + REFUSED_LINK_GRACE_MS;
     if (link.peer !== undefined) this.#exclusions.refuseVersion(link.peer, this.#now + INCOMPATIBLE_RETRY_MS, detail);
   }
 
