@@ -60,6 +60,11 @@ export const UNLIMITED_FLOOD_CONFIG: FloodConfig = {
   byteBurst: Infinity,
 };
 
+/** Whether a budget under `config` could ever refuse a message (a bucket with infinite capacity never does). */
+export function limitsAnything(config: FloodConfig): boolean {
+  return config.messageBurst !== Infinity || config.byteBurst !== Infinity;
+}
+
 /**
  * At most one `rejected` output per link per this long during a flood: emitting one per refused message
  * would itself cost what the budget saves. The counts stay exact.

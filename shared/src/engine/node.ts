@@ -34,7 +34,7 @@ import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import type { HeldReport, TelemetryReport } from './telemetry.ts';
 import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
-import { LinkBudget, refusalDetail } from './floodGuard.ts';
+import { limitsAnything, LinkBudget, refusalDetail } from './floodGuard.ts';
 import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
@@ -641,16 +641,19 @@ export class PeerlabNode {
 
   // ---- flood defense ----
 
-  /** A fresh budget for a peer link (the server's links have the socket budget instead). */
+  /**
+   * A fresh budget for a peer link (the server's links have the socket budget instead); none where the
+   * flood configuration limits nothing (the simulator's), since it would admit every message.
+   */
   #budgetFor(kind: LinkKind): { budget?: LinkBudget } {
-    return isPeerLink(kind) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
+    return isPeerLink(kind) && limitsAnything(this.#config.flood) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
   }
 
-  /** The state of a link just up: nothing reported yet, a budget if it is a peer link (built without spreads: one per link-up). */
+  /** The state of a link just up: nothing reported yet, a budget as #budgetFor says (built without spreads: one per link-up). */
   #newLink(kind: LinkKind, peer: string | undefined): LinkState {
     const link: LinkState = { kind, reported: {} };
     if (peer !== undefined) link.peer = peer;
-    if (isPeerLink(kind)) link.budget = new LinkBudget(this.#config.flood, this.#now);
+    if (isPeerLink(kind) && limitsAnything(this.#config.flood)) link.budget = new LinkBudget(this.#config.flood, this.#now);
     return link;
   }
 
