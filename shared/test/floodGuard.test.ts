@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BanList, refusalDetail, DEFAULT_FLOOD_CONFIG, type BudgetVerdict, LinkBudget, MemoryNetwork, PeerlabNode, seededRng, TokenBucket, type FloodConfig, type Output } from '../src/index.ts';
+import { BanList, refusalDetail, DEFAULT_FLOOD_CONFIG, UNLIMITED_FLOOD_CONFIG, limitsAnything, MAX_MESSAGE_BYTES, type BudgetVerdict, LinkBudget, MemoryNetwork, PeerlabNode, seededRng, TokenBucket, type FloodConfig, type Output } from '../src/index.ts';
 import { PERFECT_LINKS } from '../src/net/memoryNetwork.ts';
 import { ADMIN, keyPairFor, makeRoom, nodeSigner, nodeVerify } from './helpers.ts';
 
@@ -33,6 +33,14 @@ describe('TokenBucket and LinkBudget', () => {
     let verdict: BudgetVerdict = later;
     for (let i = 0; i < 1_000 && verdict.kind !== 'flooding'; i++) verdict = budget.admit(10, 1_000);
     expect(verdict).toMatchObject({ kind: 'flooding', refusedInWindow: SMALL.dropAfterRefusals });
+  });
+
+  it('a configuration with infinite bursts limits nothing (a node then keeps no budget for its links)', () => {
+    expect(limitsAnything(UNLIMITED_FLOOD_CONFIG)).toBe(false);
+    expect(limitsAnything(DEFAULT_FLOOD_CONFIG)).toBe(true);
+    expect(limitsAnything({ ...UNLIMITED_FLOOD_CONFIG, byteBurst: 1 })).toBe(true);
+    const budget = new LinkBudget(UNLIMITED_FLOOD_CONFIG, 0);
+    expect(Array.from({ length: 10_000 }, () => budget.admit(MAX_MESSAGE_BYTES, 0)).every((verdict) => verdict.kind === 'ok')).toBe(true);
   });
 
   it('large messages spend the byte budget even under the message budget', () => {

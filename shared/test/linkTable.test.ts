@@ -23,6 +23,25 @@ describe('LinkTable', () => {
     expect(links.dueForDrop(50)).toEqual(['old']);
     expect([...links.neighbours()]).toEqual([['p', 'ok'], ['q', 'old']]);
   });
+
+  it('refuse() marks a link; due drops come in the table order; a deleted or replaced link is forgotten', () => {
+    const links = new LinkTable();
+    for (const id of ['a', 'b', 'c']) links.set(id, { kind: 'direct', reported: {}, peer: id });
+    links.refuse('c', 30);
+    links.refuse('a', 20);
+    links.refuse('b');
+    expect(links.isRefused('b')).toBe(true);
+    expect(links.get('a')).toMatchObject({ refused: true, dropAt: 20 });
+    expect(links.nextDropAt()).toBe(20);
+    expect(links.dueForDrop(30)).toEqual(['a', 'c']);
+    links.delete('a');
+    links.set('c', { kind: 'direct', reported: {}, peer: 'c' });
+    expect(links.nextDropAt()).toBeUndefined();
+    expect(links.dueForDrop(100)).toEqual([]);
+    expect([...links.forOverlay().keys()]).toEqual(['c']);
+    links.delete('b');
+    expect(links.forOverlay()).toBe(links);
+  });
 });
 
 describe('Exclusions', () => {

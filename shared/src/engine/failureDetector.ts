@@ -44,12 +44,18 @@ export class FailureDetector {
   suspects(now: number): string[] {
     // Compared as `now >= deadline`, exactly as nextDeadline() computes it: with fractional times,
     // `now - at >= ms` can be false at the very deadline it announced, and the caller would spin.
-    return [...this.#heard].filter(([, at]) => now >= at + this.#config.suspectAfterMs).map(([link]) => link);
+    return overdue(this.#heard, now, this.#config.suspectAfterMs);
   }
 
   /** Links this node has sent nothing on for a heartbeat period: the caller pings them. */
   due(now: number): string[] {
-    return [...this.#sent].filter(([, at]) => now >= at + this.#config.heartbeatMs).map(([link]) => link);
+    return overdue(this.#sent, now, this.#config.heartbeatMs);
+  }
+
+  /** Whether some link is suspected or due a ping at `now` (what suspects() and due() would list). */
+  anyOverdue(now: number): boolean {
+    const next = this.nextDeadline();
+    return next !== undefined && now >= next;
   }
 
   nextDeadline(): number | undefined {
@@ -58,4 +64,13 @@ export class FailureDetector {
     for (const at of this.#sent.values()) next = Math.min(next, at + this.#config.heartbeatMs);
     return Number.isFinite(next) ? next : undefined;
   }
+}
+
+/** Links whose time in `times` is at least `ms` before `now`, in the map's order (forEach: no [link, time] pair per entry). */
+function overdue(times: ReadonlyMap<string, number>, now: number, ms: number): string[] {
+  const links: string[] = [];
+  times.forEach((at, link) => {
+    if (now >= at + ms) links.push(link);
+  });
+  return links;
 }

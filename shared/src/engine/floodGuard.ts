@@ -61,6 +61,11 @@ export const UNLIMITED_FLOOD_CONFIG: FloodConfig = {
   byteBurst: Infinity,
 };
 
+/** Whether a budget under `config` could ever refuse a message (a bucket with infinite capacity never does). */
+export function limitsAnything(config: FloodConfig): boolean {
+  return config.messageBurst !== Infinity || config.byteBurst !== Infinity;
+}
+
 /**
  * At most one `rejected` output per link per this long during a flood: emitting one per refused message
  * would itself cost what the budget saves. The counts stay exact.
@@ -164,6 +169,8 @@ export class BanList {
   }
 
   isBanned(peer: string, now: number): boolean {
+    // Asked for every link and candidate; almost always no one is banned (and a lookup hashes the key).
+    if (this.#until.size === 0) return false;
     const until = this.#until.get(peer);
     if (until === undefined) return false;
     if (until > now) return true;

@@ -21,10 +21,10 @@ export interface LinkState {
   remote?: ProtocolVersion;
   /**
    * The remote speaks another major: nothing more crosses the link. A server link stays so (the server
-   * still introduces and relays); a peer link is dropped at `dropAt`.
+   * still introduces and relays); a peer link is dropped at `dropAt`. Set through LinkTable.refuse().
    */
-  refused?: boolean;
-  dropAt?: number;
+  readonly refused?: boolean;
+  readonly dropAt?: number;
   /** Both ends named `push-tree` (set at the hello): the link takes part in the push tree (pushTree.ts). */
   tree?: boolean;
   /** Push tree (pushTree.ts): event bodies are not pushed over this link, only announced. */
@@ -46,6 +46,9 @@ export function heldOrSent(reported: VersionVector, sent: VersionVector): Versio
   return merged;
 }
 
+/** The shared empty answer of dueForDrop (never written to). */
+const NONE_DUE: readonly string[] = [];
+
 /** Links between peers (WebRTC or relayed), as opposed to a link with the server. */
 export function isPeerLink(kind: LinkKind): boolean {
   return kind === 'direct' || kind === 'relay';
@@ -65,13 +68,44 @@ export function emptyTraffic(): Record<LinkKind, TrafficCounter> {
  * of the node's deterministic output). A Map, so readers get the live table as a `ReadonlyMap`.
  */
 export class LinkTable extends Map<string, LinkState> {
+  /**
+   * Ids of the refused links: the questions below are asked on every input, and refused links are
+   * rare, so they look through these rather than through every link.
+   */
+  readonly #refused = new Set<string>();
+
+  override set(linkId: string, link: LinkState): this {
+    if (link.refused) this.#refused.add(linkId);
+    else this.#refused.delete(linkId);
+    return super.set(linkId, link);
+  }
+
+  override delete(linkId: string): boolean {
+    this.#refused.delete(linkId);
+    return super.delete(linkId);
+  }
+
+  override clear(): void {
+    this.#refused.clear();
+    super.clear();
+  }
+
+  /** Marks a link refused for its remote's major; `dropAt`: when to drop it (a peer link). */
+  refuse(linkId: string, dropAt?: number): void {
+    const link = this.get(linkId) as { refused?: boolean; dropAt?: number } | undefined;
+    if (!link) return;
+    link.refused = true;
+    if (dropAt !== undefined) link.dropAt = dropAt;
+    this.#refused.add(linkId);
+  }
+
   isRefused(linkId: string): boolean {
-    return this.get(linkId)?.refused === true;
+    return this.#refused.has(linkId);
   }
 
   /** Links as the overlay counts them: a refused one is already gone for it. */
   forOverlay(): ReadonlyMap<string, LinkState> {
-    if (![...this.values()].some((link) => link.refused)) return this;
+    if (this.#refused.size === 0) return this;
     return new Map([...this].filter(([, link]) => !link.refused));
   }
 
@@ -113,12 +147,17 @@ export class LinkTable extends Map<string, LinkState> {
   /** The earliest time a refused link is due to be dropped. */
   nextDropAt(): number | undefined {
     let wake: number | undefined;
-    for (const link of this.values()) if (link.dropAt !== undefined) wake = wake === undefined ? link.dropAt : Math.min(wake, link.dropAt);
+    for (const linkId of this.#refused) {
+      const at = this.get(linkId)!.dropAt;
+      if (at !== undefined) wake = wake === undefined ? at : Math.min(wake, at);
+    }
     return wake;
   }
 
-  /** Refused links whose grace has run out at `now`. */
-  dueForDrop(now: number): string[] {
+  /** Refused links whose grace has run out at `now`, in the table's order. */
+  dueForDrop(now: number): readonly string[] {
+    const due = this.nextDropAt();
+    if (due === undefined || due > now) return NONE_DUE;
     return [...this].filter(([, link]) => link.dropAt !== undefined && link.dropAt <= now).map(([linkId]) => linkId);
   }
 }

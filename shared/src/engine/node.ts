@@ -36,7 +36,7 @@ import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import type { HeldReport, TelemetryReport } from './telemetry.ts';
 import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
-import { LinkBudget, refusalDetail } from './floodGuard.ts';
+import { limitsAnything, LinkBudget, refusalDetail } from './floodGuard.ts';
 import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
 import { DEFAULT_NODE_CONFIG, type ChurnPlan, type DropReason, type IncompatiblePeer, type Input, type LinkView, type NodeComponents, type NodeConfig, type NodeStats, type Output, type Role, type TrafficCounter } from './nodeIo.ts';
@@ -239,8 +239,10 @@ export class PeerlabNode {
   }
 
   nextWakeup(): number | undefined {
-    const times = [this.#antiEntropy.next, this.#overlay?.nextWakeup(), this.#links.nextDropAt(), this.#reportGossip.nextDeadline(), this.#haves.due, this.#grafts.due].filter((time) => time !== undefined);
-    return times.length === 0 ? undefined : Math.min(...times);
+    // The driver asks after every input: no arrays.
+    let next = earliest(earliest(this.#antiEntropy.next, this.#overlay?.nextWakeup()), this.#links.nextDropAt());
+    next = earliest(earliest(next, this.#reportGossip.nextDeadline()), earliest(this.#haves.due, this.#grafts.due));
+    return next;
   }
 
   handle(input: Input, now: number): Output[] {
@@ -253,7 +255,7 @@ export class PeerlabNode {
           out.push({ type: 'drop', link: input.link, reason: this.isBanned(input.peer) ? 'banned' : 'incompatible' });
           break;
         }
-        this.#links.set(input.link, { kind: input.kind, reported: {}, ...(input.peer === undefined ? {} : { peer: input.peer }), ...this.#budgetFor(input.kind), ...(input.lossless ? { sent: {} } : {}) });
+        this.#links.set(input.link, this.#newLink(input.kind, input.peer, input.lossless === true));
         this.#overlay?.linkUp(input.link, input.kind, input.peer, now);
         this.#antiEntropy.quicken(now);
         this.#send(out, input.link, this.#hello(input.kind));
@@ -859,9 +861,25 @@ export class PeerlabNode {
 
   // ---- flood defense ----
 
-  /** A fresh budget for a peer link (the server's links have the socket budget instead). */
+  /**
+   * A fresh budget for a peer link (the server's links have the socket budget instead); none where the
+   * flood configuration limits nothing (the simulator's), since it would admit every message.
+   */
   #budgetFor(kind: LinkKind): { budget?: LinkBudget } {
-    return isPeerLink(kind) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
+    return isPeerLink(kind) && limitsAnything(this.#config.flood) ? { budget: new LinkBudget(this.#config.flood, this.#now) } : {};
+  }
+
+  /**
+   * The state of a link just up: nothing reported yet, a budget as #budgetFor says (built without
+   * spreads: one per link-up). `lossless`: the driver says its transport loses nothing while it is up.
+   */
+  #newLink(kind: LinkKind, peer: string | undefined, lossless: boolean): LinkState {
+    const link: LinkState = { kind, reported: {} };
+    if (peer !== undefined) link.peer = peer;
+    if (lossless) link.sent = {};
+    const { budget } = this.#budgetFor(kind);
+    if (budget) link.budget = budget;
+    return link;
   }
 
   /**
@@ -905,10 +923,12 @@ export class PeerlabNode {
    * server still introduces and relays.
    */
   #refuseVersion(linkId: string, link: LinkState, detail: string): void {
-    link.refused = true;
-    if (!isPeerLink(link.kind)) return;
+    if (!isPeerLink(link.kind)) {
+      this.#links.refuse(linkId);
+      return;
+    }
+    this.#links.refuse(linkId, this.#now + REFUSED_LINK_GRACE_MS);
     this.#overlay?.linkDown(linkId);
-    link.dropAt = this.#now + REFUSED_LINK_GRACE_MS;
     if (link.peer !== undefined) this.#exclusions.refuseVersion(link.peer, this.#now + INCOMPATIBLE_RETRY_MS, detail);
   }
 
@@ -924,7 +944,8 @@ export class PeerlabNode {
 
   /** Closes peer links the admin's partition cuts (a relayed pair too: the relay is refused across it). */
   #dropAcrossPartition(out: Outbox): void {
-    if (!this.#overlay) return;
+    // Checked on every input; without a partition there is nothing to look through.
+    if (!this.#overlay || this.#control.partition === null) return;
     for (const [linkId, link] of [...this.#links]) {
       if (isPeerLink(link.kind) && link.peer !== undefined && this.partitionedBetween(this.id, link.peer)) this.#dropLink(out, linkId, 'partitioned');
     }
@@ -995,6 +1016,12 @@ export class PeerlabNode {
 
 /** A stand-in of a signature's shape, for checking a write before it is signed. */
 const UNSIGNED = '0'.repeat(128);
+
+/** The earlier of two optional times. */
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
+}
 
 function unreachableInput(value: never): never {
   throw new Error(`unreachable: ${JSON.stringify(value)}`);

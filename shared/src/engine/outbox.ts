@@ -12,7 +12,8 @@ export class Outbox {
   readonly #maxBatchBytes: number;
   readonly #refused: (link: string) => boolean;
   readonly #items: (Output | { type: 'queued'; link: string; message?: WireMessage; events?: StoredEvent[] })[] = [];
-  readonly #openBatch = new Map<string, { events: StoredEvent[]; bytes: number }>();
+  /** Made on the first event: most handle() calls send none, and one Outbox is made per call. */
+  #openBatch: Map<string, { events: StoredEvent[]; bytes: number }> | undefined;
 
   /** `refused`: links nothing may be sent on (a remote of another major). */
   constructor(maxBatchBytes: number, refused: (link: string) => boolean) {
@@ -37,13 +38,13 @@ export class Outbox {
 
   message(link: string, message: WireMessage): void {
     if (this.#refused(link)) return;
-    this.#openBatch.delete(link);
+    this.#openBatch?.delete(link);
     this.#items.push({ type: 'queued', link, message });
   }
 
   event(link: string, stored: StoredEvent): void {
     if (this.#refused(link)) return;
-    const open = this.#openBatch.get(link);
+    const open = this.#openBatch?.get(link);
     if (open && open.bytes + stored.size + 1 <= this.#maxBatchBytes && open.events.length > 0) {
       if (!open.events.some((e) => e.id === stored.id)) {
         open.events.push(stored);
@@ -52,7 +53,7 @@ export class Outbox {
       return;
     }
     const batch = { events: [stored], bytes: stored.size + 32 };
-    this.#openBatch.set(link, batch);
+    (this.#openBatch ??= new Map()).set(link, batch);
     this.#items.push({ type: 'queued', link, events: batch.events });
   }
 

@@ -150,7 +150,9 @@ export class Overlay {
   }
 
   acceptsIncoming(links: ReadonlyMap<string, OverlayLink>): boolean {
-    return acceptsIncoming([...links.values()].filter((link) => link.kind === 'direct').length, this.#timings.degree);
+    let direct = 0;
+    for (const link of links.values()) if (link.kind === 'direct') direct++;
+    return acceptsIncoming(direct, this.#timings.degree);
   }
 
   /**
@@ -175,6 +177,8 @@ export class Overlay {
       this.#nextRound = now + this.#timings.roundMs;
       return NO_ACTIONS;
     }
+    // Asked on every input: between rounds, and with no link overdue, answer without building lists.
+    if (this.#nextRound !== undefined && now < this.#nextRound && !this.#detector.anyOverdue(now)) return NO_ACTIONS;
     const suspects = this.#detector.suspects(now);
     for (const link of suspects) this.#detector.forget(link);
     const ping = this.#detector.due(now).filter((link) => !suspects.includes(link));

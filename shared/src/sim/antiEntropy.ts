@@ -10,8 +10,9 @@
  * (Karp et al. 2000, "Randomized rumor spreading").
  */
 import type { Rng } from '../ports/ports.ts';
-import type { RunResult } from './runResult.ts';
+import { runResultOf, type RunResult } from './runResult.ts';
 import { NEVER, otherSite } from './sites.ts';
+import { EpidemicTally } from './spread.ts';
 
 export type Exchange = 'push' | 'pull' | 'push-pull';
 
@@ -27,13 +28,7 @@ export function runAntiEntropy(params: AntiEntropyParams, rng: Rng): RunResult {
   const { nodes: n, exchange } = params;
   const receivedAt = new Int32Array(n).fill(NEVER);
   receivedAt[0] = 0;
-  let informed = 1;
-  let updateMessages = 0;
-  let messages = 0;
-  let duplicates = 0;
-  let receiveTimeSum = 0;
-  let lastReceive = 0;
-  const informedByRound = [1];
+  const tally = new EpidemicTally();
   const pushes = exchange !== 'pull';
   const pulls = exchange !== 'push';
   // Each contact is one message for push (the caller's summary and data), a request and a reply otherwise.
@@ -45,28 +40,22 @@ export function runAntiEntropy(params: AntiEntropyParams, rng: Rng): RunResult {
     return at !== NEVER && at < cycle;
   };
   const receive = (site: number, cycle: number): void => {
-    updateMessages++;
-    if (receivedAt[site] !== NEVER) {
-      duplicates++;
-      return;
-    }
-    receivedAt[site] = cycle;
-    informed++;
-    receiveTimeSum += cycle;
-    lastReceive = cycle;
+    const first = receivedAt[site] === NEVER;
+    tally.received(first, cycle);
+    if (first) receivedAt[site] = cycle;
   };
 
-  for (let cycle = 1; informed < n && cycle <= MAX_CYCLES; cycle++) {
+  for (let cycle = 1; tally.informed < n && cycle <= MAX_CYCLES; cycle++) {
     for (let site = 0; site < n; site++) {
       const partner = otherSite(rng, n, site);
-      messages += messagesPerContact;
+      tally.messages += messagesPerContact;
       const mine = held(site, cycle);
       const theirs = held(partner, cycle);
       // Reconciliation sends only what the other side lacks (compared as of the cycle's start).
       if (pushes && mine && !theirs) receive(partner, cycle);
       if (pulls && theirs && !mine) receive(site, cycle);
     }
-    informedByRound.push(informed);
+    tally.endCycle();
   }
-  return { nodes: n, susceptible: n - informed, updateMessages, messages, duplicates, receiveTimeSum, lastReceive, informedByRound };
+  return runResultOf(n, tally);
 }

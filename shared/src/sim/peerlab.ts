@@ -26,6 +26,7 @@ import { randomGraph } from './graph.ts';
 import { LinkTable } from './links.ts';
 import { meanLatency, PERFECT_NETWORK, sampleLatency, type NetworkConditions } from './network.ts';
 import { Agenda } from './scheduler.ts';
+import { SpreadCounter, type SpreadCounts } from './spread.ts';
 import { acceptEverySignature, standInKey, standInSigner } from './standIns.ts';
 
 export type GraphKind = 'fixed' | 'overlay';
@@ -84,7 +85,8 @@ type Work =
   | { readonly kind: 'split' }
   | { readonly kind: 'heal' };
 
-export interface PeerlabRun extends DeliveryQuantiles {
+/** `messages`, `updateMessages` (those carrying events) and their `bytes` count from the first write on, over honest nodes. */
+export interface PeerlabRun extends DeliveryQuantiles, SpreadCounts {
   /** Nodes at the start. */
   readonly nodes: number;
   /** Honest nodes that ever ran (traffic is per such node). */
@@ -97,12 +99,8 @@ export interface PeerlabRun extends DeliveryQuantiles {
   /** Held (live honest node, present event) pairs over all such pairs, at the end. */
   readonly deliveryRatio: number;
   readonly complete: boolean;
-  /** From the first write on: messages sent by honest nodes, those carrying events, and their bytes. */
-  readonly messages: number;
-  readonly updateMessages: number;
   readonly bytes: number;
-  /** Events received again by a node that held them, and first receptions (the writer's own excluded). */
-  readonly duplicates: number;
+  /** First receptions, the writer's own excluded (`duplicates`: events received again by a node that held them). */
   readonly deliveries: number;
   readonly joined: number;
   readonly left: number;
@@ -152,8 +150,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
   let currentFrom = -1;
   /** The node whose tick is being handled, or -1. */
   let ticking = -1;
-  let messages = 0;
-  let updateMessages = 0;
+  const traffic = new SpreadCounter();
   let bytes = 0;
   let deliveries = 0;
   let departedDuplicates = 0;
@@ -169,6 +166,12 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
   const latency = (): number => Math.round(sampleLatency(network.latency, rng));
   const apart = (a: number, b: number): boolean => partitioned && side[a] !== side[b];
   const honestLive = (i: number): boolean => alive[i] === true && !adversary[i];
+  /**
+   * Each node's key, made once: every input that names a peer then passes the same string, which keeps
+   * 10^5 copies of each key out of the engines' maps and lets those maps reuse its cached hash.
+   */
+  const keys: string[] = [];
+  const keyOf = (i: number): string => (keys[i] ??= standInKey(i));
 
   const addNode = (isAdversary: boolean): number => {
     const i = engines.length;
@@ -184,7 +187,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
       engines.push(undefined);
       return i;
     }
-    engines.push(new PeerlabNode({ room: ROOM, role: 'peer', signer: standInSigner(i), rng: seededRng(seed), admin, config }));
+    engines.push(new PeerlabNode({ room: ROOM, role: 'peer', signer: standInSigner(keyOf(i)), rng: seededRng(seed), admin, config }));
     liveHonest++;
     honestNodes++;
     input(i, { type: 'tick' });
@@ -208,9 +211,9 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
         case 'send': {
           const link = Number(output.link);
           if (measuring) {
-            messages++;
+            traffic.messages++;
             bytes += output.data.length;
-            if (output.message.t === 'events') updateMessages++;
+            if (output.message.t === 'events') traffic.updateMessages++;
           }
           if (!links.isOpen(link)) break;
           const to = links.other(link, from);
@@ -266,8 +269,8 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
   const linkUp = (a: number, b: number): void => {
     const link = links.open(a, b);
     const name = links.name(link);
-    input(a, { type: 'linkUp', link: name, kind: 'direct', peer: standInKey(b) });
-    input(b, { type: 'linkUp', link: name, kind: 'direct', peer: standInKey(a) });
+    input(a, { type: 'linkUp', link: name, kind: 'direct', peer: keyOf(b) });
+    input(b, { type: 'linkUp', link: name, kind: 'direct', peer: keyOf(a) });
   };
 
   const leave = (i: number, crash: boolean): void => {
@@ -305,7 +308,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
     const edges = randomGraph(n, degree, rng);
     for (let a = 0; a < n; a++) for (const b of edges[a]!) if (b > a) linkUp(a, b);
   } else {
-    for (let i = 0; i < n; i++) if (!adversary[i]) input(i, { type: 'members', peers: sampleLive(i, ROSTER_SAMPLE).map(standInKey) });
+    for (let i = 0; i < n; i++) if (!adversary[i]) input(i, { type: 'members', peers: sampleLive(i, ROSTER_SAMPLE).map(keyOf) });
   }
 
   // ---- what happens after the warm-up ----
@@ -365,8 +368,8 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
     eventsPresent: table.present,
     deliveryRatio: table.present === 0 ? 1 : table.fraction(liveHonest),
     complete,
-    messages,
-    updateMessages,
+    messages: traffic.messages,
+    updateMessages: traffic.updateMessages,
     bytes,
     duplicates,
     deliveries,
@@ -402,9 +405,9 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
         const { from, to } = work;
         if (!alive[from]) return;
         const target = engines[to];
-        const accepts = adversary[to] === true || (target !== undefined && target.acceptsDirectLink(standInKey(from)));
+        const accepts = adversary[to] === true || (target !== undefined && target.acceptsDirectLink(keyOf(from)));
         if (from === to || !alive[to] || apart(from, to) || links.linked(from, to) || (!work.forced && !accepts)) {
-          if (!work.forced) input(from, { type: 'connectFailed', peer: standInKey(to) });
+          if (!work.forced) input(from, { type: 'connectFailed', peer: keyOf(to) });
           return;
         }
         linkUp(from, to);
@@ -433,7 +436,7 @@ export function runPeerlab(params: PeerlabParams, rng: Rng, progress?: Progress)
         const i = addNode(rng.next() < (params.adversaries ?? 0));
         const partners = sampleLive(i, graph === 'fixed' ? degree : ROSTER_SAMPLE);
         if (graph === 'fixed') for (const b of partners) agenda.schedule(now + latency() + latency(), { kind: 'open', from: i, to: b, forced: true });
-        else input(i, { type: 'members', peers: partners.map(standInKey) });
+        else input(i, { type: 'members', peers: partners.map(keyOf) });
         nextChurn(churn!.joinRate, 'join', now);
         return;
       }

@@ -4,8 +4,9 @@
  * gives byte-identical output.
  */
 import type { PeerlabRun } from './peerlab.ts';
+import { trafficPerNode, type TrafficPerNode } from './spread.ts';
 
-export interface PeerlabSummary {
+export interface PeerlabSummary extends TrafficPerNode {
   readonly nodes: number;
   readonly runs: number;
   readonly completeRuns: number;
@@ -30,13 +31,8 @@ export interface PeerlabSummary {
   /** tAvgMs and tLastMs in rounds. */
   readonly tAvg: number;
   readonly tLast: number;
-  /** Per honest node that ever ran, from the first write on. */
-  readonly messagesPerNode: number;
-  /** Messages carrying events, per honest node. */
-  readonly trafficPerNode: number;
+  /** Bytes sent per honest node that ever ran, from the first write on (as the TrafficPerNode figures). */
   readonly bytesPerNode: number;
-  /** Events a node received again, per first reception. */
-  readonly duplicatesPerDelivery: number;
   readonly liveHonestAtEnd: number;
   readonly eventsPresent: number;
   readonly joined: number;
@@ -67,6 +63,7 @@ export function summarizePeerlab(runs: readonly PeerlabRun[]): PeerlabSummary {
   const longest = Math.max(...runs.map((run) => run.informedByRound.length));
   const informedByRound = Array.from({ length: longest }, (_, r) => mean((run) => run.informedByRound[Math.min(r, run.informedByRound.length - 1)] ?? 0));
   const tAvgMs = mean((run) => run.tAvgMs);
+  const traffic = (run: PeerlabRun): TrafficPerNode => trafficPerNode(run, run.honestNodes, run.deliveries);
   const tLastMs = mean((run) => run.tLastMs);
   return {
     nodes: runs[0]!.nodes,
@@ -89,10 +86,10 @@ export function summarizePeerlab(runs: readonly PeerlabRun[]): PeerlabSummary {
     tLastMs,
     tAvg: tAvgMs / roundMs,
     tLast: tLastMs / roundMs,
-    messagesPerNode: mean((run) => run.messages / run.honestNodes),
-    trafficPerNode: mean((run) => run.updateMessages / run.honestNodes),
+    messagesPerNode: mean((run) => traffic(run).messagesPerNode),
+    trafficPerNode: mean((run) => traffic(run).trafficPerNode),
     bytesPerNode: mean((run) => run.bytes / run.honestNodes),
-    duplicatesPerDelivery: mean((run) => (run.deliveries > 0 ? run.duplicates / run.deliveries : 0)),
+    duplicatesPerDelivery: mean((run) => traffic(run).duplicatesPerDelivery),
     liveHonestAtEnd: mean((run) => run.liveHonestAtEnd),
     eventsPresent: mean((run) => run.eventsPresent),
     joined: mean((run) => run.joined),

@@ -23,8 +23,9 @@
  * - The run ends when no site is infective. Traffic counts update messages (not pull requests).
  */
 import type { Rng } from '../ports/ports.ts';
-import type { RunResult } from './runResult.ts';
+import { runResultOf, type RunResult } from './runResult.ts';
 import { NEVER, otherSite } from './sites.ts';
+import { EpidemicTally } from './spread.ts';
 
 export type Direction = 'push' | 'pull';
 export type Removal = 'feedback' | 'blind';
@@ -62,28 +63,18 @@ export function runRumor(params: RumorParams, rng: Rng): RunResult {
   hot[0] = 0;
   state[0] = INFECTIVE;
   receivedAt[0] = 0;
-  let informed = 1;
-  let updateMessages = 0;
-  let messages = 0;
-  let duplicates = 0;
-  let receiveTimeSum = 0;
-  let lastReceive = 0;
-  const informedByRound = [1];
+  const tally = new EpidemicTally();
 
   /** True when `site` did not know at the start of `cycle` (it may have been infected earlier in it). */
   const deliver = (site: number, cycle: number): boolean => {
-    updateMessages++;
     const at = receivedAt[site]!;
+    tally.received(at === NEVER, cycle);
     if (at === NEVER) {
       receivedAt[site] = cycle;
       state[site] = INFECTIVE;
       fresh[freshCount++] = site;
-      informed++;
-      receiveTimeSum += cycle;
-      lastReceive = cycle;
       return true;
     }
-    duplicates++;
     return at === cycle;
   };
 
@@ -92,16 +83,16 @@ export function runRumor(params: RumorParams, rng: Rng): RunResult {
     if (direction === 'push') {
       for (let h = 0; h < hotCount; h++) {
         const site = hot[h]!;
-        messages++;
+        tally.messages++;
         outcome[site] = deliver(otherSite(rng, n, site), cycle) ? 1 : 2;
       }
     } else {
       for (let site = 0; site < n; site++) {
         const partner = otherSite(rng, n, site);
-        messages++;
+        tally.messages++;
         // Only a partner infective at the start of the cycle answers (the newly infected are not in `hot` yet).
         if (state[partner] !== INFECTIVE || receivedAt[partner] === cycle) continue;
-        messages++;
+        tally.messages++;
         outcome[partner]! |= deliver(site, cycle) ? 1 : 2;
       }
     }
@@ -120,7 +111,7 @@ export function runRumor(params: RumorParams, rng: Rng): RunResult {
     next.set(fresh.subarray(0, freshCount), survivors);
     [hot, next] = [next, hot];
     hotCount = survivors + freshCount;
-    informedByRound.push(informed);
+    tally.endCycle();
   }
 
   function losesInterest(site: number, seen: number): boolean {
@@ -132,5 +123,5 @@ export function runRumor(params: RumorParams, rng: Rng): RunResult {
     return counter[site]! >= k;
   }
 
-  return { nodes: n, susceptible: n - informed, updateMessages, messages, duplicates, receiveTimeSum, lastReceive, informedByRound };
+  return runResultOf(n, tally);
 }

@@ -2,18 +2,13 @@
  * What one simulated run measures, and how runs are averaged into the summary the CLI prints.
  * Times are in rounds (synchronous cycles for the classic epidemics; link hops for the engine).
  */
+import { trafficPerNode, type EpidemicTally, type SpreadCounts, type TrafficPerNode } from './spread.ts';
 
-/** One run of any protocol. `informedByRound[r]` = sites holding the update at the end of round r (r = 0 is the start). */
-export interface RunResult {
+/** One run of a classic epidemic. `informedByRound[r]` = sites holding the update at the end of round r (r = 0 is the start). */
+export interface RunResult extends SpreadCounts {
   readonly nodes: number;
   /** Sites that ended without the update. */
   readonly susceptible: number;
-  /** Messages that carried the update (the paper's traffic m, times n). */
-  readonly updateMessages: number;
-  /** Every message sent, including requests and summaries that carried no update. */
-  readonly messages: number;
-  /** Update messages that reached a site that already held it. */
-  readonly duplicates: number;
   /** Sum over informed sites, the origin excluded, of the round they first received the update. */
   readonly receiveTimeSum: number;
   /** Round of the last first reception. */
@@ -21,15 +16,17 @@ export interface RunResult {
   readonly informedByRound: readonly number[];
 }
 
-export interface Summary {
+/** A finished run over `nodes` sites, from its tally. */
+export function runResultOf(nodes: number, tally: EpidemicTally): RunResult {
+  const { messages, updateMessages, duplicates, receiveTimeSum, lastReceive, informedByRound } = tally;
+  return { nodes, susceptible: nodes - tally.informed, updateMessages, messages, duplicates, receiveTimeSum, lastReceive, informedByRound };
+}
+
+export interface Summary extends TrafficPerNode {
   readonly nodes: number;
   readonly runs: number;
   /** Mean fraction of sites still susceptible when the run ended. */
   readonly residue: number;
-  /** Mean update-carrying messages per site (Demers et al.'s traffic m). */
-  readonly trafficPerNode: number;
-  /** Mean messages of any kind per site. */
-  readonly messagesPerNode: number;
   /** Mean round at which an informed site first received the update. */
   readonly tAvg: number;
   /** Mean round of the last reception. */
@@ -40,8 +37,6 @@ export interface Summary {
   readonly roundsTo100: number | null;
   /** Runs that informed every site. */
   readonly completeRuns: number;
-  /** Update messages wasted on sites that already held it, per first delivery. */
-  readonly duplicatesPerDelivery: number;
   /** Mean fraction of sites informed at the end of each round (a finished run keeps its last value). */
   readonly informedByRound: readonly number[];
 }
@@ -69,19 +64,22 @@ export function summarize(results: readonly RunResult[]): Summary {
     mean((r) => (r.informedByRound[Math.min(round, r.informedByRound.length - 1)] ?? 0) / n),
   );
   const deliveries = (r: RunResult): number => n - r.susceptible - 1;
+  const traffic = results.map((r) => trafficPerNode(r, n, deliveries(r)));
+  const meanTraffic = (pick: (t: TrafficPerNode) => number): number => traffic.reduce((sum, t) => sum + pick(t), 0) / runs;
   return {
     nodes: n,
     runs,
     residue: mean((r) => r.susceptible / n),
-    trafficPerNode: mean((r) => r.updateMessages / n),
-    messagesPerNode: mean((r) => r.messages / n),
+    // Demers et al.'s traffic m: update-carrying messages per site.
+    trafficPerNode: meanTraffic((t) => t.trafficPerNode),
+    messagesPerNode: meanTraffic((t) => t.messagesPerNode),
     tAvg: mean((r) => (deliveries(r) > 0 ? r.receiveTimeSum / deliveries(r) : 0)),
     tLast: mean((r) => r.lastReceive),
     roundsTo50: meanOf(results.map((r) => roundsTo(r, 0.5))),
     roundsTo99: meanOf(results.map((r) => roundsTo(r, 0.99))),
     roundsTo100: meanOf(results.map((r) => roundsTo(r, 1))),
     completeRuns: results.filter((r) => r.susceptible === 0).length,
-    duplicatesPerDelivery: mean((r) => (deliveries(r) > 0 ? r.duplicates / deliveries(r) : 0)),
+    duplicatesPerDelivery: meanTraffic((t) => t.duplicatesPerDelivery),
     informedByRound,
   };
 }

@@ -15,8 +15,9 @@ export function standInKey(index: number): string {
   return index.toString(16).padStart(64, '0');
 }
 
-export function standInSigner(index: number): Signer {
-  return { publicKey: standInKey(index), sign: () => DUMMY_SIGNATURE };
+/** `publicKey`: the node's standInKey. */
+export function standInSigner(publicKey: string): Signer {
+  return { publicKey, sign: () => DUMMY_SIGNATURE };
 }
 
 export function acceptEverySignature(): boolean {
