@@ -4,6 +4,7 @@ import { CONNECT_TIMEOUT_MS, type RtcImplementation, type SimplePeerConstructor,
 import { DIRECT_RETRY_MS, peerLinkId, RELAY_NEED_MS } from '../src/lib/session/linkPolicy.ts';
 import { MemberRoster } from '../src/lib/session/memberRoster.ts';
 import { PeerLinks, type LinkEffect } from '../src/lib/session/peerLinks.ts';
+import { scriptedSimplePeer } from './scriptedSimplePeer.ts';
 
 const SELF = '0'.repeat(64);
 const A = 'a'.repeat(64);
@@ -26,27 +27,6 @@ function stalledSimplePeer(): { SimplePeer: SimplePeerConstructor; created: () =
     }
   }
   return { SimplePeer: Stalled as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), created: () => created };
-}
-
-/** A simple-peer whose events the test fires by hand (`connect`, `close`...), one instance per attempt. */
-function scriptedSimplePeer() {
-  const instances: { emit(event: string, value?: unknown): void }[] = [];
-  class Scripted {
-    static readonly WEBRTC_SUPPORT = true;
-    readonly bufferSize = 0;
-    readonly #listeners = new Map<string, ((value?: unknown) => void)[]>();
-    constructor() {
-      instances.push({ emit: (event, value) => this.#listeners.get(event)?.forEach((listener) => listener(value)) });
-    }
-    signal(): void {}
-    send(): void {}
-    destroy(): void {}
-    on(event: string, listener: (value?: unknown) => void): this {
-      this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
-      return this;
-    }
-  }
-  return { SimplePeer: Scripted as unknown as SimplePeerConstructor & (new () => SimplePeerInstance), instances };
 }
 
 /** No RTCPeerConnection here (Node without wrtc): every attempt fails at once with `webrtc-unavailable`. */

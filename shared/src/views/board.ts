@@ -60,19 +60,14 @@ export function boardView(events: Iterable<StoredEvent>): Board {
   for (const [key, writes] of byCell) {
     let winner = writes[0]!;
     for (const write of writes) if (compareMergeOrder(write, winner) > 0) winner = write;
-    cells.set(key, {
-      x: winner.body.x,
-      y: winner.body.y,
-      color: winner.body.color,
-      id: winner.id,
-      author: winner.author,
-      lamport: winner.lamport,
-      seq: winner.seq,
-      lost: writes.length - 1,
-      raced: writes.length - 1 - knowinglyPaintedOver(winner, writes),
-    });
+    cells.set(key, boardCell(winner, writes.length - 1, writes.length - 1 - knowinglyPaintedOver(winner, writes)));
   }
   return { size: BOARD_SIZE, cells };
+}
+
+/** A cell as the view shows it: its winning write, the writes it beat, and how many of those were races. */
+function boardCell(winner: PixelWrite, lost: number, raced: number): BoardCell {
+  return { x: winner.body.x, y: winner.body.y, color: winner.body.color, id: winner.id, author: winner.author, lamport: winner.lamport, seq: winner.seq, lost, raced };
 }
 
 /** How many of the cell's writes lie on the winner's chain of `over` links (each seen by the next painter). */
@@ -181,17 +176,7 @@ export class BoardFold {
     const winner = cell?.winner;
     if (!cell || !winner) return undefined;
     const lost = cell.writes.size - 1;
-    return {
-      x: winner.body.x,
-      y: winner.body.y,
-      color: winner.body.color,
-      id: winner.id,
-      author: winner.author,
-      lamport: winner.lamport,
-      seq: winner.seq,
-      lost,
-      raced: lost - (chainLength(cell, winner) - 1),
-    };
+    return boardCell(winner, lost, lost - (chainLength(cell, winner) - 1));
   }
 }
 
