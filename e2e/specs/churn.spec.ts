@@ -40,8 +40,6 @@ test.describe('churn', () => {
 
   for (const mode of ['p2p', 'client-server'] as const) {
     test(`mass departure (${mode}): half the pages close at once while writing, then return`, async ({ scenario }) => {
-      // Opening six pages one by one and three again takes a minute on a 2-core machine before the 15 s budget starts.
-      test.setTimeout(180_000);
       const count = HEAVY ? 8 : 6;
       await scenario.openPages(count);
       if (mode !== 'p2p') await scenario.switchMode(mode);

@@ -135,8 +135,10 @@ test.describe('faults', () => {
     const base = { ada: await counter(ada, 'fault-dropped'), blocked: await counter(blocked, 'fault-dropped') };
     const crossed = { ada: await receivedFrom(ada, blockedKey), blocked: await receivedFrom(blocked, adaKey) };
     await ada.write('written during the cut');
-    await expect.poll(() => counter(ada, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.ada + 3);
-    await expect.poll(() => counter(blocked, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.blocked + 3);
+    // Each side keeps dropping what it sends over the relay: the write (or its announcement) on Ada's, a
+    // summary or report on Blocked's. One each: an idle pair now sends little (issue 11), not three in 20 s.
+    await expect.poll(() => counter(ada, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.ada + 1);
+    await expect.poll(() => counter(blocked, 'fault-dropped'), { timeout: 20_000 }).toBeGreaterThanOrEqual(base.blocked + 1);
     expect(await receivedFrom(ada, blockedKey)).toBe(crossed.ada);
     expect(await receivedFrom(blocked, adaKey)).toBe(crossed.blocked);
     await expect(blocked.testId('chat-message')).toHaveCount(0);
