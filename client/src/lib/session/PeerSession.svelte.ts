@@ -211,7 +211,7 @@ export class PeerSession {
           else early.push(text);
         },
         saveLastSeq: (seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq),
-        persist: (events) => cache?.save(engineRoom, events),
+        persist: (events, own) => cache?.save(engineRoom, events, own),
         roomReset: (next) => void this.#onRoomReset(options, cache, next),
       },
     );

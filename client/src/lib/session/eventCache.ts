@@ -8,16 +8,18 @@ import { GENERATION_SEPARATOR, type SignedEvent } from '@peerlab/shared';
 const DB_NAME = 'peerlab';
 const STORE = 'events';
 /**
- * Saves are gathered and written in one transaction this long after the first: opening a transaction
- * costs the page's main thread more than the rest of a write (profiled in Chromium), so a burst of writes
- * and arrivals shares one. Longer saves more; a tab closed in between loses only its copy of those
- * events (peers hold them, and `pagehide` flushes what it can).
+ * Events that arrived are gathered and written in one transaction this long after the first: opening a
+ * transaction costs the page's main thread more than the rest of a write (profiled in Chromium), so a
+ * burst of arrivals shares one. Longer saves more; a tab closed in between loses only its copy of those
+ * events (the peers they came from hold them, and `pagehide` flushes what it can). This page's own writes
+ * are saved at once: a lone tab's writes exist nowhere else, and a reload must find them.
  */
 const SAVE_BATCH_MS = 250;
 
 export interface EventCache {
   load(room: string): Promise<SignedEvent[]>;
-  save(room: string, events: readonly { readonly id: string; readonly event: SignedEvent }[]): void;
+  /** `own`: this page's writes, written now (with whatever arrivals wait), not after the batch delay. */
+  save(room: string, events: readonly { readonly id: string; readonly event: SignedEvent }[], own?: boolean): void;
   /** Forgets every generation of a room code (after a reset nothing from before may come back). */
   clear(roomCode: string): Promise<void>;
 }
@@ -80,9 +82,10 @@ export async function openEventCache(): Promise<EventCache | undefined> {
         // Unavailable storage: old events are refused as wrong_room anyway when offered.
       }
     },
-    save(room, events) {
+    save(room, events, own = false) {
       for (const { id, event } of events) queued.push([`${room}\u0000${id}`, event]);
-      timer ??= setTimeout(flush, SAVE_BATCH_MS);
+      if (own) flush();
+      else timer ??= setTimeout(flush, SAVE_BATCH_MS);
     },
   };
 }

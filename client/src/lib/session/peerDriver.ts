@@ -151,7 +151,8 @@ export interface DriverHandlers {
   /** The host's storage keeps the highest sequence number used, so a restart never reuses one. */
   saveLastSeq(seq: number): void;
   /** Events that entered the state, for the host to keep (a browser: IndexedDB). */
-  persist?(events: readonly { readonly id: string; readonly event: SignedEvent }[]): void;
+  /** `own`: this page's writes, which may exist nowhere else yet (saved at once, not batched). */
+  persist?(events: readonly { readonly id: string; readonly event: SignedEvent }[], own: boolean): void;
   /**
    * The server runs the room as another generation (the admin reset it): this driver's events belong to
    * an older one and it no longer takes part. The host drops what it keeps for the room and starts again.
@@ -548,7 +549,7 @@ export class PeerDriver {
         break;
       case 'accepted':
         if (output.local) this.#on.saveLastSeq(this.#node.lastSeq);
-        this.#on.persist?.(output.events);
+        this.#on.persist?.(output.events, output.local);
         break;
       case 'mode':
         this.#reconcileWanted = true;
