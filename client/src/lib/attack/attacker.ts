@@ -84,8 +84,12 @@ export interface AttackRun {
 
 /** Messages sent to each link per event-loop turn during a flood: large enough to outrun any budget. */
 const FLOOD_CHUNK = 500;
-/** After the last message, how long a flood waits for victims to close its links (messages are still in flight). */
-const FLOOD_SETTLE_MS = 5_000;
+/**
+ * After the last message, how long a flood waits for victims to close its links: a busy victim takes the
+ * flood in no faster than its page handles messages (a few thousand a second), so it may still be working
+ * through them, and drop the link, seconds after the last one left.
+ */
+const FLOOD_SETTLE_MS = 15_000;
 const SETTLE_POLL_MS = 50;
 
 const isPeerLink = (kind: LinkKind): boolean => kind === 'direct' || kind === 'relay';
