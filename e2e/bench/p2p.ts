@@ -12,10 +12,9 @@
  *   (from the same traces), bytes on direct links and through the relay per page.
  * `--profile` records a CDP CPU profile of the last page over both phases and prints where its time went.
  *
- * npx tsx e2e/bench/p2p.ts [--pages 4,8,16] [--mode p2p,hybrid] [--events 200] [--flood-ms 5000] [--profile] [--json FILE]
+ * npm run bench:p2p -- [--pages 4,8,16] [--mode p2p,hybrid] [--events 200] [--flood-ms 5000] [--profile] [--json FILE]
  *
  * Needs the built client (`npm run build`). A benchmark, not a test: it prints numbers and asserts nothing.
- * Run it under the shared lock (`flock /work/heavy.lock npx tsx e2e/bench/p2p.ts`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';

@@ -8,7 +8,7 @@
  * preload counts every byte, serverBytes.ts) and by Socket.IO event and engine message (/metrics),
  * relayed bytes, the server's refusals by reason and the machine's CPU.
  *
- *   flock /work/heavy.lock npx tsx e2e/bench/server.ts [--pages 8] [--events 200] [--interval 50]
+ *   npm run bench:server -- [--pages 8] [--events 200] [--interval 50]
  *     [--flood 5000] [--targets bare,client-server,hybrid] [--cpu-prof DIR] [--json FILE]
  *     [--server-log DIR]   (the Peerlab server's log at debug level, one file per target: refusals with their detail)
  *
