@@ -8,11 +8,9 @@
 import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo, ServerRefusalReason } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
-import type { Logger } from './logger.ts';
-import type { Metrics } from './metrics.ts';
 import type { Rooms } from './rooms.ts';
-import { resetRoom } from './roomReset.ts';
-import type { MemberRef, PeerlabIo } from './roomTypes.ts';
+import { resetRoom, type RoomResetDeps } from './roomReset.ts';
+import type { MemberRef } from './roomTypes.ts';
 
 export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | undefined {
   const room = rooms.get(name);
@@ -36,15 +34,8 @@ export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | 
   };
 }
 
-export interface RoomServiceDeps {
-  readonly io: PeerlabIo;
-  readonly db: PeerlabDatabase;
-  readonly rooms: Rooms;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  /** This process's id. */
-  readonly process: string;
-}
+/** What the service needs is what a reset touches (roomReset.ts declares it, so neither imports the other's). */
+export type RoomServiceDeps = RoomResetDeps;
 
 export class RoomService {
   constructor(private readonly deps: RoomServiceDeps) {}

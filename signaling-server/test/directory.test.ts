@@ -32,9 +32,10 @@ function startShared(dbFile: string, clientDist: string): Promise<PeerlabServer>
   return createPeerlabServer({ port: 0, host: '127.0.0.1', dbFile, clientDist, redisUrl, leaseMs: LEASE_MS });
 }
 
-directoryContract('LocalDirectory', async () => {
+/** One server in its own temporary files, as the contract suite wants it. */
+async function oneServer(start: (env: ReturnType<typeof tempEnv>) => Promise<PeerlabServer>) {
   const env = tempEnv();
-  const server = await startServer(env);
+  const server = await start(env);
   return {
     directory: server.directory,
     url: server.url,
@@ -45,22 +46,11 @@ directoryContract('LocalDirectory', async () => {
       env.cleanup();
     },
   };
-});
+}
 
-directoryContract('RedisDirectory, owning its rooms', async () => {
-  const env = tempEnv();
-  const server = await startShared(env.dbFile, env.clientDist);
-  return {
-    directory: server.directory,
-    url: server.url,
-    io: server.io,
-    owner: () => server.directory.process,
-    close: async () => {
-      await server.close();
-      env.cleanup();
-    },
-  };
-});
+directoryContract('LocalDirectory', () => oneServer((env) => startServer(env)));
+
+directoryContract('RedisDirectory, owning its rooms', () => oneServer((env) => startShared(env.dbFile, env.clientDist)));
 
 directoryContract('RedisDirectory, forwarding to the owner in another process', async () => {
   const env = tempEnv();
