@@ -76,6 +76,8 @@ test.describe('relay, lab and presenter', () => {
     const ada = await room.open('Ada');
     const texts = ['kept 1', 'kept 2', 'kept 3'];
     for (const text of texts) await ada.write(text);
+    // The page shows what it holds at most a refresh later: read the digest once the third message shows.
+    await expect(ada.testId('chat-message')).toHaveCount(3);
     const digest = await ada.digest();
     await ada.reload();
     // p2p: the server holds no chat and no other peer is online, so only the browser's own storage has it.
