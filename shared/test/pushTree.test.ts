@@ -3,7 +3,7 @@ import { encodeEvents, encodeMessage, eventText, MemoryNetwork, PeerlabNode, pro
 import { heldId, PendingEvents } from '../src/engine/eventIntake.ts';
 import { EventStore } from '../src/engine/store.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
-import { graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
+import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_WAIT_MS, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
 import { ADMIN, keyPairFor, nodeSigner, nodeVerify } from './helpers.ts';
 
 const CALM: LinkFaults = { loss: 0, duplicate: 0, latencyMs: 5, jitterMs: 5 };
@@ -188,5 +188,23 @@ describe('pending grafts', () => {
     for (let t = 2; t <= GRAFT_RETRIES + 2; t++) asks += grafts.take(t * GRAFT_RETRY_MS, (id) => held.has(id), (link) => up.has(link)).get('a')?.length ?? 0;
     expect(asks).toBe(GRAFT_RETRIES);
     expect(grafts.due).toBeUndefined();
+  });
+});
+
+describe('announced but missing', () => {
+  it('grafts the first announcer only once the tree has had GRAFT_WAIT_MS to bring the event', () => {
+    const announced = new AnnouncedMissing();
+    const held = new Set<string>();
+    const up = new Set(['a', 'b']);
+    announced.heard(['x', 'y'], 'a', 0);
+    announced.heard(['x', 'z'], 'b', 50); // x: a announced it first
+    expect(announced.due).toBe(GRAFT_WAIT_MS);
+    expect([...announced.take(GRAFT_WAIT_MS - 1, (id) => held.has(id), (link) => up.has(link))]).toEqual([]);
+    held.add('y'); // the tree brought it in time: no graft
+    expect([...announced.take(GRAFT_WAIT_MS, (id) => held.has(id), (link) => up.has(link))]).toEqual([['a', ['x']]]);
+    expect(announced.due).toBe(50 + GRAFT_WAIT_MS);
+    up.delete('b');
+    expect([...announced.take(50 + GRAFT_WAIT_MS, (id) => held.has(id), (link) => up.has(link))]).toEqual([]);
+    expect(announced.due).toBeUndefined();
   });
 });

@@ -45,7 +45,7 @@ import { emptyTraffic, Exclusions, heldOrSent, isPeerLink, LinkTable, type LinkS
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
-import { graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
+import { AnnouncedMissing, graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
 import { LedgerFold, type Ledger } from './ledger.ts';
@@ -98,6 +98,7 @@ export class PeerlabNode {
   /** Peers only: when lazy push-tree links next hear what is new. */
   readonly #haves = new HaveSchedule();
   readonly #grafts = new PendingGrafts();
+  readonly #announced = new AnnouncedMissing();
   /** Events still spreading over the push tree, which anti-entropy answers over tree links leave out. */
   readonly #spreading = new Spreading();
 
@@ -241,7 +242,7 @@ export class PeerlabNode {
   nextWakeup(): number | undefined {
     // The driver asks after every input: no arrays.
     let next = earliest(earliest(this.#antiEntropy.next, this.#overlay?.nextWakeup()), this.#links.nextDropAt());
-    next = earliest(earliest(next, this.#reportGossip.nextDeadline()), earliest(this.#haves.due, this.#grafts.due));
+    next = earliest(earliest(next, this.#reportGossip.nextDeadline()), earliest(earliest(this.#haves.due, this.#grafts.due), this.#announced.due));
     return next;
   }
 
@@ -409,7 +410,7 @@ export class PeerlabNode {
         this.#stayOnTree(out);
         break;
       case 'have':
-        this.#onHave(out, linkId, link, message.ids);
+        this.#onHave(linkId, link, message.ids);
         break;
       case 'graft':
         if (inTree(link)) link.lazy = false;
@@ -508,15 +509,22 @@ export class PeerlabNode {
     }
   }
 
-  /** A lazy link's news: a graft for the events this node neither holds nor is verifying. */
-  #onHave(out: Outbox, linkId: string, link: LinkState, ids: readonly string[]): void {
+  /** A lazy link's news: the events this node neither holds nor is verifying are grafted if the tree does not bring them soon. */
+  #onHave(linkId: string, link: LinkState, ids: readonly string[]): void {
     const wanted = ids.filter((id) => !this.store.has(id) && !this.#verifying.has(id));
     // Not `inTree(link)`: a `have` shows the remote takes part even where its hello was lost on a faulty
     // link (then it counts as 1.0 here, and waiting for anti-entropy would leave its announcements unanswered).
     if (wanted.length === 0 || !isPeerLink(link.kind)) return;
+    this.#announced.heard(wanted, linkId, this.#now);
+  }
+
+  /** Graft a link for the events it announced that the tree has not brought: it carries bodies again. */
+  #graft(out: Outbox, linkId: string, ids: readonly string[]): void {
+    const link = this.#links.get(linkId);
+    if (!link) return;
     link.lazy = false;
-    this.#send(out, linkId, { t: 'graft', ids: wanted });
-    this.#grafts.asked(wanted, linkId, this.#now);
+    this.#send(out, linkId, { t: 'graft', ids });
+    this.#grafts.asked(ids, linkId, this.#now);
   }
 
   /** A tree link came or changed kind: bodies over a direct link rather than the relay, and some link eager. */
@@ -969,7 +977,10 @@ export class PeerlabNode {
     this.#reportGossip.expire(now, asks);
     this.#ask(out, asks);
     for (const [linkId, ids] of this.#haves.take(now, this.#links, (link, stored) => this.#carriesOver(link.kind, stored))) this.#send(out, linkId, { t: 'have', ids });
-    for (const [linkId, ids] of this.#grafts.take(now, (id) => this.store.has(id) || this.#verifying.has(id), (linkId) => this.#links.has(linkId))) this.#send(out, linkId, { t: 'graft', ids });
+    const holds = (id: string): boolean => this.store.has(id) || this.#verifying.has(id);
+    const linkUp = (linkId: string): boolean => this.#links.has(linkId);
+    for (const [linkId, ids] of this.#announced.take(now, holds, linkUp)) this.#graft(out, linkId, ids);
+    for (const [linkId, ids] of this.#grafts.take(now, holds, linkUp)) this.#send(out, linkId, { t: 'graft', ids });
     if (!this.#antiEntropy.due(now)) return;
     const partner = antiEntropyPartner(this.#rng, this.#links, (kind) => this.#control.carriage(kind));
     if (partner !== undefined) this.#sendSummary(out, partner, true);

@@ -28,6 +28,14 @@ import { hasFeature, type ProtocolVersion } from './version.ts';
  */
 export const HAVE_DELAY_MS = 150;
 
+/**
+ * How long an event a lazy link announced may still take over the tree before that link is grafted for it.
+ * A graft makes the link eager, so grafting at once whenever the tree was slower than the `have` (a busy
+ * page, a long path) flapped links between eager and lazy and multiplied duplicates under load; plumtree
+ * waits the same way. A tree cut for real heals HAVE_DELAY_MS + GRAFT_WAIT_MS after an event.
+ */
+export const GRAFT_WAIT_MS = 200;
+
 /** How long a graft waits for the events it named before it asks again (a lost graft or answer, on a faulty link). */
 export const GRAFT_RETRY_MS = 500;
 /** How often one id is asked again of the link that announced it; anti-entropy repairs what is left. */
@@ -170,6 +178,39 @@ export class HaveSchedule {
       if (ids.length > 0) haves.push([linkId, ids]);
     }
     return haves;
+  }
+}
+
+/**
+ * Ids lazy links announced that this node lacks, with the first link that did: grafted once they have been
+ * missing GRAFT_WAIT_MS. Insertion order is the order heard, so the first entry is the next one due.
+ */
+export class AnnouncedMissing {
+  readonly #missing = new Map<string, { readonly link: string; readonly at: number }>();
+
+  heard(ids: readonly string[], link: string, now: number): void {
+    for (const id of ids) if (!this.#missing.has(id)) this.#missing.set(id, { link, at: now });
+  }
+
+  /** When the oldest announcement is due (it may be held by then: `take` forgets it). */
+  get due(): number | undefined {
+    const first = this.#missing.values().next();
+    return first.done ? undefined : first.value.at + GRAFT_WAIT_MS;
+  }
+
+  /** At `now`: per link, the ids still missing GRAFT_WAIT_MS after it announced them; held ids and links gone are forgotten. */
+  take(now: number, holds: (id: string) => boolean, linkUp: (link: string) => boolean): Map<string, string[]> {
+    const graft = new Map<string, string[]>();
+    for (const [id, { link, at }] of this.#missing) {
+      if (holds(id) || !linkUp(link)) {
+        this.#missing.delete(id);
+        continue;
+      }
+      if (now < at + GRAFT_WAIT_MS) continue;
+      this.#missing.delete(id);
+      graft.set(link, [...(graft.get(link) ?? []), id]);
+    }
+    return graft;
   }
 }
 
