@@ -34,6 +34,7 @@ const EVENTS = Number(option('events', '200'));
 const GAP_MS = 50;
 const FLOOD_MS = Number(option('flood-ms', '5000'));
 const PROFILE = process.argv.includes('--profile');
+const TRACE = process.argv.includes('--trace');
 const JSON_OUT = option('json', '');
 /** The overlay's target degree (the engine's default): a page is linked once it has this many, or N − 1. */
 const TARGET_DEGREE = 6;
@@ -223,8 +224,8 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
   await Promise.all(opened.map((page) => page.evaluate(installCounters)));
   const cdps: CDPSession[] = await Promise.all(opened.map((page) => page.context().newCDPSession(page)));
   await Promise.all(cdps.map((cdp) => cdp.send('Performance.enable')));
-  const taskSeconds = async (): Promise<number[]> =>
-    Promise.all(cdps.map(async (cdp) => ((await cdp.send('Performance.getMetrics')).metrics as { name: string; value: number }[]).find((m) => m.name === 'TaskDuration')?.value ?? 0));
+  const metrics = async (): Promise<Record<string, number>[]> =>
+    Promise.all(cdps.map(async (cdp) => Object.fromEntries(((await cdp.send('Performance.getMetrics')).metrics as { name: string; value: number }[]).map((m) => [m.name, m.value]))));
   const readStats = async (): Promise<PageStats[]> =>
     Promise.all(opened.map((page) => page.evaluate(() => {
       const s = (window as unknown as { peerlab: PageStats }).peerlab;
@@ -237,9 +238,11 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
     await profiled.send('Profiler.start');
   }
 
+  if (TRACE) await browsers[0]!.startTracing(undefined, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink', 'cc', 'gpu', 'toplevel', 'webrtc'] });
   // Phase 1: latency. Each page schedules its own share of the stream on its own clock (one machine, one clock).
   const statsBefore = await readStats();
-  const tasksBefore = await taskSeconds();
+  const metricsBefore = await metrics();
+  const tasksBefore = metricsBefore.map((m) => m.TaskDuration ?? 0);
   const cpuBefore = cpuSample();
   const t0 = Date.now() + 500;
   await Promise.all(
@@ -266,7 +269,19 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
   const streamEnd = t0 + EVENTS * GAP_MS;
   const afterStream = await heldAll(streamKeys, streamEnd + 30_000);
   const cpuStream = cpuBetween(cpuBefore, cpuSample());
-  const tasksStream = await taskSeconds();
+  const metricsStream = await metrics();
+  if (TRACE) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(`${ARTIFACTS}${mode}-${pages}.trace.json`, await browsers[0]!.stopTracing());
+  }
+  const tasksStream = metricsStream.map((m) => m.TaskDuration ?? 0);
+  // Main-thread seconds by kind, summed over pages (CDP Performance metrics): where a page's time goes.
+  const mainThread = Object.fromEntries(
+    ['ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'TaskDuration'].map((name) => [
+      name.replace('Duration', '').toLowerCase(),
+      +metricsStream.reduce((sum, m, i) => sum + (m[name] ?? 0) - (metricsBefore[i]![name] ?? 0), 0).toFixed(1),
+    ]),
+  );
   const statsStream = await readStats();
   const toLast = streamKeys.map((key) => toLastPage(afterStream, key)).sort((a, b) => a - b);
   const delivered = toLast.filter(Number.isFinite).length;
@@ -292,6 +307,7 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
     serverKBTotal: Math.round((bytes(statsStream, 'server') - bytes(statsBefore, 'server')) / 1024),
     machineCpuPercent: cpuStream,
     pageCpuSeconds: tasksStream.map((t, i) => +(t - tasksBefore[i]!).toFixed(1)),
+    mainThreadSeconds: mainThread,
   };
   process.stderr.write(`[${mode} ${pages}] stream: ${JSON.stringify(latency)}\n`);
 
