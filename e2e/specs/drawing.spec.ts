@@ -92,6 +92,11 @@ test.describe('drawing follows what is seen', () => {
     const cy = await room.open('Cy');
     const cyKey = await keyOf(cy);
     await expect(ada.testId('peer-count')).toHaveText('2');
+    // Out of view too, the contract's fields read as text, innerText included (a card skipped while out of
+    // view reads empty: only cards without contract fields are, app.css).
+    await expect(ada.testId('state-digest')).not.toBeInViewport();
+    expect(await ada.digest()).toMatch(/^[0-9a-f]{16}$/);
+    expect(await ada.peerCount()).toBe(2);
     await expect.poll(() => reportSeq(ada.page, cyKey)).toBeGreaterThan(0);
     await reportLater(ada.page, cyKey);
     expect(await changes(ada.page)).toBe(0);
