@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeEvents, encodeMessage, eventText, MemoryNetwork, PeerlabNode, protocolVersion, seededRng, signingBytes, toHex, type LinkFaults, type NodeConfig, type SignedEvent } from '../src/index.ts';
 import { heldId, PendingEvents } from '../src/engine/eventIntake.ts';
+import { countBeyond, PULL_IDLE_MS, PULL_MAX_MS, Pulls } from '../src/engine/catchUp.ts';
 import { EventStore } from '../src/engine/store.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
 import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_WAIT_MS, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
@@ -206,5 +207,64 @@ describe('announced but missing', () => {
     up.delete('b');
     expect([...announced.take(50 + GRAFT_WAIT_MS, (id) => held.has(id), (link) => up.has(link))]).toEqual([]);
     expect(announced.due).toBeUndefined();
+  });
+});
+
+describe('catch-up by pull', () => {
+  /** a and b hold `events` that r lacks; r links to both at once. Returns the copies r received beyond one each. */
+  function returning(events: number, protocol = TREE): { duplicates: number; held: number } {
+    const net = new MemoryNetwork(seededRng(9), nodeVerify, CALM);
+    net.add('a', peer('a', 1));
+    net.add('b', peer('b', 2));
+    net.add('r', peer('r', 3, {}, protocol));
+    net.connect('a', 'direct', 'b', 'direct');
+    for (let i = 0; i < events; i++) net.input(i % 2 === 0 ? 'a' : 'b', { type: 'write', kind: 'chat', body: { text: `missed ${i}`, name: 'n' } });
+    expect(net.runUntil(() => net.nodes.get('b')!.store.size === events && net.nodes.get('a')!.store.size === events, 10_000)).toBe(true);
+    net.runFor(2_000); // long missed: nothing is still spreading over the tree
+    net.connect('r', 'direct', 'a', 'direct');
+    net.connect('r', 'direct', 'b', 'direct');
+    const r = net.nodes.get('r')!;
+    net.runUntil(() => r.store.size === events, 10_000);
+    net.runFor(3_000); // copies still on their way count too
+    return { duplicates: r.stats().duplicates, held: r.store.size };
+  }
+
+  it('a page returning to two members that hold what it missed gets each event once, not once per link', () => {
+    const pulled = returning(300);
+    expect(pulled.held).toBe(300);
+    expect(pulled.duplicates).toBe(0);
+    // The same return with a page that does not pull (1.1): both hellos are answered with everything.
+    const pushed = returning(300, protocolVersion(1, 1));
+    expect(pushed.held).toBe(300);
+    expect(pushed.duplicates).toBeGreaterThan(250);
+  });
+});
+
+describe('pulls under way', () => {
+  const all = (): boolean => true;
+  it('raise a summary by what they promise, for the authors let through, and lapse when nothing comes', () => {
+    const pulls = new Pulls();
+    pulls.pulling('a', { x: 10, y: 4 }, 0);
+    expect(pulls.expected({ x: 2, y: 6 }, 100, all)).toEqual({ x: 10, y: 6 });
+    expect(pulls.expected({ x: 2 }, 100, (author) => author === 'y')).toEqual({ x: 2, y: 4 });
+    pulls.progress('a', PULL_IDLE_MS - 1); // events came: the promise holds on
+    expect(pulls.expected({}, PULL_IDLE_MS + 10, all)).toEqual({ x: 10, y: 4 });
+    expect(pulls.expected({}, 2 * PULL_IDLE_MS, all)).toEqual({});
+    pulls.pulling('b', { x: 3 }, 0);
+    pulls.linkDown('b');
+    expect(pulls.expected({ x: 1 }, 1, all)).toEqual({ x: 1 });
+  });
+
+  it('never hold on past PULL_MAX_MS, however the events trickle', () => {
+    const pulls = new Pulls();
+    pulls.pulling('a', { x: 10 }, 0);
+    for (let t = 1000; t < PULL_MAX_MS + 2000; t += 1000) pulls.progress('a', t);
+    expect(pulls.expected({}, PULL_MAX_MS, () => true)).toEqual({});
+  });
+
+  it('countBeyond: events named beyond a summary, by the authors let through', () => {
+    expect(countBeyond({ x: 3 }, { x: 3 }, () => true)).toBe(0);
+    expect(countBeyond({ x: 4, y: 2 }, { x: 1 }, () => true)).toBe(5);
+    expect(countBeyond({ x: 4, y: 2 }, { x: 1 }, (author) => author !== 'x')).toBe(2);
   });
 });

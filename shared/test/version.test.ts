@@ -50,7 +50,7 @@ const sent = (outputs: readonly Output[], t: string) => outputs.flatMap((o) => (
 
 describe('versions: the rule in one place', () => {
   it('knows what each minor of major 1 has, and reads URL versions', () => {
-    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report', 'report-announce', 'push-tree'] });
+    expect(CURRENT_PROTOCOL).toEqual({ major: 1, minor: PROTOCOL_MINOR, features: ['versioned-report', 'report-announce', 'push-tree', 'hello-pull'] });
     expect(parseVersion('1.1')).toEqual({ major: 1, minor: 1, features: ['versioned-report'] });
     expect(V1_0).toEqual({ major: 1, minor: 0, features: [] });
     expect(parseVersion('1.1')).toEqual({ major: 1, minor: 1, features: ['versioned-report'] });

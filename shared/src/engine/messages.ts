@@ -36,7 +36,8 @@ export type WireMessage =
    * the sender is 1.0 with no features.
    */
   | { readonly t: 'hello'; readonly v: number; readonly minor?: number; readonly features?: readonly string[]; readonly room: string; readonly peer: string; readonly vv: VersionVector }
-  | { readonly t: 'vv'; readonly vv: VersionVector; readonly reply: boolean }
+  /** `pull` (feature `hello-pull`): the answer to a hello, asking for all it lacks, even events still spreading. */
+  | { readonly t: 'vv'; readonly vv: VersionVector; readonly reply: boolean; readonly pull?: true }
   | { readonly t: 'events'; readonly events: readonly SignedEvent[] }
   | { readonly t: 'ack'; readonly acks: readonly Ack[] }
   /** Heartbeat on an otherwise quiet direct link. */
@@ -143,7 +144,7 @@ const messageShape = z.discriminatedUnion('t', [
     peer: hexKey,
     vv: versionVector,
   }),
-  z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean() }).strict(),
+  z.object({ t: z.literal('vv'), vv: versionVector, reply: z.boolean(), pull: z.literal(true).optional() }).strict(),
   z.object({ t: z.literal('events'), events: z.array(z.unknown()).max(10_000) }).strict(),
   z.object({ t: z.literal('ping') }).strict(),
   z.object({ t: z.literal('peers'), peers: z.array(hexKey).max(MAX_EXCHANGED_PEERS) }).strict(),

@@ -35,7 +35,7 @@ import { SignalRouter, type RouteDecision } from './signalRouter.ts';
 import { emptyRejectionCounts, reject, type Rejection } from './rejections.ts';
 import { EventStore, type StoredEvent } from './store.ts';
 import type { HeldReport, TelemetryReport } from './telemetry.ts';
-import { CURRENT_PROTOCOL, formatVersion, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
+import { CURRENT_PROTOCOL, formatVersion, hasFeature, INCOMPATIBLE_RETRY_MS, REFUSED_LINK_GRACE_MS, remoteVersion, understands, type ProtocolVersion } from './version.ts';
 import { limitsAnything, LinkBudget, refusalDetail } from './floodGuard.ts';
 import { reportSigningBytes } from './reportSignature.ts';
 import { toHex } from './encoding.ts';
@@ -45,6 +45,7 @@ import { emptyTraffic, Exclusions, heldOrSent, isPeerLink, LinkTable, type LinkS
 import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent, partitionedBetween } from './controlState.ts';
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
+import { countBeyond, HELLO_PUSH_MAX, PULL_MIN, Pulls } from './catchUp.ts';
 import { AnnouncedMissing, graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
@@ -99,6 +100,7 @@ export class PeerlabNode {
   readonly #haves = new HaveSchedule();
   readonly #grafts = new PendingGrafts();
   readonly #announced = new AnnouncedMissing();
+  readonly #pulls = new Pulls();
   /** Events still spreading over the push tree, which anti-entropy answers over tree links leave out. */
   readonly #spreading = new Spreading();
 
@@ -277,6 +279,7 @@ export class PeerlabNode {
       }
       case 'linkDown':
         this.#links.delete(input.link);
+        this.#pulls.linkDown(input.link);
         this.#overlay?.linkDown(input.link);
         this.#reportLinkDown(out, input.link);
         this.#stayOnTree(out);
@@ -396,11 +399,12 @@ export class PeerlabNode {
         link.lazy = startsLazy(link);
         this.#shapeTree(out);
         if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
-        this.#onSummary(out, linkId, link, message.vv, false);
+        if (isPeerLink(link.kind) && hasFeature(this.protocol, 'hello-pull') && hasFeature(link.remote, 'hello-pull')) this.#pullOnHello(out, linkId, link, message.vv);
+        else this.#onSummary(out, linkId, link, message.vv, false);
         this.#announceHeld(out, linkId, link);
         break;
       case 'vv':
-        this.#onSummary(out, linkId, link, message.vv, message.reply, inTree(link));
+        this.#onSummary(out, linkId, link, message.vv, message.reply, inTree(link) && message.pull !== true);
         break;
       case 'events':
         this.#onEvents(out, linkId, message.events, decoded.value.heldIds, tracedIds);
@@ -469,8 +473,28 @@ export class PeerlabNode {
     if (reply && (!link.sent || lacksBeyondPending(vv, this.store, this.#verifying, include))) this.#sendSummary(out, linkId, false);
   }
 
+  /**
+   * A hello between two nodes that both pull (catchUp.ts): what the remote lacks is pushed only if it is
+   * little; if the remote holds many events this node neither holds nor expects from a pull under way,
+   * this node asks it for them.
+   */
+  #pullOnHello(out: Outbox, linkId: string, link: LinkState, theirs: VersionVector): void {
+    const include = this.#authorFilter(link.kind);
+    if (this.store.missingFrom(theirs, include).length <= HELLO_PUSH_MAX) this.#onSummary(out, linkId, link, theirs, false);
+    else {
+      link.reported = theirs;
+      this.#confirmOwn(theirs[this.id] ?? 0);
+      this.#antiEntropy.quicken(this.#now);
+    }
+    const summary = this.#summaryFor(link);
+    if (countBeyond(theirs, summary, include) < PULL_MIN) return;
+    this.#send(out, linkId, { t: 'vv', vv: summary, reply: false, pull: true });
+    this.#pulls.pulling(linkId, theirs, this.#now);
+  }
+
   /** `heldIds`: events of the message the decoder found already held or being verified (not decoded again). */
   #onEvents(out: Outbox, linkId: string, events: readonly SignedEvent[], heldIds: readonly string[], tracedIds?: string[]): void {
+    if (events.length > 0) this.#pulls.progress(linkId, this.#now);
     const requests: VerifyRequest[] = [];
     const acks: Ack[] = [];
     let duplicates = 0;
@@ -922,7 +946,8 @@ export class PeerlabNode {
   #hello(kind: LinkKind): WireMessage {
     const { major, minor, features } = this.protocol;
     const version = minor === 0 && features.length === 0 ? {} : { minor, features };
-    return { t: 'hello', v: major, ...version, room: this.room, peer: this.id, vv: this.#summaryFor(kind) };
+    // What is held only: a remote that pulls asks this node for what the hello names.
+    return { t: 'hello', v: major, ...version, room: this.room, peer: this.id, vv: this.store.versionVector(this.#authorFilter(kind)) };
   }
 
   /**
@@ -990,11 +1015,13 @@ export class PeerlabNode {
   #sendSummary(out: Outbox, linkId: string, reply: boolean): void {
     const link = this.#links.get(linkId);
     if (!link || this.#control.carriage(link.kind) === 'none') return;
-    this.#send(out, linkId, { t: 'vv', vv: this.#summaryFor(link.kind), reply });
+    this.#send(out, linkId, { t: 'vv', vv: this.#summaryFor(link), reply });
   }
 
-  #summaryFor(kind: LinkKind): VersionVector {
-    return this.store.versionVector(this.#authorFilter(kind));
+  /** What this node holds, for a summary over `link`, raised by what pulls under way will bring (catchUp.ts). */
+  #summaryFor(link: LinkState): VersionVector {
+    const include = this.#authorFilter(link.kind);
+    return this.#pulls.expected(this.store.versionVector(include), this.#now, include);
   }
 
   // ---- helpers ----

@@ -36,6 +36,8 @@ export const FEATURES = [
   'report-announce',
   /** Push gossip over a tree: `prune`, `have` and `graft` messages (1.2; pushTree.ts). */
   'push-tree',
+  /** A hello pushes nothing: the node that lacks events asks one link for them (1.2; catchUp.ts). */
+  'hello-pull',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -57,7 +59,7 @@ interface MinorRelease {
 const MAJOR_1_RELEASES: readonly MinorRelease[] = [
   { minor: 0, kinds: ['chat', 'mode', 'service', 'admit', 'partition', 'faults', 'churn', 'transfer', 'stamp'], features: [] },
   { minor: 1, kinds: ['pixel'], features: ['versioned-report'] },
-  { minor: 2, kinds: [], features: ['report-announce', 'push-tree'] },
+  { minor: 2, kinds: [], features: ['report-announce', 'push-tree', 'hello-pull'] },
 ];
 
 /** The newest minor of this build's major. */
