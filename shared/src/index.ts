@@ -34,6 +34,7 @@ export * from './views/chat.ts';
 export * from './views/ledger.ts';
 export * from './protocol/socket.ts';
 export * from './protocol/refusals.ts';
+export * from './protocol/joinProof.ts';
 export * from './engine/pixel.ts';
 export * from './engine/roomGeneration.ts';
 export * from './engine/version.ts';
