@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   JOIN_PROOF_WINDOW_MS,
+  decodeJoin,
   joinProofBytes,
   joinProofCheck,
   joinProofStaleness,
@@ -50,5 +51,25 @@ describe('join proofs', () => {
     expect(joinProofStaleness(now + JOIN_PROOF_WINDOW_MS, now)).toBeUndefined();
     expect(joinProofStaleness(now - JOIN_PROOF_WINDOW_MS - 1, now)).toContain('ago');
     expect(joinProofStaleness(now + JOIN_PROOF_WINDOW_MS + 1, now)).toContain('ahead');
+  });
+});
+
+describe('decodeJoin', () => {
+  const pair = keyPairFor('ada');
+  const good = { room: 'lab', name: 'Ada', peer: pair.publicKey, adminKey: pair.publicKey, version: 1, proof: { at: 1, sig: 'ab'.repeat(64) } };
+
+  it('accepts a join with a well-formed proof', () => {
+    expect(decodeJoin(good)).toEqual({ ok: true, value: good });
+  });
+
+  it('refuses a missing or malformed proof as bad_join_proof, and other faults as schema', () => {
+    const { proof: _proof, ...bare } = good;
+    expect(decodeJoin(bare)).toMatchObject({ ok: false, reason: 'bad_join_proof', detail: expect.stringContaining('missing') });
+    for (const proof of [null, 'sig', { at: 1 }, { at: 1, sig: 'AB'.repeat(64) }, { at: 1, sig: 'ab'.repeat(63) }, { at: -1, sig: 'ab'.repeat(64) }, { at: 1.5, sig: 'ab'.repeat(64) }, { at: 1, sig: 'ab'.repeat(64), extra: 1 }]) {
+      expect(decodeJoin({ ...good, proof }), JSON.stringify(proof)).toMatchObject({ ok: false, reason: 'bad_join_proof' });
+    }
+    expect(decodeJoin({ ...good, room: 'bad room' })).toMatchObject({ ok: false, reason: 'schema' });
+    expect(decodeJoin({ ...bare, room: 'bad room' })).toMatchObject({ ok: false, reason: 'schema' });
+    expect(decodeJoin('join')).toMatchObject({ ok: false, reason: 'schema' });
   });
 });

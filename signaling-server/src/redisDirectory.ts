@@ -10,10 +10,16 @@
  *   is taken over (claimed in the database, loaded, then served), and when its holder changed the
  *   sockets here join the new owner again. Their engines then re-send, through the hello exchange,
  *   whatever the old owner had not committed.
+ *
+ * Joins are proven at the door (joinProof.ts) by the process holding the socket; the owner checks a
+ * forwarded join's signature again before it registers anyone, so nothing on the bus can replace a
+ * member's entry with a socket that did not prove the key.
  */
-import type { JoinRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { JoinResponse, ResetRequest, RoomInfo, VerifyRequest } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
+import { checkForwardedJoin, type ProvenJoin } from './joinProof.ts';
 import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
 import { ProcessBus, type BusEnvelope } from './processBus.ts';
 import type { RoomDirectory } from './roomDirectory.ts';
 import { RoomLeases, type Redis } from './roomLeases.ts';
@@ -26,7 +32,8 @@ export const DEFAULT_LEASE_MS = 3000;
 
 interface LocalMember {
   readonly peer: string;
-  readonly request: JoinRequest;
+  /** The join the socket proved, to join it again to a new owner. */
+  readonly join: ProvenJoin;
 }
 
 export interface RedisDirectoryDeps {
@@ -35,6 +42,9 @@ export interface RedisDirectoryDeps {
   readonly leaseMs: number;
   readonly db: PeerlabDatabase;
   readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** A synchronous signature check (node:crypto), for the joins other processes forward. */
+  readonly verifyNow: (request: VerifyRequest) => boolean;
 }
 
 export class RedisDirectory implements RoomDirectory {
@@ -78,12 +88,13 @@ export class RedisDirectory implements RoomDirectory {
     return this.#owned.size;
   }
 
-  async join(request: JoinRequest, socketId: string): Promise<JoinResponse | undefined> {
+  async join(join: ProvenJoin): Promise<JoinResponse | undefined> {
+    const { request, socketId } = join;
     // Long enough for a dead owner's lease to lapse and this or another process to take the room.
     const deadline = Date.now() + 2 * this.#deps.leaseMs + 2000;
     while (!this.#closed && Date.now() < deadline) {
       const owner = await this.#ownerOf(request.room, true);
-      if (owner === this.process) return this.#service!.join(request, socketId);
+      if (owner === this.process) return this.#service!.join(join);
       if (owner !== undefined) {
         const answer = await this.#bus!.request(owner, { op: 'join', room: request.room, request, socketId });
         const value = answer?.value as JoinResponse | 'not_owner' | undefined;
@@ -99,10 +110,10 @@ export class RedisDirectory implements RoomDirectory {
     return undefined;
   }
 
-  linkUp(ref: MemberRef, request: JoinRequest): void {
+  linkUp(ref: MemberRef, join: ProvenJoin): void {
     let members = this.#local.get(ref.room);
     if (!members) this.#local.set(ref.room, (members = new Map()));
-    members.set(ref.socketId, { peer: ref.peer, request });
+    members.set(ref.socketId, { peer: ref.peer, join });
     this.#toOwner(ref.room, 'linkUp', { ref }, () => this.#service!.linkUp(ref));
   }
 
@@ -202,15 +213,15 @@ export class RedisDirectory implements RoomDirectory {
   #rejoinLocal(room: string): void {
     const members = this.#local.get(room);
     if (!members) return;
-    for (const [socketId, { peer, request }] of members) {
+    for (const [socketId, { peer, join }] of members) {
       const ref: MemberRef = { room, peer, socketId };
       if (this.#owned.has(room)) {
-        this.#service!.join(request, socketId);
+        this.#service!.join(join);
         this.#service!.linkUp(ref);
       } else {
         const owner = this.#owners.get(room);
         if (owner === undefined) continue;
-        void this.#bus!.send(owner, { op: 'join', room, request, socketId });
+        void this.#bus!.send(owner, { op: 'join', room, request: join.request, socketId });
         void this.#bus!.send(owner, { op: 'linkUp', room, ref });
       }
     }
@@ -263,9 +274,15 @@ export class RedisDirectory implements RoomDirectory {
     const owned = this.#owned.has(room);
     const ref = message.ref as MemberRef;
     switch (message.op) {
-      case 'join':
+      case 'join': {
         if (!owned) return this.#bus!.answer(message, 'not_owner');
-        return this.#bus!.answer(message, service.join(message.request as JoinRequest, message.socketId as string));
+        const checked = checkForwardedJoin(message.request, message.socketId, this.#deps.verifyNow);
+        if (checked.ok) return this.#bus!.answer(message, service.join(checked.join));
+        this.#deps.metrics.rejected(checked.reason);
+        this.#deps.logger.warn({ room, reason: checked.reason, detail: checked.detail }, 'refused a forwarded join');
+        const refusal: JoinResponse = { ok: false, reason: checked.reason, detail: checked.detail };
+        return this.#bus!.answer(message, refusal);
+      }
       case 'info':
         return this.#bus!.answer(message, owned ? (service.info(room) ?? null) : 'not_owner');
       case 'linkUp':

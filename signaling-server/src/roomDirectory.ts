@@ -3,7 +3,8 @@
  * to the directory, which calls the owner's `RoomService`: in this process (always, without Redis), or
  * in the process holding the room's lease (with Redis, see redisDirectory.ts).
  */
-import type { JoinRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { ProvenJoin } from './joinProof.ts';
 import type { RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
 import type { MemberRef } from './roomTypes.ts';
@@ -13,10 +14,13 @@ export interface RoomDirectory {
   readonly process: string;
   /** Whether rooms are shared with other processes through Redis. */
   readonly shared: boolean;
-  /** Asks the room's owner to register the member; undefined when no owner answered (the client asks again). */
-  join(request: JoinRequest, socketId: string): Promise<JoinResponse | undefined>;
-  /** After the join ack: the member's engine link is up (the request is kept to re-join a new owner). */
-  linkUp(ref: MemberRef, request: JoinRequest): void;
+  /**
+   * Asks the room's owner to register the member, for a join proven at the door (joinProof.ts); undefined
+   * when no owner answered (the client asks again).
+   */
+  join(join: ProvenJoin): Promise<JoinResponse | undefined>;
+  /** After the join ack: the member's engine link is up (the proven join is kept to re-join a new owner). */
+  linkUp(ref: MemberRef, join: ProvenJoin): void;
   peer(ref: MemberRef, data: string): void;
   signal(ref: MemberRef, to: string, data: string): void;
   /** `alone`: the sender has no direct link (Addressed.alone), passed on to the recipient. */
@@ -46,8 +50,8 @@ export class LocalDirectory implements RoomDirectory {
     private readonly onFenced: (room: string) => void,
   ) {}
 
-  async join(request: JoinRequest, socketId: string): Promise<JoinResponse> {
-    return this.service.join(request, socketId);
+  async join(join: ProvenJoin): Promise<JoinResponse> {
+    return this.service.join(join);
   }
 
   linkUp(ref: MemberRef): void {

@@ -8,6 +8,7 @@
 import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo, ServerRefusalReason } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
+import type { ProvenJoin } from './joinProof.ts';
 import type { Rooms } from './rooms.ts';
 import { resetRoom, type RoomResetDeps } from './roomReset.ts';
 import type { MemberRef } from './roomTypes.ts';
@@ -40,8 +41,11 @@ export type RoomServiceDeps = RoomResetDeps;
 export class RoomService {
   constructor(private readonly deps: RoomServiceDeps) {}
 
-  /** Registers the member (replacing an older socket of the same key); the caller acks, then calls `linkUp`. */
-  join(request: JoinRequest, socketId: string): JoinResponse {
+  /**
+   * Registers the member (replacing an older socket of the same key: only a join proven for its own socket
+   * gets here, so a replacement is the key's holder reconnecting); the caller acks, then calls `linkUp`.
+   */
+  join({ request, socketId }: ProvenJoin): JoinResponse {
     const { io, rooms, metrics } = this.deps;
     const { room, created } = rooms.getOrCreate(request.room, request.adminKey);
     const passcode = checkPasscode(this.deps.db, request, created);

@@ -15,7 +15,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import { Server, type ServerOptions } from 'socket.io';
 import { type ClientToServerEvents, type ServerToClientEvents, type Verifier } from '@peerlab/shared';
-import { nodeCryptoPoolVerifier } from '@peerlab/shared/node';
+import { nodeCryptoPoolVerifier, nodeCryptoVerify } from '@peerlab/shared/node';
 import { PeerlabDatabase } from './database.ts';
 import { createRequestHandler } from './http.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -144,7 +144,7 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   io = new Server<ClientToServerEvents, ServerToClientEvents>(http, serverOptions);
   const service = new RoomService({ io, db, rooms, metrics, logger, process: processId });
   if (redis) {
-    const shared = new RedisDirectory({ redis, process: processId, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS, db, logger });
+    const shared = new RedisDirectory({ redis, process: processId, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS, db, logger, metrics, verifyNow: nodeCryptoVerify });
     directory = shared;
     await shared.start(rooms, service);
   } else {
@@ -154,7 +154,7 @@ export async function createPeerlabServer(options: PeerlabServerOptions): Promis
   }
   const telemetry = new TelemetryStore();
   handleRequest = createRequestHandler({ clientDist: options.clientDist, rooms, directory, metrics, startedAt, connections, telemetry });
-  registerSocketHandlers({ io, directory, metrics, logger, telemetry });
+  registerSocketHandlers({ io, directory, metrics, logger, telemetry, verifier });
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -2,6 +2,11 @@
  * Socket.IO handlers. Every payload is untrusted: each handler validates with the shared decoders,
  * never throws, and answers bad input with a `refused` event (counted by reason in /metrics). What is
  * valid goes to the room directory, which reaches the room's owner (this process, or another one).
+ *
+ * A join is the door: it must prove its key (joinProof.ts), and only then is the socket a member. Every
+ * later handler acts as the member the socket proved (`state.joined`), and the room service serves a
+ * member reference only while its socket is the one holding the key, so signals, relays, engine messages
+ * and reports are taken from, and delivered to, the socket that proved the key and no other.
  */
 import {
   MAX_MESSAGE_BYTES,
@@ -11,9 +16,12 @@ import {
   decodeJoin,
   decodeReset,
   decodeReport,
+  type JoinRequest,
   type JoinResponse,
   type ServerRefusalReason,
+  type Verifier,
 } from '@peerlab/shared';
+import { checkJoinAtEntry, type ProvenJoin } from './joinProof.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { TokenBucket } from './rateLimit.ts';
@@ -22,15 +30,23 @@ import type { TelemetryStore } from './telemetryStore.ts';
 import { countSocketTraffic } from './socketTraffic.ts';
 import type { MemberRef, PeerlabIo, PeerlabSocket } from './roomTypes.ts';
 
+/** A join's answer to come from the room's owner, and the proven join it was for (none when the proof failed). */
+interface Admission {
+  readonly response: JoinResponse | undefined;
+  readonly join?: ProvenJoin;
+}
+
 interface SocketState {
   readonly bucket: TokenBucket;
   joined?: MemberRef;
   /** A join waiting for the room's owner: who it is for, and its answer to come. */
-  joining?: { readonly room: string; readonly peer: string; readonly response: Promise<JoinResponse | undefined> };
+  joining?: { readonly room: string; readonly peer: string; readonly admission: Promise<Admission> };
   /** When the last `rate_limited` refusal was sent: refusals of a flood are themselves throttled. */
   lastRateRefusal: number;
   /** Telemetry reports have their own, lower budget. */
   readonly reports: RefillingBucket;
+  /** So have join proofs: each costs a signature check. */
+  readonly proofs: RefillingBucket;
 }
 
 /**
@@ -44,17 +60,33 @@ export const REPORTS_PER_SECOND = 2;
  */
 export const REPORT_BURST = 4;
 
+/**
+ * Join proofs one socket may have checked per second, sustained: a page joins once per connection and
+ * asks again only after 5 s without an answer, while each check is a signature verification that a socket must not get by the thousand.
+ */
+export const JOIN_PROOFS_PER_SECOND = 1;
+/** Join proofs checked at once: a retry or two on top of the first join. */
+export const JOIN_PROOF_BURST = 4;
+
 export interface HandlerDeps {
   readonly io: PeerlabIo;
   readonly directory: RoomDirectory;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly telemetry: TelemetryStore;
+  /** Checks join proofs (node:crypto on the thread pool, as the rooms' events). */
+  readonly verifier: Verifier;
 }
 
-export function registerSocketHandlers({ io, directory, metrics, logger, telemetry }: HandlerDeps): void {
+export function registerSocketHandlers({ io, directory, metrics, logger, telemetry, verifier }: HandlerDeps): void {
   io.on('connection', (socket: PeerlabSocket) => {
-    const state: SocketState = { bucket: new TokenBucket(), lastRateRefusal: 0, reports: new RefillingBucket(REPORTS_PER_SECOND, REPORT_BURST, Date.now()) };
+    const opened = Date.now();
+    const state: SocketState = {
+      bucket: new TokenBucket(),
+      lastRateRefusal: 0,
+      reports: new RefillingBucket(REPORTS_PER_SECOND, REPORT_BURST, opened),
+      proofs: new RefillingBucket(JOIN_PROOFS_PER_SECOND, JOIN_PROOF_BURST, opened),
+    };
     countSocketTraffic(socket, metrics);
 
     const refuse = (reason: ServerRefusalReason, detail: string): void => {
@@ -101,6 +133,14 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
           metrics.rejected(reason);
           answer({ ok: false, reason, detail });
         };
+        /** The proof first, here where the socket is; only a proven join reaches the room's owner. */
+        const admit = async (request: JoinRequest): Promise<Admission> => {
+          const checked = await checkJoinAtEntry(request, socket.id, Date.now(), verifier);
+          if (checked.ok) return { response: await directory.join(checked.join), join: checked.join };
+          metrics.rejected(checked.reason);
+          logger.info({ socket: socket.id, room: request.room, peer: request.peer.slice(0, 8), detail: checked.detail }, 'join proof refused');
+          return { response: { ok: false, reason: checked.reason, detail: checked.detail } };
+        };
         const decoded = decodeJoin(raw);
         if (!decoded.ok) return fail(decoded.reason, decoded.detail);
         const request = decoded.value;
@@ -112,10 +152,11 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
 
         // The same join again (a busy page's ack timed out, so it asks again) is answered again, never
         // refused: while the first is pending, with its answer; once joined, by joining anew (idempotent).
-        const pending = state.joining ?? { room: request.room, peer: request.peer, response: directory.join(request, socket.id) };
+        if (!state.joining && !state.proofs.take(1, Date.now())) return fail('rate_limited', `join proofs at most ${JOIN_PROOFS_PER_SECOND} a second (${JOIN_PROOF_BURST} at once)`);
+        const pending = state.joining ?? { room: request.room, peer: request.peer, admission: admit(request) };
         state.joining = pending;
-        pending.response.then(
-          (response) => {
+        pending.admission.then(
+          ({ response, join: proven }) => {
             if (state.joining === pending) state.joining = undefined;
             // No owner answered: leave the ack unanswered, so the client's join timeout asks again.
             if (response === undefined) return;
@@ -129,9 +170,9 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
               void socket.join(request.room);
             }
             answer(response);
-            if (!response.ok) return;
+            if (!response.ok || proven === undefined) return;
             // After the ack, so the client has its server link up before the node's hello arrives.
-            directory.linkUp(ref, request);
+            directory.linkUp(ref, proven);
             logger.info({ room: request.room, peer: request.peer.slice(0, 8), name: request.name, created: response.created }, 'joined');
           },
           (error: unknown) => {

@@ -3,6 +3,8 @@ import { PROTOCOL_VERSION, encodeMessage, generateKeyPair, tweetnaclVerify, sign
 import type { PeerlabServer } from '../src/server.ts';
 import { TokenBucket } from '../src/rateLimit.ts';
 import {
+  askJoin,
+  signedJoin,
   getJson,
   metricValue,
   metricsText,
@@ -113,7 +115,7 @@ describe('bad input is refused, counted, and survived', () => {
     const s = socket();
     const refusals = collectRefusals(s);
     const keys = generateKeyPair();
-    const good = { room: 'ok', name: 'x', peer: keys.publicKey, adminKey: keys.publicKey, version: PROTOCOL_VERSION };
+    const good = await signedJoin(s, keys, { room: 'ok', name: 'x', adminKey: keys.publicKey, version: PROTOCOL_VERSION });
     const ask = (request: unknown): Promise<unknown> => new Promise((resolve) => s.emit('join', request as never, resolve as never));
     expect(await ask({ ...good, room: 'bad room!' })).toMatchObject({ ok: false, reason: 'schema' });
     expect(await ask({ ...good, peer: 'zz' })).toMatchObject({ ok: false, reason: 'schema' });
@@ -137,7 +139,8 @@ describe('bad input is refused, counted, and survived', () => {
     const s = socket();
     const refusals = collectRefusals(s);
     const keys = generateKeyPair();
-    const joined = await new Promise<unknown>((resolve) => s.emit('join', { room: 'future', name: 'next', peer: keys.publicKey, adminKey: keys.publicKey, version: 2 }, resolve as never));
+    // Another major proves its key like every join (the same build, its engine speaking another version).
+    const joined = await askJoin(s, await signedJoin(s, keys, { room: 'future', name: 'next', adminKey: keys.publicKey, version: 2 }));
     expect(joined).toMatchObject({ ok: true, members: expect.arrayContaining([{ peer: keys.publicKey, name: 'next', version: 2 }]) });
     s.emit('peer', encodeMessage({ t: 'hello', v: 2, minor: 0, room: 'future', peer: keys.publicKey, vv: {} }));
     await waitFor(() => refusals.some((r) => r.reason === 'unsupported_version'), 'the hello refused');
@@ -293,8 +296,8 @@ describe('a join asked twice', () => {
   it('at once (the second may come while the first is pending): both are answered, the member listed once', async () => {
     const s = socket();
     const keys = generateKeyPair();
-    const good = { room: 'twice', name: 'x', peer: keys.publicKey, adminKey: keys.publicKey, version: PROTOCOL_VERSION };
-    const ask = (): Promise<unknown> => new Promise((resolve) => s.emit('join', good as never, resolve as never));
+    const good = await signedJoin(s, keys, { room: 'twice', name: 'x', adminKey: keys.publicKey, version: PROTOCOL_VERSION });
+    const ask = (): Promise<unknown> => askJoin(s, good);
     const [first, second] = await Promise.all([ask(), ask()]);
     expect(first).toMatchObject({ ok: true, created: true });
     expect(second).toMatchObject({ ok: true, admin: keys.publicKey });

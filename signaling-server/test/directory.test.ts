@@ -6,10 +6,11 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { io as connect } from 'socket.io-client';
+import { generateKeyPair } from '@peerlab/shared';
 import type { PeerlabServer } from '../src/server.ts';
 import { freePort, startRedis, type ChildProcessHandle } from './childProcesses.ts';
 import { directoryContract } from './directoryContract.ts';
-import { startServer, tempEnv, waitFor } from './helpers.ts';
+import { provenJoin, startServer, tempEnv, waitFor } from './helpers.ts';
 import { createPeerlabServer } from '../src/server.ts';
 
 let redis: ChildProcessHandle | undefined;
@@ -55,8 +56,9 @@ directoryContract('RedisDirectory, owning its rooms', () => oneServer((env) => s
 directoryContract('RedisDirectory, forwarding to the owner in another process', async () => {
   const env = tempEnv();
   const [owner, edge] = [await startShared(env.dbFile, env.clientDist), await startShared(env.dbFile, env.clientDist)];
-  // The owner's own socket for the room: it keeps the room there, as a member on the owner would.
+  // The owner's own member of the room, under a key of its own: it keeps the room there.
   const anchor = connect(owner.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const anchorKeys = generateKeyPair();
   await waitFor(() => anchor.connected, 'anchor connected');
   return {
     directory: edge.directory,
@@ -64,8 +66,8 @@ directoryContract('RedisDirectory, forwarding to the owner in another process', 
     io: edge.io,
     owner: () => owner.directory.process,
     async prepare(first) {
-      // The owner creates the room for the suite's first joiner; that join, made at the edge, replaces this one.
-      const created = await owner.directory.join(first, anchor.id!);
+      // The owner creates the room with the suite's first joiner's admin key; that joiner's join, made at the edge, is forwarded here.
+      const created = await owner.directory.join(await provenJoin(anchorKeys, { ...first, name: 'anchor', peer: anchorKeys.publicKey }, anchor.id!));
       if (!created?.ok) throw new Error(`owner could not create ${first.room}`);
     },
     close: async () => {

@@ -2,8 +2,8 @@
  * The contract every RoomDirectory keeps, as one suite run against each implementation (directory.test.ts):
  * whatever process owns a room, a member's join, link-up, engine messages, signals, relays, reset and
  * leave reach the room's owner, and the owner's answers reach the member's socket by its id. The suite
- * drives the directory under test directly (the socket handlers validated the payloads before), over
- * real Socket.IO client sockets that only listen.
+ * drives the directory under test directly (the socket handlers validated the payloads and proved the
+ * joins before: joins here are proven as they do), over real Socket.IO client sockets that only listen.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
@@ -21,7 +21,7 @@ import {
 } from '@peerlab/shared';
 import type { RoomDirectory } from '../src/roomDirectory.ts';
 import type { MemberRef, PeerlabIo } from '../src/roomTypes.ts';
-import { waitFor, type ClientSocket } from './helpers.ts';
+import { provenJoin, waitFor, type ClientSocket } from './helpers.ts';
 
 /** What a directory under test runs in: the directory, where members' sockets connect, who owns rooms. */
 export interface DirectoryHarness {
@@ -35,9 +35,9 @@ export interface DirectoryHarness {
   owner(): string;
   /**
    * Runs before the first join of each room, with that join's request: e.g. another process creates the
-   * room for that joiner and so owns it, and the join under test is then forwarded there.
+   * room with that joiner's admin key and so owns it, and the join under test is then forwarded there.
    */
-  prepare?(first: JoinRequest): Promise<void>;
+  prepare?(first: Omit<JoinRequest, 'proof'>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ class Listener {
     await waitFor(() => this.socket.connected, 'socket connected');
   }
 
-  request(room: string, name: string, adminKey = this.keys.publicKey): JoinRequest {
+  request(room: string, name: string, adminKey = this.keys.publicKey): Omit<JoinRequest, 'proof'> {
     return { room, name, peer: this.keys.publicKey, adminKey, version: PROTOCOL_VERSION };
   }
 
@@ -101,10 +101,11 @@ export function directoryContract(name: string, start: () => Promise<DirectoryHa
         prepared.add(name);
         await harness.prepare?.(request);
       }
-      const response = await harness.directory.join(request, listener.socket.id!);
+      const join = await provenJoin(listener.keys, request, listener.socket.id!);
+      const response = await harness.directory.join(join);
       if (!response?.ok) throw new Error(`join refused: ${JSON.stringify(response)}`);
       harness.io.in(listener.socket.id!).socketsJoin(name);
-      harness.directory.linkUp(listener.ref(name), request);
+      harness.directory.linkUp(listener.ref(name), join);
       return response;
     };
 

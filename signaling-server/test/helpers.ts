@@ -14,6 +14,7 @@ import {
   eventId,
   generateKeyPair,
   handleSync,
+  joinProofBytes,
   seededRng,
   signingBytes,
   fromHex,
@@ -21,6 +22,8 @@ import {
   tweetnaclSigner,
   type ClientToServerEvents,
   type Input,
+  type JoinProof,
+  type JoinRequest,
   type JoinResponse,
   type KeyPair,
   type Member,
@@ -33,6 +36,8 @@ import {
   type StoredEvent,
   type UnsignedEvent,
 } from '@peerlab/shared';
+import { nodeCryptoPoolVerifier } from '@peerlab/shared/node';
+import { checkJoinAtEntry, type ProvenJoin } from '../src/joinProof.ts';
 import { createPeerlabServer, type PeerlabServer } from '../src/server.ts';
 import type { RoomInfo } from '../src/http.ts';
 
@@ -106,6 +111,55 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 
 export function rawSocket(server: PeerlabServer): ClientSocket {
   return connect(server.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+}
+
+/** The socket's connection id, once connected: what a join's proof is bound to. */
+export async function connectedId(socket: ClientSocket): Promise<string> {
+  await waitFor(() => socket.connected && socket.id !== undefined, 'socket connected');
+  return socket.id!;
+}
+
+/** What a test may make wrong in a join's proof on purpose; each field says what the proof lies about. */
+export interface ProofTampering {
+  /** Sign with this key instead of the one the join names (a join in another member's name). */
+  readonly signWith?: KeyPair;
+  /** Sign for this connection id instead of the socket's (a proof carried over from another connection). */
+  readonly socketId?: string;
+  /** Sign for this room instead of the join's. */
+  readonly room?: string;
+  /** Date the proof so (ms since the epoch) instead of now. */
+  readonly at?: number;
+}
+
+/** A join proof by `keys` (or `tampering.signWith`) for `room` on connection `socketId`, made now unless told otherwise. */
+export function joinProof(keys: KeyPair, room: string, socketId: string, tampering: ProofTampering = {}): JoinProof {
+  const at = tampering.at ?? Date.now();
+  const claim = { room: tampering.room ?? room, peer: keys.publicKey, socket: tampering.socketId ?? socketId, at };
+  return { at, sig: toHex(nodeSigner(tampering.signWith ?? keys).sign(joinProofBytes(claim))) };
+}
+
+export type JoinFields = Omit<JoinRequest, 'peer' | 'proof'>;
+
+/** A join of `keys` on `socket` (once connected), its proof signed for that connection unless `tampering` says otherwise. */
+export async function signedJoin(socket: ClientSocket, keys: KeyPair, fields: JoinFields, tampering: ProofTampering = {}): Promise<JoinRequest> {
+  const socketId = await connectedId(socket);
+  return { ...fields, peer: keys.publicKey, proof: joinProof(keys, fields.room, socketId, tampering) };
+}
+
+/**
+ * A join proven for `socketId` as the door proves it (checkJoinAtEntry), for tests that call a directory
+ * directly: the only way to make the ProvenJoin the directories take.
+ */
+export async function provenJoin(keys: KeyPair, fields: Omit<JoinRequest, 'proof'>, socketId: string): Promise<ProvenJoin> {
+  const request: JoinRequest = { ...fields, proof: joinProof(keys, fields.room, socketId) };
+  const checked = await checkJoinAtEntry(request, socketId, Date.now(), nodeCryptoPoolVerifier);
+  if (!checked.ok) throw new Error(`join not proven: ${checked.detail}`);
+  return checked.join;
+}
+
+/** Sends a join and waits for its answer. */
+export function askJoin(socket: ClientSocket, request: JoinRequest): Promise<JoinResponse> {
+  return new Promise((resolve) => socket.emit('join', request, resolve));
 }
 
 /** A signed event built by hand (for forgery tests). */
@@ -186,10 +240,13 @@ export class TestPeer {
     return peer;
   }
 
-  join(passcode?: string): Promise<JoinResponse> {
+  /** Joins, with a proof signed for this connection (or made wrong on purpose by `tampering`). */
+  async join(passcode?: string, tampering: ProofTampering = {}): Promise<JoinResponse> {
+    const fields = { room: this.room, name: this.name, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION };
+    const request = await signedJoin(this.socket, this.keys, passcode === undefined ? fields : { ...fields, passcode }, tampering);
     return new Promise((resolve) => {
-      const request = { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION };
-      this.socket.emit('join', passcode === undefined ? request : { ...request, passcode }, (response) => {
+      this.socket.emit('join', request, (response) => {
+        // In the ack callback itself: the server's hello may be in the same read, right behind the ack.
         this.joinResponse = response;
         if (response.ok) {
           this.members = response.members;

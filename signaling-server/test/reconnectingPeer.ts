@@ -21,7 +21,7 @@ import {
   type Mode,
   type Output,
 } from '@peerlab/shared';
-import { nodeSigner, nodeVerify25519, type ClientSocket } from './helpers.ts';
+import { joinProof, nodeSigner, nodeVerify25519, type ClientSocket } from './helpers.ts';
 
 /** Reconnection attempts to one URL before trying the next (only with several URLs). */
 const ATTEMPTS_PER_URL = 3;
@@ -130,8 +130,10 @@ export class ReconnectingPeer {
   }
 
   #join(socket: ClientSocket): void {
-    if (this.#closed || this.socket !== socket) return;
-    const request = { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION };
+    if (this.#closed || this.socket !== socket || socket.id === undefined) return;
+    // Each connection proves the key anew: a proof is bound to the connection id.
+    const proof = joinProof(this.keys, this.room, socket.id);
+    const request = { room: this.room, name: this.name, peer: this.keys.publicKey, adminKey: this.adminKeys.publicKey, version: PROTOCOL_VERSION, proof };
     socket.timeout(5000).emit('join', request, (error, response) => {
       if (this.#closed || this.socket !== socket || !socket.connected) return;
       if (error) return this.#join(socket); // no answer in time: ask again on the same connection

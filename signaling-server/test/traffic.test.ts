@@ -13,11 +13,12 @@ import {
   handleSync,
   seededRng,
   type Input,
+  type JoinResponse,
   type KeyPair,
 } from '@peerlab/shared';
 import type { PeerlabServer } from '../src/server.ts';
 import { engineMessageType, payloadBytes } from '../src/socketTraffic.ts';
-import { metricValue, metricsText, nodeSigner, nodeVerify25519, startServer, tempEnv, TestPeer, waitFor, waitForServerMode, type ClientSocket, type TestEnv } from './helpers.ts';
+import { metricValue, signedJoin, metricsText, nodeSigner, nodeVerify25519, startServer, tempEnv, TestPeer, waitFor, waitForServerMode, type ClientSocket, type TestEnv } from './helpers.ts';
 
 let env: TestEnv;
 let server: PeerlabServer;
@@ -60,13 +61,19 @@ class BusyMember {
   }
 
   async join(room: string): Promise<void> {
-    const response = await new Promise<{ ok: boolean; admin?: string; server?: string }>((resolve) =>
-      this.socket.emit('join', { room, name: 'busy', peer: this.keys.publicKey, adminKey: this.keys.publicKey, version: PROTOCOL_VERSION }, resolve as never),
+    const request = await signedJoin(this.socket, this.keys, { room, name: 'busy', adminKey: this.keys.publicKey, version: PROTOCOL_VERSION });
+    const response = await new Promise<JoinResponse>((resolve) =>
+      this.socket.emit('join', request, (answer) => {
+        // Linked up in the ack callback itself: the server's hello may follow in the same read.
+        if (answer.ok) {
+          this.feed({ type: 'setAdmin', admin: answer.admin });
+          this.feed({ type: 'setServer', server: answer.server });
+          this.feed({ type: 'linkUp', link: 'server', kind: 'server' });
+        }
+        resolve(answer);
+      }),
     );
     if (!response.ok) throw new Error('busy member could not join');
-    this.feed({ type: 'setAdmin', admin: response.admin! });
-    this.feed({ type: 'setServer', server: response.server! });
-    this.feed({ type: 'linkUp', link: 'server', kind: 'server' });
     this.joined = true;
   }
 

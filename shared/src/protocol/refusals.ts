@@ -11,6 +11,7 @@ export const SOCKET_REFUSAL_REASONS = [
   'not_joined', // a room message from a socket that has not joined (or no longer is the member it joined as)
   'already_joined', // a second join on one connection
   'bad_passcode', // the room has a passcode and the join's is missing or wrong
+  'bad_join_proof', // a join's proof is missing, not the named key's signature for this room and connection, or not fresh
   'replaced', // the same peer key joined from another connection: this one is closed
   'forged_report', // a telemetry report in the name of another peer than the socket joined as
   'unknown_peer', // a signal or relay for a key that is not a member of the room

@@ -8,6 +8,7 @@ import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
 import { MODES, type Mode } from '../engine/event.ts';
 import { accept, reject, type Result } from '../engine/rejections.ts';
 import type { HeldReport, TelemetryReport } from '../engine/telemetry.ts';
+import type { JoinProof } from './joinProof.ts';
 import type { ServerRefusal, ServerRefusalReason } from './refusals.ts';
 
 export interface Member {
@@ -39,6 +40,8 @@ export interface JoinRequest {
   readonly passcode?: string;
   /** Joins as an observer (see Member.observer). */
   readonly observer?: boolean;
+  /** That the joiner holds `peer`'s secret key, on this connection, now (joinProof.ts). Required. */
+  readonly proof: JoinProof;
 }
 
 export type JoinResponse =
@@ -55,7 +58,11 @@ export type JoinResponse =
       /** True when this join created the room. */
       readonly created: boolean;
     }
-  | { readonly ok: false; readonly reason: ServerRefusalReason; readonly detail: string };
+  | {
+      readonly ok: false;
+      readonly reason: ServerRefusalReason;
+      readonly detail: string;
+    };
 
 export interface Addressed {
   /** Recipient peer key. */
@@ -126,14 +133,30 @@ const joinSchema = z
     minor: z.number().int().min(0).max(999).optional(),
     passcode: z.string().min(1).max(64).optional(),
     observer: z.boolean().optional(),
+    // Checked on its own below, so that a missing or malformed proof is refused as one.
+    proof: z.unknown().optional(),
   })
   .strict();
 
+const proofSchema = z.object({ at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), sig: z.string().regex(/^[0-9a-f]{128}$/) }).strict();
+
+/** A decoded join, or why not: `schema` for its fields, `bad_join_proof` when its proof is missing or malformed. */
+export type JoinDecoded =
+  | { readonly ok: true; readonly value: JoinRequest }
+  | { readonly ok: false; readonly reason: Extract<ServerRefusalReason, 'schema' | 'bad_join_proof'>; readonly detail: string };
+
 const addressedSchema = z.object({ to: hexKey, data: z.string().max(MAX_MESSAGE_BYTES), alone: z.literal(true).optional() }).strict();
 
-export function decodeJoin(raw: unknown): Result<JoinRequest> {
+/** The shape of a join, its proof's included; whether the proof holds is the server's check (it needs the connection id and a clock). */
+export function decodeJoin(raw: unknown): JoinDecoded {
   const parsed = joinSchema.safeParse(raw);
-  return parsed.success ? accept(parsed.data) : reject('schema', `join: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success) return { ok: false, reason: 'schema', detail: `join: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  const proof = proofSchema.safeParse(parsed.data.proof);
+  if (!proof.success) {
+    const detail = parsed.data.proof === undefined ? 'a join must prove its key: proof { at, sig } missing' : `join proof: ${proof.error.issues[0]?.message ?? 'invalid'}`;
+    return { ok: false, reason: 'bad_join_proof', detail };
+  }
+  return { ok: true, value: { ...parsed.data, proof: proof.data } };
 }
 
 export function decodeAddressed(raw: unknown, maxBytes: number): Result<Addressed> {

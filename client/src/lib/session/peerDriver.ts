@@ -256,7 +256,7 @@ export class PeerDriver {
         url: options.serverUrl,
         room: options.room,
         name: options.name,
-        peer: identity.publicKey,
+        signer: this.#signer,
         adminKey: this.#admin.publicKey,
         ...(options.io ? { io: options.io } : {}),
         ...(options.passcode ? { passcode: options.passcode } : {}),

@@ -1,9 +1,24 @@
 /**
  * The Socket.IO link to the signaling server: join (and re-join after every reconnect), the engine's
  * `server` link, WebRTC signaling and the relay. It only moves text; the session decides what it means.
+ * Every join proves this peer's key for the connection it is sent on (joinProof.ts), so each connection
+ * signs anew: a proof is good on one connection only.
  */
 import { io, type Socket } from 'socket.io-client';
-import { CURRENT_PROTOCOL, type ProtocolVersion, type TelemetryReport, type ClientToServerEvents, type FromPeer, type JoinResponse, type Member, type ResetRequest, type ServerToClientEvents } from '@peerlab/shared';
+import {
+  CURRENT_PROTOCOL,
+  signJoinProof,
+  type AnySigner,
+  type ProtocolVersion,
+  type TelemetryReport,
+  type ClientToServerEvents,
+  type FromPeer,
+  type JoinRequest,
+  type JoinResponse,
+  type Member,
+  type ResetRequest,
+  type ServerToClientEvents,
+} from '@peerlab/shared';
 
 export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
 
@@ -17,7 +32,8 @@ export interface ServerLinkOptions {
   readonly url?: string;
   readonly room: string;
   readonly name: string;
-  readonly peer: string;
+  /** This peer's identity key: the member's public key, and what signs each join's proof. */
+  readonly signer: AnySigner;
   readonly adminKey: string;
   /** The room's passcode: sets it when this join creates the room, else must match it. */
   readonly passcode?: string;
@@ -161,13 +177,31 @@ export class ServerLink {
   #join(): void {
     if (this.#closed) return;
     this.#on.status('connecting');
-    const { room, name, peer, adminKey, passcode, observer } = this.#options;
+    const socketId = this.#socket.id;
+    if (socketId === undefined) return; // not connected: `connect` joins
+    const { room, name, signer, adminKey, passcode, observer } = this.#options;
     const { major, minor } = this.#options.protocol ?? CURRENT_PROTOCOL;
-    const request = { room, name, peer, adminKey, version: major, ...(minor === 0 ? {} : { minor }), ...(passcode ? { passcode } : {}), ...(observer ? { observer } : {}) };
+    signJoinProof(signer, { room, socket: socketId, at: Date.now() }).then(
+      (proof) => {
+        // Reconnected meanwhile: that connection's own `connect` signs for it.
+        if (this.#closed || !this.#socket.connected || this.#socket.id !== socketId) return;
+        const request: JoinRequest = { room, name, peer: signer.publicKey, adminKey, version: major, ...(minor === 0 ? {} : { minor }), ...(passcode ? { passcode } : {}), ...(observer ? { observer } : {}), proof };
+        this.#send(request);
+      },
+      (error: unknown) => {
+        const detail = `could not sign the join (${error instanceof Error ? error.message : String(error)})`;
+        this.#on.status('disconnected', detail);
+        this.#on.joinRefused('bad_join_proof', detail);
+      },
+    );
+  }
+
+  #send(request: JoinRequest): void {
+    const socketId = this.#socket.id;
     this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', request, (error, response) => {
-      if (this.#closed || !this.#socket.connected) return;
+      if (this.#closed || !this.#socket.connected || this.#socket.id !== socketId) return;
       if (error) {
-        this.#join(); // no answer in time: ask again on the same connection
+        this.#join(); // no answer in time: ask again on the same connection (a fresh proof)
         return;
       }
       if (!response.ok) {

@@ -1,0 +1,78 @@
+/**
+ * The page's server link against a real server (Node's socket.io-client): every join carries a proof
+ * signed for its connection, by a synchronous or an asynchronous signer.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io } from 'socket.io-client';
+import { generateKeyPair, nobleSigner, type AnySigner, type KeyPair } from '@peerlab/shared';
+import { createPeerlabServer, type PeerlabServer } from '../../signaling-server/src/server.ts';
+import { ServerLink, type JoinAccepted, type ServerLinkHandlers } from '../src/lib/transport/serverLink.ts';
+
+let dir: string;
+let server: PeerlabServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'peerlab-link-'));
+  server = await createPeerlabServer({ port: 0, host: '127.0.0.1', dbFile: join(dir, 'peerlab.sqlite'), clientDist: join(dir, 'dist') });
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Opened {
+  readonly link: ServerLink;
+  readonly joined: JoinAccepted[];
+  readonly refused: string[];
+}
+
+function open(room: string, signer: AnySigner): Opened {
+  const joined: JoinAccepted[] = [];
+  const refused: string[] = [];
+  const ignore = () => {};
+  const handlers: ServerLinkHandlers = {
+    status: ignore,
+    joined: (response) => joined.push(response),
+    joinRefused: (reason) => refused.push(reason),
+    down: ignore,
+    peer: ignore,
+    members: ignore,
+    signal: ignore,
+    relay: ignore,
+    refused: (reason) => refused.push(reason),
+    reset: ignore,
+  };
+  const link = new ServerLink({ url: server.url, room, name: 'page', signer, adminKey: signer.publicKey, io }, handlers);
+  return { link, joined, refused };
+}
+
+async function until(predicate: () => boolean, label: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${label}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function asyncSigner(pair: KeyPair): AnySigner {
+  const noble = nobleSigner(pair);
+  return { publicKey: pair.publicKey, signBatch: async (messages) => messages.map((message) => noble.sign(message)) };
+}
+
+describe('ServerLink joins with a proof of its key', () => {
+  it('joins signed synchronously and asynchronously (WebCrypto answers later)', async () => {
+    const pairs = [generateKeyPair(), generateKeyPair()];
+    const opened = [open('link', nobleSigner(pairs[0]!)), open('link', asyncSigner(pairs[1]!))];
+    try {
+      await until(() => opened.every((o) => o.joined.length === 1), 'both joined');
+      expect(opened.flatMap((o) => o.refused)).toEqual([]);
+      expect(opened[1]!.joined[0]!.members.map((m) => m.peer)).toEqual(expect.arrayContaining(pairs.map((p) => p.publicKey)));
+    } finally {
+      for (const o of opened) o.link.close();
+    }
+  });
+});
