@@ -1,6 +1,7 @@
 /**
  * The page's server link against a real server (Node's socket.io-client): every join carries a proof
- * signed for its connection, by a synchronous or an asynchronous signer.
+ * signed for its connection, by a synchronous or an asynchronous signer, and a page whose clock is far
+ * off still joins — refused once for the proof's time, it signs again by the server's clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ interface Opened {
   readonly refused: string[];
 }
 
-function open(room: string, signer: AnySigner): Opened {
+function open(room: string, signer: AnySigner, now?: () => number): Opened {
   const joined: JoinAccepted[] = [];
   const refused: string[] = [];
   const ignore = () => {};
@@ -46,7 +47,7 @@ function open(room: string, signer: AnySigner): Opened {
     refused: (reason) => refused.push(reason),
     reset: ignore,
   };
-  const link = new ServerLink({ url: server.url, room, name: 'page', signer, adminKey: signer.publicKey, io }, handlers);
+  const link = new ServerLink({ url: server.url, room, name: 'page', signer, adminKey: signer.publicKey, io, ...(now ? { now } : {}) }, handlers);
   return { link, joined, refused };
 }
 
@@ -63,6 +64,12 @@ function asyncSigner(pair: KeyPair): AnySigner {
   return { publicKey: pair.publicKey, signBatch: async (messages) => messages.map((message) => noble.sign(message)) };
 }
 
+async function rejections(reason: string): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', server.url))).text();
+  const line = text.split('\n').find((l) => l.startsWith(`peerlab_rejections_total{reason="${reason}"}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 describe('ServerLink joins with a proof of its key', () => {
   it('joins signed synchronously and asynchronously (WebCrypto answers later)', async () => {
     const pairs = [generateKeyPair(), generateKeyPair()];
@@ -73,6 +80,18 @@ describe('ServerLink joins with a proof of its key', () => {
       expect(opened[1]!.joined[0]!.members.map((m) => m.peer)).toEqual(expect.arrayContaining(pairs.map((p) => p.publicKey)));
     } finally {
       for (const o of opened) o.link.close();
+    }
+  });
+
+  it('a page whose clock is ten minutes slow is refused once for the time, then joins by the server’s clock', async () => {
+    const before = await rejections('bad_join_proof');
+    const slow = open('slow-clock', nobleSigner(generateKeyPair()), () => Date.now() - 10 * 60_000);
+    try {
+      await until(() => slow.joined.length === 1, 'the slow page joined');
+      expect(slow.refused).toEqual([]);
+      expect(await rejections('bad_join_proof')).toBe(before + 1);
+    } finally {
+      slow.link.close();
     }
   });
 });

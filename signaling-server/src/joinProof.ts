@@ -19,6 +19,8 @@ export type JoinProofRefusal = {
   readonly ok: false;
   readonly reason: 'schema' | 'bad_join_proof';
   readonly detail: string;
+  /** For a proof whose time is off: the server's clock when it judged (JoinResponse.serverTime). */
+  readonly serverTime?: number;
 };
 
 export type JoinProofOutcome = { readonly ok: true; readonly join: ProvenJoin } | JoinProofRefusal;
@@ -35,7 +37,7 @@ function proven(request: JoinRequest, socketId: string): ProvenJoin {
  */
 export async function checkJoinAtEntry(request: JoinRequest, socketId: string, now: number, verifier: Verifier): Promise<JoinProofOutcome> {
   const stale = joinProofStaleness(request.proof.at, now);
-  if (stale !== undefined) return { ok: false, reason: 'bad_join_proof', detail: stale };
+  if (stale !== undefined) return { ok: false, reason: 'bad_join_proof', detail: stale, serverTime: now };
   const [signed] = await verifier.verifyBatch([joinProofCheck(request, socketId)]);
   return signed === true ? { ok: true, join: proven(request, socketId) } : NOT_THE_KEY;
 }

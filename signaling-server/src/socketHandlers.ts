@@ -62,7 +62,8 @@ export const REPORT_BURST = 4;
 
 /**
  * Join proofs one socket may have checked per second, sustained: a page joins once per connection and
- * asks again only after 5 s without an answer, while each check is a signature verification that a socket must not get by the thousand.
+ * asks again only after 5 s without an answer (or once more by the server's clock, when its own is off),
+ * while each check is a signature verification that a socket must not get by the thousand.
  */
 export const JOIN_PROOFS_PER_SECOND = 1;
 /** Join proofs checked at once: a retry or two on top of the first join. */
@@ -139,7 +140,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
           if (checked.ok) return { response: await directory.join(checked.join), join: checked.join };
           metrics.rejected(checked.reason);
           logger.info({ socket: socket.id, room: request.room, peer: request.peer.slice(0, 8), detail: checked.detail }, 'join proof refused');
-          return { response: { ok: false, reason: checked.reason, detail: checked.detail } };
+          return { response: { ok: false, reason: checked.reason, detail: checked.detail, ...(checked.serverTime === undefined ? {} : { serverTime: checked.serverTime }) } };
         };
         const decoded = decodeJoin(raw);
         if (!decoded.ok) return fail(decoded.reason, decoded.detail);

@@ -118,12 +118,13 @@ describe('a join proves its key', () => {
     expect(await roomInfo(server, 'here').catch(() => undefined)).toBeUndefined();
   });
 
-  it('refuses a stale proof and one dated ahead; accepts one inside the window', async () => {
+  it('refuses a stale proof and one dated ahead, telling the server’s clock; accepts one inside the window', async () => {
     const keys = generateKeyPair();
     const socket = intruderSocket();
     const before = await refusedJoins();
     const old = await askJoin(socket, await signedJoin(socket, keys, fields('clock', 'x'), { at: Date.now() - JOIN_PROOF_WINDOW_MS - 1000 }));
     expect(old).toMatchObject({ ok: false, reason: 'bad_join_proof', detail: expect.stringContaining('ago') });
+    expect(!old.ok && old.serverTime !== undefined && Math.abs(old.serverTime - Date.now()) < 5000).toBe(true);
     const ahead = await askJoin(socket, await signedJoin(socket, keys, fields('clock', 'x'), { at: Date.now() + JOIN_PROOF_WINDOW_MS + 1000 }));
     expect(ahead).toMatchObject({ ok: false, reason: 'bad_join_proof', detail: expect.stringContaining('ahead') });
     expect(await refusedJoins()).toBe(before + 2);

@@ -12,7 +12,8 @@ import { signsInline, type AnySigner, type VerifyRequest } from '../ports/ports.
 
 /**
  * How far a proof's time may be from the server's clock, either way: wide enough for a page's clock to
- * be a little off and a busy page to sign late, narrow enough that a captured proof soon expires.
+ * be a little off and a busy page to sign late, narrow enough that a captured proof soon expires. A page
+ * whose clock is further off learns the server's from the refusal and signs again (serverLink.ts).
  */
 export const JOIN_PROOF_WINDOW_MS = 60_000;
 

@@ -62,6 +62,11 @@ export type JoinResponse =
       readonly ok: false;
       readonly reason: ServerRefusalReason;
       readonly detail: string;
+      /**
+       * A `bad_join_proof` for the proof's time: the server's clock (ms since the epoch) when it judged, so a
+       * page whose clock is off can sign again by the server's (the signature still has to be the key's).
+       */
+      readonly serverTime?: number;
     };
 
 export interface Addressed {

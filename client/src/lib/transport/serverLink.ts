@@ -43,6 +43,8 @@ export interface ServerLinkOptions {
   readonly protocol?: ProtocolVersion;
   /** The socket.io-client factory; the package's own `io` unless a host passes another (tests, Node bots). */
   readonly io?: typeof io;
+  /** The wall clock join proofs are dated by: `Date.now` unless a test skews it. */
+  readonly now?: () => number;
 }
 
 export interface ServerLinkHandlers {
@@ -73,6 +75,13 @@ export class ServerLink {
   readonly #on: ServerLinkHandlers;
   #joined = false;
   #closed = false;
+  /**
+   * The server's clock minus this one's, once a join was refused for its time: proofs are then dated by
+   * the server's clock, so a page whose clock is off still joins. 0 until then.
+   */
+  #clockOffset = 0;
+  /** This connection already signed again by the server's clock: another time refusal is final. */
+  #resignedForClock = false;
   /** Left on purpose (churn) until `resume`: no retry after a server disconnect either. */
   #suspended = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
@@ -84,7 +93,10 @@ export class ServerLink {
     const socketOptions = { forceNew: true, transports: ['websocket', 'polling'] };
     const connect = options.io ?? io;
     this.#socket = options.url ? connect(options.url, socketOptions) : connect(socketOptions);
-    this.#socket.on('connect', () => this.#join());
+    this.#socket.on('connect', () => {
+      this.#resignedForClock = false;
+      this.#join();
+    });
     this.#socket.on('connect_error', (error) => this.#on.status('disconnected', `no answer (${error.message}), retrying`));
     this.#socket.on('disconnect', (reason) => {
       const wasJoined = this.#joined;
@@ -181,7 +193,7 @@ export class ServerLink {
     if (socketId === undefined) return; // not connected: `connect` joins
     const { room, name, signer, adminKey, passcode, observer } = this.#options;
     const { major, minor } = this.#options.protocol ?? CURRENT_PROTOCOL;
-    signJoinProof(signer, { room, socket: socketId, at: Date.now() }).then(
+    signJoinProof(signer, { room, socket: socketId, at: this.#now() + this.#clockOffset }).then(
       (proof) => {
         // Reconnected meanwhile: that connection's own `connect` signs for it.
         if (this.#closed || !this.#socket.connected || this.#socket.id !== socketId) return;
@@ -196,6 +208,10 @@ export class ServerLink {
     );
   }
 
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
   #send(request: JoinRequest): void {
     const socketId = this.#socket.id;
     this.#socket.timeout(JOIN_TIMEOUT_MS).emit('join', request, (error, response) => {
@@ -205,6 +221,13 @@ export class ServerLink {
         return;
       }
       if (!response.ok) {
+        if (response.reason === 'bad_join_proof' && response.serverTime !== undefined && !this.#resignedForClock) {
+          // Refused for its time alone: this page's clock is off. Sign once more by the server's.
+          this.#resignedForClock = true;
+          this.#clockOffset = response.serverTime - this.#now();
+          this.#join();
+          return;
+        }
         this.#on.status('disconnected', `join refused: ${response.reason} (${response.detail})`);
         this.#on.joinRefused(response.reason, response.detail);
         return;
