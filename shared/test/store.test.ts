@@ -78,6 +78,9 @@ describe('EventStore: what it keeps incrementally equals what a scan of its even
           expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
         }
         expect(store.missingFrom(theirs, (author) => author === SERVER).every((one) => one.event.author === SERVER)).toBe(true);
+        // The count the hello decides by (catchUp.ts) is the same as the list's length, filtered or not.
+        expect(store.countMissingFrom(theirs)).toBe(missing.length);
+        expect(store.countMissingFrom(theirs, (author) => author === SERVER)).toBe(store.missingFrom(theirs, (author) => author === SERVER).length);
       }),
       { seed: 14, numRuns: 300 },
     );

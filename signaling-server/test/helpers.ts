@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterEach, beforeEach } from 'vitest';
 import {
   PROTOCOL_VERSION,
   PeerlabNode,
@@ -304,4 +305,25 @@ export function heldExceptAdmissions(node: PeerlabNode): number {
 export function eventsExceptAdmissions(info: RoomInfo): number {
   const admissions = Object.values(info.accepted).reduce((sum, kinds) => sum + (kinds.admit ?? 0), 0);
   return info.eventCount - admissions;
+}
+
+/** A test file's server: a fresh one (in its own temp dir) for each test, closed after it with what the test registered in `cleanups`. */
+export interface ServerPerTest {
+  readonly server: PeerlabServer;
+  readonly env: TestEnv;
+  readonly cleanups: (() => void)[];
+}
+
+export function serverPerTest(): ServerPerTest {
+  const fixture = { cleanups: [] as (() => void)[] } as { server: PeerlabServer; env: TestEnv; cleanups: (() => void)[] };
+  beforeEach(async () => {
+    fixture.env = tempEnv();
+    fixture.server = await startServer(fixture.env);
+  });
+  afterEach(async () => {
+    for (const cleanup of fixture.cleanups.splice(0)) cleanup();
+    await fixture.server.close();
+    fixture.env.cleanup();
+  });
+  return fixture;
 }

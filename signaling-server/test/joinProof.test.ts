@@ -5,41 +5,27 @@
  * stale one, one for another room); the member keeps its entry and its signals; only a proven join of the
  * same key (a reconnect) replaces it; every refusal is counted in /metrics.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, JOIN_PROOF_WINDOW_MS, generateKeyPair, type JoinRequest, type KeyPair, type TelemetryReport } from '@peerlab/shared';
-import type { PeerlabServer } from '../src/server.ts';
 import { JOIN_PROOF_BURST } from '../src/socketHandlers.ts';
-import { askJoin, connectedId, joinProof, metricValue, metricsText, rawSocket, roomInfo, signedJoin, startServer, tempEnv, TestPeer, waitFor, type ClientSocket, type TestEnv } from './helpers.ts';
+import { askJoin, connectedId, joinProof, metricValue, metricsText, rawSocket, roomInfo, signedJoin, serverPerTest, TestPeer, waitFor, type ClientSocket } from './helpers.ts';
 
-let env: TestEnv;
-let server: PeerlabServer;
-const cleanups: (() => void)[] = [];
-
-beforeEach(async () => {
-  env = tempEnv();
-  server = await startServer(env);
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await server.close();
-  env.cleanup();
-});
+const fixture = serverPerTest();
 
 async function member(room: string, name: string, keys = generateKeyPair()): Promise<TestPeer> {
-  const peer = await TestPeer.joined(server, room, name, undefined, keys);
-  cleanups.push(() => peer.close());
+  const peer = await TestPeer.joined(fixture.server, room, name, undefined, keys);
+  fixture.cleanups.push(() => peer.close());
   return peer;
 }
 
 function intruderSocket(): ClientSocket {
-  const socket = rawSocket(server);
-  cleanups.push(() => socket.disconnect());
+  const socket = rawSocket(fixture.server);
+  fixture.cleanups.push(() => socket.disconnect());
   return socket;
 }
 
 async function refusedJoins(): Promise<number> {
-  return metricValue(await metricsText(server), 'peerlab_rejections_total', { reason: 'bad_join_proof' });
+  return metricValue(await metricsText(fixture.server), 'peerlab_rejections_total', { reason: 'bad_join_proof' });
 }
 
 /** The join's fields a page sends for `room` (all but the key it names and the proof). */
@@ -49,7 +35,7 @@ function fields(room: string, name: string, adminKey: KeyPair = generateKeyPair(
 
 /** Alice still holds her entry: listed under her name, on her socket, which was never told it was replaced. */
 async function expectAliceKeepsHerEntry(alice: TestPeer, room: string): Promise<void> {
-  const listed = (await roomInfo(server, room)).members.filter((m) => m.peer === alice.keys.publicKey);
+  const listed = (await roomInfo(fixture.server, room)).members.filter((m) => m.peer === alice.keys.publicKey);
   expect(listed).toEqual([expect.objectContaining({ name: 'alice' })]);
   expect(alice.socket.connected).toBe(true);
   expect(alice.refusals.map((r) => r.reason)).not.toContain('replaced');
@@ -115,7 +101,7 @@ describe('a join proves its key', () => {
     const keys = generateKeyPair();
     const socket = intruderSocket();
     expect(await askJoin(socket, await signedJoin(socket, keys, fields('here', 'x'), { room: 'elsewhere' }))).toMatchObject({ ok: false, reason: 'bad_join_proof' });
-    expect(await roomInfo(server, 'here').catch(() => undefined)).toBeUndefined();
+    expect(await roomInfo(fixture.server, 'here').catch(() => undefined)).toBeUndefined();
   });
 
   it('refuses a stale proof and one dated ahead, telling the server’s clock; accepts one inside the window', async () => {
@@ -137,7 +123,7 @@ describe('a join proves its key', () => {
     const back = await member('again', 'alice', alice.keys);
     await waitFor(() => alice.refusals.some((r) => r.reason === 'replaced'), 'the old socket told it was replaced');
     await waitFor(() => !alice.socket.connected, 'the old socket closed');
-    expect((await roomInfo(server, 'again')).members.filter((m) => m.peer === alice.keys.publicKey)).toHaveLength(1);
+    expect((await roomInfo(fixture.server, 'again')).members.filter((m) => m.peer === alice.keys.publicKey)).toHaveLength(1);
     await expectSignalsReachAlice(carol, back, 'to the new socket', alice);
   });
 

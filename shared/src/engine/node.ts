@@ -480,7 +480,7 @@ export class PeerlabNode {
    */
   #pullOnHello(out: Outbox, linkId: string, link: LinkState, theirs: VersionVector): void {
     const include = this.#authorFilter(link.kind);
-    if (this.store.missingFrom(theirs, include).length <= HELLO_PUSH_MAX) this.#onSummary(out, linkId, link, theirs, false);
+    if (this.store.countMissingFrom(theirs, include) <= HELLO_PUSH_MAX) this.#onSummary(out, linkId, link, theirs, false);
     else {
       link.reported = theirs;
       this.#confirmOwn(theirs[this.id] ?? 0);

@@ -144,6 +144,16 @@ export class EventStore {
     return missing;
   }
 
+  /** How many events missingFrom(theirs) would return, without gathering them: O(authors × log events). */
+  countMissingFrom(theirs: VersionVector, includeAuthor: (author: string) => boolean = () => true): number {
+    let count = 0;
+    for (const [author, log] of this.#authors) {
+      const known = theirs[author] ?? 0;
+      if (known < log.highest && includeAuthor(author)) count += log.seqs.length - firstAbove(log.seqs, known);
+    }
+    return count;
+  }
+
   /** True when `theirs` names an event this store does not hold. */
   lacksSomethingIn(theirs: VersionVector, includeAuthor: (author: string) => boolean = () => true): boolean {
     for (const [author, seq] of Object.entries(theirs)) {
