@@ -128,6 +128,16 @@ describe('peer links', () => {
     expect(server.signal).toHaveBeenCalledTimes(1);
   });
 
+  it('p2p: a link the overlay asks for before any reconcile (its first round runs on the roster) is attempted at once', () => {
+    const stalled = stalledSimplePeer();
+    const { links, list } = setup({ mode: 'p2p', rtc: { SimplePeer: stalled.SimplePeer, wrtc: {} } });
+    list(A, B);
+    links.connect(A);
+    links.connect(B);
+    // Before the fix the mesh, not yet enabled, ignored both and the overlay waited 10 s for each slot.
+    expect(stalled.created()).toBe(2);
+  });
+
   it('a mode without a mesh forgets the attempts that waited for it', () => {
     const { links, list, node, server } = setup();
     list(A);

@@ -124,8 +124,15 @@ export class PeerLinks {
   connect(peer: string): LinkEffect[] {
     return this.#collect(() => {
       if (this.#links.get(peer) === 'direct') return;
-      if (this.#directAllowed()) this.#mesh.connect(peer);
-      else this.#deferred.add(peer);
+      if (!this.#directAllowed()) {
+        this.#deferred.add(peer);
+        return;
+      }
+      // The overlay can ask before the mesh has heard that direct links are allowed (its first round runs
+      // on the roster, before the reconcile that follows it). A disabled mesh ignores the request, and the
+      // overlay's slot then waits for its 10 s timeout: measured, this was most of an 8-page room's link-up.
+      if (!this.#mesh.enabled) this.#reconcile();
+      this.#mesh.connect(peer);
     });
   }
 

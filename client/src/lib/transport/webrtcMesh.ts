@@ -169,6 +169,11 @@ export class WebRtcMesh {
     return this.#attempts.size;
   }
 
+  /** Whether the mode wants direct links (see setEnabled): a disabled mesh starts and answers nothing. */
+  get enabled(): boolean {
+    return this.#enabled;
+  }
+
   /** false (client-server mode) closes every channel without reporting failures and ignores offers. */
   setEnabled(enabled: boolean): void {
     if (this.#closed) return;
