@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION, encodeMessage, generateKeyPair, tweetnaclVerify, signingBytes } from '@peerlab/shared';
-import type { PeerlabServer } from '../src/server.ts';
 import { TokenBucket } from '../src/rateLimit.ts';
 import {
   askJoin,
@@ -10,6 +9,7 @@ import {
   metricsText,
   nodeSigner,
   rawSocket,
+  serverPerTest,
   roomInfo,
   signEvent,
   startServer,
@@ -18,34 +18,20 @@ import {
   waitFor,
   waitForServerMode,
   type ClientSocket,
-  type TestEnv,
   eventsExceptAdmissions,
 } from './helpers.ts';
 
-let env: TestEnv;
-let server: PeerlabServer;
-const cleanups: (() => void)[] = [];
-
-beforeEach(async () => {
-  env = tempEnv({ withClient: true });
-  server = await startServer(env);
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
-  await server.close();
-  env.cleanup();
-});
+const fixture = serverPerTest({ withClient: true });
 
 async function peer(room: string, name: string, adminKeys = generateKeyPair()): Promise<TestPeer> {
-  const p = await TestPeer.joined(server, room, name, adminKeys);
-  cleanups.push(() => p.close());
+  const p = await TestPeer.joined(fixture.server, room, name, adminKeys);
+  fixture.cleanups.push(() => p.close());
   return p;
 }
 
 function socket(): ClientSocket {
-  const s = rawSocket(server);
-  cleanups.push(() => s.disconnect());
+  const s = rawSocket(fixture.server);
+  fixture.cleanups.push(() => s.disconnect());
   return s;
 }
 
@@ -56,21 +42,21 @@ function collectRefusals(s: ClientSocket): { reason: string; detail: string }[] 
 }
 
 async function rejections(reason: string): Promise<number> {
-  return metricValue(await metricsText(server), 'peerlab_rejections_total', { reason });
+  return metricValue(await metricsText(fixture.server), 'peerlab_rejections_total', { reason });
 }
 
 describe('HTTP endpoints', () => {
   it('answers /healthz, /metrics, the room API and the client with SPA fallback', async () => {
-    const health = await getJson<{ status: string; uptimeSeconds: number; rooms: number; connections: number }>(server, '/healthz');
+    const health = await getJson<{ status: string; uptimeSeconds: number; rooms: number; connections: number }>(fixture.server, '/healthz');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ status: 'ok', rooms: 0, connections: 0 });
     expect(typeof health.body.uptimeSeconds).toBe('number');
 
     await peer('web', 'alice');
-    const after = await getJson<{ rooms: number; connections: number }>(server, '/healthz');
+    const after = await getJson<{ rooms: number; connections: number }>(fixture.server, '/healthz');
     expect(after.body).toMatchObject({ rooms: 1, connections: 1 });
 
-    const metrics = await fetch(new URL('/metrics', server.url));
+    const metrics = await fetch(new URL('/metrics', fixture.server.url));
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     const text = await metrics.text();
     for (const name of ['peerlab_connections', 'peerlab_rooms', 'peerlab_events_accepted_total', 'peerlab_relay_bytes_total', 'peerlab_relay_messages_total', 'peerlab_rejections_total']) {
@@ -79,19 +65,19 @@ describe('HTTP endpoints', () => {
     expect(metricValue(text, 'peerlab_connections')).toBe(1);
     expect(metricValue(text, 'peerlab_rooms')).toBe(1);
 
-    expect((await getJson(server, '/api/rooms/nope')).status).toBe(404);
-    expect((await getJson(server, '/api/rooms/bad%20name')).status).toBe(404);
-    expect((await getJson(server, '/api/other')).status).toBe(404);
+    expect((await getJson(fixture.server, '/api/rooms/nope')).status).toBe(404);
+    expect((await getJson(fixture.server, '/api/rooms/bad%20name')).status).toBe(404);
+    expect((await getJson(fixture.server, '/api/other')).status).toBe(404);
 
     for (const path of ['/', '/present', '/present?room=web', '/some/deep/link']) {
-      const response = await fetch(new URL(path, server.url));
+      const response = await fetch(new URL(path, fixture.server.url));
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('Peerlab test client');
     }
-    const asset = await fetch(new URL('/assets/app.js', server.url));
+    const asset = await fetch(new URL('/assets/app.js', fixture.server.url));
     expect(asset.headers.get('content-type')).toContain('javascript');
     expect(await asset.text()).toContain('peerlab');
-    const traversal = await fetch(new URL('/..%2f..%2fetc%2fpasswd', server.url));
+    const traversal = await fetch(new URL('/..%2f..%2fetc%2fpasswd', fixture.server.url));
     expect(await traversal.text()).toContain('Peerlab test client');
   });
 
@@ -131,7 +117,7 @@ describe('bad input is refused, counted, and survived', () => {
     expect(await ask({ ...good, room: 'other' })).toMatchObject({ ok: false, reason: 'already_joined' });
     expect(await ask({ ...good, peer: generateKeyPair().publicKey })).toMatchObject({ ok: false, reason: 'already_joined' });
     expect(await rejections('schema')).toBeGreaterThanOrEqual(5);
-    expect((await getJson(server, '/api/rooms/bad room!')).status).toBe(404);
+    expect((await getJson(fixture.server, '/api/rooms/bad room!')).status).toBe(404);
   });
 
   it('lets a page of another major version join, lists its version, and its engine link refuses its hello', async () => {
@@ -156,7 +142,7 @@ describe('bad input is refused, counted, and survived', () => {
     const adminKeys = generateKeyPair();
     const alice = await peer('attack', 'alice', adminKeys);
     alice.switchMode('client-server');
-    await waitForServerMode(server, 'attack', 'client-server');
+    await waitForServerMode(fixture.server, 'attack', 'client-server');
 
     const loose = socket();
     const looseRefusals = collectRefusals(loose);
@@ -196,9 +182,9 @@ describe('bad input is refused, counted, and survived', () => {
     expect(await rejections('wrong_room')).toBe(1);
     expect(await rejections('not_joined')).toBe(1);
     expect(await rejections('schema')).toBeGreaterThanOrEqual(1);
-    const info = await roomInfo(server, 'attack');
+    const info = await roomInfo(fixture.server, 'attack');
     expect(eventsExceptAdmissions(info)).toBe(1); // only the mode event
-    expect((await getJson(server, '/healthz')).body).toMatchObject({ status: 'ok' });
+    expect((await getJson(fixture.server, '/healthz')).body).toMatchObject({ status: 'ok' });
 
     // The connection still works for honest traffic.
     const written = alice.write('still here');
@@ -216,7 +202,7 @@ describe('bad input is refused, counted, and survived', () => {
     emit('relay', null);
     await waitFor(() => alice.refusals.length >= 6, 'six refusals');
     expect(alice.refusals.map((r) => r.reason)).toEqual(['schema', 'schema', 'schema', 'oversized', 'schema', 'schema']);
-    expect((await getJson(server, '/healthz')).status).toBe(200);
+    expect((await getJson(fixture.server, '/healthz')).status).toBe(200);
   });
 });
 
@@ -241,7 +227,7 @@ describe('signaling and relay', () => {
     alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'early' });
     await waitFor(() => alice.refusals.some((r) => r.reason === 'relay_disabled'), 'relay refused in p2p');
     alice.switchMode('hybrid');
-    await waitForServerMode(server, 'relay', 'hybrid');
+    await waitForServerMode(fixture.server, 'relay', 'hybrid');
     alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'hello via server' });
     await waitFor(() => bob.relays.length === 1, 'bob gets the relay');
     expect(bob.relays[0]).toEqual({ from: alice.keys.publicKey, data: 'hello via server' });
@@ -249,7 +235,7 @@ describe('signaling and relay', () => {
     alice.socket.emit('relay', { to: bob.keys.publicKey, data: 'alone', alone: true });
     await waitFor(() => bob.relays.length === 2, 'bob gets the second relay');
     expect(bob.relays[1]).toEqual({ from: alice.keys.publicKey, data: 'alone', alone: true });
-    const text = await metricsText(server);
+    const text = await metricsText(fixture.server);
     expect(metricValue(text, 'peerlab_relay_messages_total')).toBe(2);
     expect(metricValue(text, 'peerlab_relay_bytes_total')).toBe('hello via server'.length + 'alone'.length);
     expect(metricValue(text, 'peerlab_rejections_total', { reason: 'relay_disabled' })).toBe(1);
@@ -279,7 +265,7 @@ describe('rate limiting', () => {
     await waitFor(() => !alice.socket.connected, 'flooder disconnected', 10_000);
     expect(alice.refusals.some((r) => r.reason === 'rate_limited')).toBe(true);
     expect(await rejections('rate_limited')).toBeGreaterThan(0);
-    expect((await getJson(server, '/healthz')).status).toBe(200);
+    expect((await getJson(fixture.server, '/healthz')).status).toBe(200);
   });
 });
 
@@ -301,7 +287,7 @@ describe('a join asked twice', () => {
     const [first, second] = await Promise.all([ask(), ask()]);
     expect(first).toMatchObject({ ok: true, created: true });
     expect(second).toMatchObject({ ok: true, admin: keys.publicKey });
-    expect((await roomInfo(server, 'twice')).members).toHaveLength(1);
+    expect((await roomInfo(fixture.server, 'twice')).members).toHaveLength(1);
     expect(await rejections('already_joined')).toBe(0);
   });
 });

@@ -314,10 +314,11 @@ export interface ServerPerTest {
   readonly cleanups: (() => void)[];
 }
 
-export function serverPerTest(): ServerPerTest {
-  const fixture = { cleanups: [] as (() => void)[] } as { server: PeerlabServer; env: TestEnv; cleanups: (() => void)[] };
+export function serverPerTest(envOptions: Parameters<typeof tempEnv>[0] = {}): ServerPerTest {
+  // Filled in by beforeEach, before any test reads it.
+  const fixture = { cleanups: [] } as unknown as { -readonly [K in keyof ServerPerTest]: ServerPerTest[K] };
   beforeEach(async () => {
-    fixture.env = tempEnv();
+    fixture.env = tempEnv(envOptions);
     fixture.server = await startServer(fixture.env);
   });
   afterEach(async () => {
