@@ -196,6 +196,8 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
   // The first page creates the room and holds its admin key; in hybrid it switches before the others join.
   opened.push(await open(0));
   if (mode !== 'p2p') {
+    // A page learns it is the room's admin once the server has it; a switch asked before is only a notice.
+    await opened[0]!.waitForFunction(() => (window as unknown as { peerlab: { isAdmin: boolean } }).peerlab.isAdmin, undefined, { timeout: 30_000 });
     await opened[0]!.evaluate((m) => (window as unknown as { peerlab: { switchMode(mode: string): void } }).peerlab.switchMode(m), mode);
     await opened[0]!.getByTestId('mode').filter({ hasText: mode }).waitFor();
   }
@@ -289,6 +291,7 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
   const copiesReceived = afterStream.reduce((sum, c) => sum + c.copiesReceived, 0);
   const eventMessages = afterStream.reduce((sum, c) => sum + c.eventMessages, 0);
   const deliveries = delivered * (pages - 1);
+  const messages = (stats: PageStats[], kind: string) => stats.reduce((sum, s) => sum + (s.traffic.find((row) => row.kind === kind)?.sentMessages ?? 0), 0);
   const bytes = (stats: PageStats[], kind: string) => stats.reduce((sum, s) => sum + (s.traffic.find((row) => row.kind === kind)?.sentBytes ?? 0), 0);
   const latency = {
     events: EVENTS,
@@ -298,6 +301,8 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
     maxToLastMs: toLast.at(-1),
     over10s: toLast.filter((ms) => ms > 10_000).length,
     eventMessagesPerEvent: +(eventMessages / EVENTS).toFixed(2),
+    // Every message over direct links (events, have, prune, graft, reports, their announcements...), room-wide.
+    directMessagesPerEvent: +((messages(statsStream, 'direct') - messages(statsBefore, 'direct')) / EVENTS).toFixed(2),
     copiesSentPerEvent: +(copiesSent / EVENTS).toFixed(2),
     copiesReceivedPerEvent: +(copiesReceived / EVENTS).toFixed(2),
     duplicatesPerDelivery: +((copiesReceived - deliveries) / Math.max(1, deliveries)).toFixed(2),

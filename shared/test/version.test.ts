@@ -24,6 +24,7 @@ import {
   type SignedEvent,
 } from '../src/index.ts';
 import { handleSync } from '../src/net/driveSync.ts';
+import { ANNOUNCE_GAP_MS } from '../src/engine/reportAnnouncements.ts';
 import { ADMIN, keyPairFor, makeNode, nodeSigner, nodeVerify, reportMessage, reportOf } from './helpers.ts';
 
 const V1_0 = protocolVersion(1, 0);
@@ -133,7 +134,8 @@ describe('negotiation: each link records what its remote speaks', () => {
     expect(sent(out, 'rhave').map((o) => o.link)).toEqual(['other']);
     const old = net.nodes.get('old')!;
     net.input('old', { type: 'report', report: reportOf('old', 1, { peer: old.id }) });
-    net.runFor(50);
+    // neo just announced over its link to other: the next announcement there waits out the gap.
+    net.runFor(ANNOUNCE_GAP_MS + 50);
     expect(net.nodes.get('other')!.reports().map((held) => held.report.peer)).toEqual(expect.arrayContaining([old.id, neo.id]));
     expect(old.reports().map((held) => held.report.peer)).not.toContain(neo.id);
     expect(old.stats().rejections.schema).toBe(0);

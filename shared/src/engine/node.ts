@@ -48,6 +48,7 @@ import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEv
 import { countBeyond, HELLO_PUSH_MAX, PULL_MIN, Pulls } from './catchUp.ts';
 import { AnnouncedMissing, graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
+import { ReportAnnouncements } from './reportAnnouncements.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
 import { LedgerFold, type Ledger } from './ledger.ts';
 import { signsInline, type AnySigner, type Rng, type SignResult, type VerifyRequest } from '../ports/ports.ts';
@@ -100,6 +101,8 @@ export class PeerlabNode {
   readonly #haves = new HaveSchedule();
   readonly #grafts = new PendingGrafts();
   readonly #announced = new AnnouncedMissing();
+  /** Peers only: report announcements waiting for their link's next batch. */
+  readonly #reportAnnouncements = new ReportAnnouncements();
   readonly #pulls = new Pulls();
   /** Events still spreading over the push tree, which anti-entropy answers over tree links leave out. */
   readonly #spreading = new Spreading();
@@ -245,7 +248,7 @@ export class PeerlabNode {
     // The driver asks after every input: no arrays.
     let next = earliest(earliest(this.#antiEntropy.next, this.#overlay?.nextWakeup()), this.#links.nextDropAt());
     next = earliest(earliest(next, this.#reportGossip.nextDeadline()), earliest(earliest(this.#haves.due, this.#grafts.due), this.#announced.due));
-    return next;
+    return earliest(next, this.#reportAnnouncements.due);
   }
 
   handle(input: Input, now: number): Output[] {
@@ -401,7 +404,7 @@ export class PeerlabNode {
         if (isPeerLink(link.kind)) this.#overlay?.learn([message.peer], this.#now);
         if (isPeerLink(link.kind) && hasFeature(this.protocol, 'hello-pull') && hasFeature(link.remote, 'hello-pull')) this.#pullOnHello(out, linkId, link, message.vv);
         else this.#onSummary(out, linkId, link, message.vv, false);
-        this.#announceHeld(out, linkId, link);
+        this.#announceHeld(linkId, link);
         break;
       case 'vv':
         this.#onSummary(out, linkId, link, message.vv, message.reply, inTree(link) && message.pull !== true);
@@ -865,7 +868,7 @@ export class PeerlabNode {
       this.#send(out, linkId, { t: 'report', report, sig: signature });
       this.#reportGossip.sent(linkId, report, this.#now);
     }
-    for (const linkId of plan.announce) if (this.#links.get(linkId)) this.#send(out, linkId, { t: 'rhave', reports: [[report.peer, report.seq]] });
+    for (const linkId of plan.announce) if (this.#links.get(linkId)) this.#reportAnnouncements.add(linkId, [[report.peer, report.seq]]);
   }
 
   /** Whether reports travel over this link now: a peer link that carries all data. */
@@ -874,10 +877,10 @@ export class PeerlabNode {
   }
 
   /** A new neighbour that reads announcements hears of every report held, so it sees the room at once. */
-  #announceHeld(out: Outbox, linkId: string, link: LinkState): void {
+  #announceHeld(linkId: string, link: LinkState): void {
     if (!this.#gossipsReports(link) || !this.#reportGossip.announcesTo(link.remote)) return;
     const held = this.#reportGossip.heldFor(link.peer, this.#now);
-    if (held.length > 0) this.#send(out, linkId, { t: 'rhave', reports: held });
+    if (held.length > 0) this.#reportAnnouncements.add(linkId, held);
   }
 
   /** Asks neighbours for reports they announced (one `rwant` per link). */
@@ -888,6 +891,7 @@ export class PeerlabNode {
   #reportLinkDown(out: Outbox, linkId: string): void {
     const asks: Asks = new Map();
     this.#reportGossip.linkDown(linkId, this.#now, asks);
+    this.#reportAnnouncements.linkDown(linkId);
     this.#ask(out, asks);
   }
 
@@ -1001,6 +1005,7 @@ export class PeerlabNode {
     const asks: Asks = new Map();
     this.#reportGossip.expire(now, asks);
     this.#ask(out, asks);
+    for (const [linkId, reports] of this.#reportAnnouncements.take(now)) if (this.#links.has(linkId)) this.#send(out, linkId, { t: 'rhave', reports });
     for (const [linkId, ids] of this.#haves.take(now, this.#links, (link, stored) => this.#carriesOver(link.kind, stored))) this.#send(out, linkId, { t: 'have', ids });
     const holds = (id: string): boolean => this.store.has(id) || this.#verifying.has(id);
     const linkUp = (linkId: string): boolean => this.#links.has(linkId);
