@@ -4,7 +4,7 @@ import { heldId, PendingEvents } from '../src/engine/eventIntake.ts';
 import { countBeyond, PULL_IDLE_MS, PULL_MAX_MS, Pulls } from '../src/engine/catchUp.ts';
 import { EventStore } from '../src/engine/store.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
-import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_WAIT_MS, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
+import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_VERDICT_MS, GRAFT_WAIT_MAX_MS, GRAFT_WAIT_MS, GraftWait, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
 import { ADMIN, keyPairFor, nodeSigner, nodeVerify } from './helpers.ts';
 
 const CALM: LinkFaults = { loss: 0, duplicate: 0, latencyMs: 5, jitterMs: 5 };
@@ -207,6 +207,60 @@ describe('announced but missing', () => {
     up.delete('b');
     expect([...announced.take(50 + GRAFT_WAIT_MS, (id) => held.has(id), (link) => up.has(link))]).toEqual([]);
     expect(announced.due).toBeUndefined();
+  });
+
+  it('waits as long as the graft wait says at the time', () => {
+    let wait = 600;
+    const announced = new AnnouncedMissing(() => wait);
+    announced.heard(['x'], 'a', 0);
+    expect(announced.due).toBe(600);
+    expect([...announced.take(599, () => false, () => true)]).toEqual([]);
+    wait = 300;
+    expect([...announced.take(300, () => false, () => true)]).toEqual([['a', ['x']]]);
+  });
+});
+
+describe('the graft wait', () => {
+  it('stretches while the tree brings first what grafts asked for, up to its bound', () => {
+    const wait = new GraftWait();
+    expect(wait.waitMs).toBe(GRAFT_WAIT_MS);
+    wait.grafted(['x', 'y'], 'lazy', 0);
+    wait.arrived('x', 'tree', 10); // the tree was only slow
+    wait.arrived('x', 'lazy', 20); // the graft's answer: a duplicate, already judged
+    wait.arrived('y', 'lazy', 20); // the same graft: judged once
+    expect(wait.waitMs).toBe(GRAFT_WAIT_MS * 1.25);
+    expect(wait.verdicts).toEqual({ needless: 1, useful: 0 });
+    for (let i = 0; i < 40; i++) {
+      wait.grafted([`e${i}`], 'lazy', 100 + i);
+      wait.arrived(`e${i}`, 'tree', 100 + i);
+    }
+    expect(wait.waitMs).toBe(GRAFT_WAIT_MAX_MS);
+  });
+
+  it('shrinks back when the grafted link brings it first (a cut tree, or a faster path), down to its floor', () => {
+    const wait = new GraftWait();
+    for (let i = 0; i < 5; i++) {
+      wait.grafted([`n${i}`], 'lazy', i);
+      wait.arrived(`n${i}`, 'tree', i);
+    }
+    const stretched = wait.waitMs;
+    wait.grafted(['cut'], 'lazy', 10);
+    wait.arrived('cut', 'lazy', 15);
+    expect(wait.waitMs).toBeCloseTo(stretched * 0.8);
+    for (let i = 0; i < 40; i++) {
+      wait.grafted([`c${i}`], 'lazy', 20 + i);
+      wait.arrived(`c${i}`, 'lazy', 20 + i);
+    }
+    expect(wait.waitMs).toBe(GRAFT_WAIT_MS);
+  });
+
+  it('forgets a graft nothing answered within the verdict window: a late copy judges nothing', () => {
+    const wait = new GraftWait();
+    wait.grafted(['x'], 'lazy', 0);
+    wait.grafted(['y'], 'lazy', GRAFT_VERDICT_MS); // expires the first
+    wait.arrived('x', 'tree', GRAFT_VERDICT_MS + 1);
+    expect(wait.verdicts).toEqual({ needless: 0, useful: 0 });
+    expect(wait.waitMs).toBe(GRAFT_WAIT_MS);
   });
 });
 

@@ -46,7 +46,7 @@ import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent,
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { countBeyond, HELLO_PUSH_MAX, PULL_MIN, Pulls } from './catchUp.ts';
-import { AnnouncedMissing, graftCandidates, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
+import { AnnouncedMissing, graftCandidates, GraftWait, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportAnnouncements } from './reportAnnouncements.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
@@ -100,7 +100,9 @@ export class PeerlabNode {
   /** Peers only: when lazy push-tree links next hear what is new. */
   readonly #haves = new HaveSchedule();
   readonly #grafts = new PendingGrafts();
-  readonly #announced = new AnnouncedMissing();
+  /** How long the tree may take to bring what a lazy link announced, learnt from how grafts turn out. */
+  readonly #graftWait = new GraftWait();
+  readonly #announced = new AnnouncedMissing(() => this.#graftWait.waitMs);
   /** Peers only: report announcements waiting for their link's next batch. */
   readonly #reportAnnouncements = new ReportAnnouncements();
   readonly #pulls = new Pulls();
@@ -509,6 +511,7 @@ export class PeerlabNode {
     };
     for (const id of heldIds) {
       tracedIds?.push(id);
+      this.#graftWait.arrived(id, linkId, this.#now);
       duplicate(id, this.store.get(id)?.event);
     }
     // Nothing below changes these: an event enters the store only once verified.
@@ -516,6 +519,7 @@ export class PeerlabNode {
     for (const event of events) {
       const id = incomingId(this.store, event);
       tracedIds?.push(id);
+      this.#graftWait.arrived(id, linkId, this.#now);
       if (this.store.has(id) || this.#verifying.has(id)) {
         duplicate(id, event);
         continue;
@@ -552,6 +556,7 @@ export class PeerlabNode {
     link.lazy = false;
     this.#send(out, linkId, { t: 'graft', ids });
     this.#grafts.asked(ids, linkId, this.#now);
+    if (ids.length > 0) this.#graftWait.grafted(ids, linkId, this.#now);
   }
 
   /** A tree link came or changed kind: bodies over a direct link rather than the relay, and some link eager. */

@@ -29,12 +29,17 @@ import { hasFeature, type ProtocolVersion } from './version.ts';
 export const HAVE_DELAY_MS = 150;
 
 /**
- * How long an event a lazy link announced may still take over the tree before that link is grafted for it.
- * A graft makes the link eager, so grafting at once whenever the tree was slower than the `have` (a busy
- * page, a long path) flapped links between eager and lazy and multiplied duplicates under load; plumtree
- * waits the same way. A tree cut for real heals HAVE_DELAY_MS + GRAFT_WAIT_MS after an event.
+ * How long an event a lazy link announced may still take over the tree before that link is grafted for it,
+ * at least (and at first): GraftWait stretches it while grafts turn out needless. A graft makes the link
+ * eager, so grafting at once whenever the tree was slower than the `have` (a busy page, a long path)
+ * flapped links between eager and lazy and multiplied duplicates under load; plumtree waits the same way.
+ * A tree cut for real heals HAVE_DELAY_MS + the wait after an event.
  */
 export const GRAFT_WAIT_MS = 200;
+/** The longest the graft wait stretches: what a cut tree may cost under load before it heals. */
+export const GRAFT_WAIT_MAX_MS = 1500;
+/** How long a graft waits for its verdict, the first copy of what it asked for. */
+export const GRAFT_VERDICT_MS = 2000;
 
 /** How long a graft waits for the events it named before it asks again (a lost graft or answer, on a faulty link). */
 export const GRAFT_RETRY_MS = 500;
@@ -183,10 +188,16 @@ export class HaveSchedule {
 
 /**
  * Ids lazy links announced that this node lacks, with the first link that did: grafted once they have been
- * missing GRAFT_WAIT_MS. Insertion order is the order heard, so the first entry is the next one due.
+ * missing the graft wait (`waitMs`, read at each call). Insertion order is the order heard, so the first
+ * entry is the next one due.
  */
 export class AnnouncedMissing {
   readonly #missing = new Map<string, { readonly link: string; readonly at: number }>();
+  readonly #waitMs: () => number;
+
+  constructor(waitMs: () => number = () => GRAFT_WAIT_MS) {
+    this.#waitMs = waitMs;
+  }
 
   heard(ids: readonly string[], link: string, now: number): void {
     for (const id of ids) if (!this.#missing.has(id)) this.#missing.set(id, { link, at: now });
@@ -195,18 +206,23 @@ export class AnnouncedMissing {
   /** When the oldest announcement is due (it may be held by then: `take` forgets it). */
   get due(): number | undefined {
     const first = this.#missing.values().next();
-    return first.done ? undefined : first.value.at + GRAFT_WAIT_MS;
+    return first.done ? undefined : first.value.at + this.#waitMs();
   }
 
-  /** At `now`: per link, the ids still missing GRAFT_WAIT_MS after it announced them; held ids and links gone are forgotten. */
+  /**
+   * At `now`: per link, the ids still missing the graft wait after it announced them; held ids and links
+   * gone are forgotten. Stops at the first entry not due (all later ones were heard later), so a call
+   * costs what it takes, not everything announced.
+   */
   take(now: number, holds: (id: string) => boolean, linkUp: (link: string) => boolean): Map<string, string[]> {
     const graft = new Map<string, string[]>();
+    const waitMs = this.#waitMs();
     for (const [id, { link, at }] of this.#missing) {
       if (holds(id) || !linkUp(link)) {
         this.#missing.delete(id);
         continue;
       }
-      if (now < at + GRAFT_WAIT_MS) continue;
+      if (now < at + waitMs) break;
       this.#missing.delete(id);
       graft.set(link, [...(graft.get(link) ?? []), id]);
     }
@@ -247,5 +263,71 @@ export class PendingGrafts {
       again.set(graft.link, [...(again.get(graft.link) ?? []), id]);
     }
     return again;
+  }
+}
+
+/**
+ * The graft wait, adapted to how late the tree is. A graft is judged by the first copy of what it asked
+ * for: needless when another link brought it first (the tree was only slow, as on a busy page: the graft
+ * cost a duplicate and a flap), useful when the grafted link did (the tree was cut, or the lazy path is the
+ * faster one and the graft made it part of the tree). A needless graft stretches the wait by a quarter, a
+ * useful one shortens it by a fifth, within [GRAFT_WAIT_MS, GRAFT_WAIT_MAX_MS]: a saturated room stops
+ * flapping, a room whose tree can be improved keeps grafting early. Costs a map lookup per event copy
+ * received, and memory for the grafts of the last GRAFT_VERDICT_MS.
+ */
+interface OpenGraft {
+  readonly at: number;
+  readonly link: string;
+  readonly ids: readonly string[];
+  judged: boolean;
+}
+
+export class GraftWait {
+  #waitMs = GRAFT_WAIT_MS;
+  /** Grafts awaiting their first copy, oldest first. */
+  readonly #open: OpenGraft[] = [];
+  readonly #byId = new Map<string, OpenGraft>();
+  #needless = 0;
+  #useful = 0;
+
+  get waitMs(): number {
+    return this.#waitMs;
+  }
+
+  /** Grafts judged so far: how many asked for what the tree brought first, and how many brought it first. */
+  get verdicts(): { readonly needless: number; readonly useful: number } {
+    return { needless: this.#needless, useful: this.#useful };
+  }
+
+  grafted(ids: readonly string[], link: string, now: number): void {
+    this.#expire(now);
+    const graft: OpenGraft = { at: now, link, ids, judged: false };
+    this.#open.push(graft);
+    for (const id of ids) this.#byId.set(id, graft);
+  }
+
+  /** A copy of event `id` came over `link` (new or a duplicate). */
+  arrived(id: string, link: string, now: number): void {
+    const graft = this.#byId.get(id);
+    if (!graft) return;
+    this.#forget(graft);
+    if (graft.judged) return;
+    graft.judged = true;
+    if (link === graft.link) {
+      this.#useful++;
+      this.#waitMs = Math.max(GRAFT_WAIT_MS, this.#waitMs * 0.8);
+    } else {
+      this.#needless++;
+      this.#waitMs = Math.min(GRAFT_WAIT_MAX_MS, this.#waitMs * 1.25);
+    }
+    this.#expire(now);
+  }
+
+  #forget(graft: OpenGraft): void {
+    for (const id of graft.ids) if (this.#byId.get(id) === graft) this.#byId.delete(id);
+  }
+
+  #expire(now: number): void {
+    while (this.#open.length > 0 && this.#open[0]!.at + GRAFT_VERDICT_MS <= now) this.#forget(this.#open.shift()!);
   }
 }
