@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { encodeEvents, encodeMessage, eventText, MemoryNetwork, PeerlabNode, protocolVersion, seededRng, signingBytes, toHex, type LinkFaults, type NodeConfig, type SignedEvent } from '../src/index.ts';
 import { heldId, PendingEvents } from '../src/engine/eventIntake.ts';
+import { eventId } from '../src/engine/event.ts';
+import type { Input } from '../src/engine/nodeIo.ts';
+import { handleSync } from '../src/net/driveSync.ts';
 import { countBeyond, PULL_IDLE_MS, PULL_MAX_MS, Pulls } from '../src/engine/catchUp.ts';
 import { EventStore } from '../src/engine/store.ts';
 import { LinkTable } from '../src/engine/linkTable.ts';
-import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_VERDICT_MS, GRAFT_WAIT_MAX_MS, GRAFT_WAIT_MS, GraftWait, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
+import { AnnouncedMissing, graftCandidates, GRAFT_RETRIES, GRAFT_RETRY_MS, GRAFT_VERDICT_MS, GRAFT_WAIT_MAX_MS, GRAFT_WAIT_MS, GraftWait, HAVE_DELAY_MAX_MS, HAVE_DELAY_MS, haveDelayFor, HaveSchedule, PendingGrafts, relaysToPrune, shouldPrune, startsLazy } from '../src/engine/pushTree.ts';
 import { ADMIN, keyPairFor, nodeSigner, nodeVerify } from './helpers.ts';
 
 const CALM: LinkFaults = { loss: 0, duplicate: 0, latencyMs: 5, jitterMs: 5 };
@@ -122,7 +125,7 @@ describe('push tree bookkeeping', () => {
   });
 
   it('announces new events to lazy tree links only, once per period, not back to where they came from', () => {
-    const schedule = new HaveSchedule(100);
+    const schedule = new HaveSchedule(() => 100);
     const links = new LinkTable();
     links.set('lazy', { kind: 'direct', reported: {}, remote: TREE, tree: true, lazy: true });
     links.set('source', { kind: 'direct', reported: {}, remote: TREE, tree: true, lazy: true });
@@ -221,6 +224,30 @@ describe('announced but missing', () => {
 });
 
 describe('the graft wait', () => {
+  it('a node grafts a lazy link after the wait, and stretches it when the tree brings the event first', () => {
+    const node = peer('me', 1);
+    const [b, c] = [keyPairFor('b').publicKey, keyPairFor('c').publicKey];
+    const signer = nodeSigner(keyPairFor('alice'));
+    const unsigned = { v: 1, room: 'lab', author: signer.publicKey, seq: 1, lamport: 1, kind: 'chat', body: { text: 'hi', name: 'alice' } };
+    const event: SignedEvent = { ...unsigned, sig: toHex(signer.sign(signingBytes(unsigned))) };
+    const id = eventId(event);
+    const hello = (key: string) => encodeMessage({ t: 'hello', v: TREE.major, minor: TREE.minor, features: [...TREE.features], room: 'lab', peer: key, vv: {} });
+    const input = (inputValue: Input, at: number) => handleSync(node, inputValue, at, nodeVerify);
+    for (const [link, key] of [['lb', b], ['lc', c]] as const) {
+      input({ type: 'linkUp', link, kind: 'direct', peer: key }, 0);
+      input({ type: 'message', link, data: hello(key) }, 0);
+    }
+    input({ type: 'message', link: 'lb', data: encodeMessage({ t: 'prune' }) }, 10); // lb is lazy now
+    input({ type: 'message', link: 'lb', data: encodeMessage({ t: 'have', ids: [id] }) }, 20);
+    const early = input({ type: 'tick' }, 20 + GRAFT_WAIT_MS - 1);
+    expect(early.filter((o) => o.type === 'send' && o.message.t === 'graft')).toEqual([]);
+    const due = input({ type: 'tick' }, 20 + GRAFT_WAIT_MS);
+    expect(due.filter((o) => o.type === 'send' && o.message.t === 'graft').map((o) => o.type === 'send' && o.link)).toEqual(['lb']);
+    input({ type: 'message', link: 'lc', data: encodeEvents([event]) }, 300); // the tree's copy comes first
+    input({ type: 'message', link: 'lb', data: encodeEvents([event]) }, 320);
+    expect(node.stats().tree).toEqual({ graftWaitMs: GRAFT_WAIT_MS * 1.25, needlessGrafts: 1, usefulGrafts: 0 });
+  });
+
   it('stretches while the tree brings first what grafts asked for, up to its bound', () => {
     const wait = new GraftWait();
     expect(wait.waitMs).toBe(GRAFT_WAIT_MS);
@@ -252,6 +279,12 @@ describe('the graft wait', () => {
       wait.arrived(`c${i}`, 'lazy', 20 + i);
     }
     expect(wait.waitMs).toBe(GRAFT_WAIT_MS);
+  });
+
+  it('sets the have period: half the wait, so lazy links hear less often while grafts wait long', () => {
+    expect(haveDelayFor(GRAFT_WAIT_MS)).toBe(HAVE_DELAY_MS);
+    expect(haveDelayFor(1000)).toBe(500);
+    expect(haveDelayFor(GRAFT_WAIT_MAX_MS)).toBe(HAVE_DELAY_MAX_MS);
   });
 
   it('forgets a graft nothing answered within the verdict window: a late copy judges nothing', () => {

@@ -46,7 +46,7 @@ import { ADMIN_CONTROL_KINDS, adminControlEvent, ControlState, newestAdminEvent,
 import { acksBySource, AuthorityRecord } from './authority.ts';
 import { checkBeforeSignature, heldId, incomingId, lacksBeyondPending, PendingEvents, type RoomContext } from './eventIntake.ts';
 import { countBeyond, HELLO_PUSH_MAX, PULL_MIN, Pulls } from './catchUp.ts';
-import { AnnouncedMissing, graftCandidates, GraftWait, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
+import { AnnouncedMissing, graftCandidates, GraftWait, haveDelayFor, HaveSchedule, inTree, PendingGrafts, treeBetween, relaysToPrune, shouldPrune, Spreading, startsLazy } from './pushTree.ts';
 import { AntiEntropyClock, antiEntropyPartner, pushTargets, summaryAuthors } from './gossip.ts';
 import { ReportAnnouncements } from './reportAnnouncements.ts';
 import { ReportGossip, type Asks, type ReportPlan } from './reportGossip.ts';
@@ -98,7 +98,7 @@ export class PeerlabNode {
   /** Telemetry reports heard by gossip (and this node's own), and those awaiting their signature check. */
   readonly #reportGossip: ReportGossip;
   /** Peers only: when lazy push-tree links next hear what is new. */
-  readonly #haves = new HaveSchedule();
+  readonly #haves = new HaveSchedule(() => haveDelayFor(this.#graftWait.waitMs));
   readonly #grafts = new PendingGrafts();
   /** How long the tree may take to bring what a lazy link announced, learnt from how grafts turn out. */
   readonly #graftWait = new GraftWait();
@@ -243,7 +243,9 @@ export class PeerlabNode {
   }
 
   stats(): NodeStats {
-    return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, floodDrops: this.#floodDrops, sent: this.#sent, received: this.#received };
+    const { needless, useful } = this.#graftWait.verdicts;
+    const tree = { graftWaitMs: Math.round(this.#graftWait.waitMs), needlessGrafts: needless, usefulGrafts: useful };
+    return { rejections: { ...this.#rejections }, duplicates: this.#duplicates, floodDrops: this.#floodDrops, tree, sent: this.#sent, received: this.#received };
   }
 
   nextWakeup(): number | undefined {

@@ -179,6 +179,8 @@ export interface NodeStats {
   readonly duplicates: number;
   /** Peer links this node dropped for flooding. */
   readonly floodDrops: number;
+  /** The push tree's graft wait now, and how the grafts judged so far turned out (pushTree.ts, GraftWait). */
+  readonly tree: { readonly graftWaitMs: number; readonly needlessGrafts: number; readonly usefulGrafts: number };
   readonly sent: Readonly<Record<LinkKind, TrafficCounter>>;
   readonly received: Readonly<Record<LinkKind, TrafficCounter>>;
 }

@@ -27,13 +27,24 @@ import { hasFeature, type ProtocolVersion } from './version.ts';
  * the tree is still bringing (a needless graft, then a prune); shorter repairs a cut tree sooner.
  */
 export const HAVE_DELAY_MS = 150;
+/**
+ * The longest `have` period, reached while grafts wait long (GraftWait, half its wait): a lazy link that
+ * would be grafted only after a second or more need not hear every 150 ms, so a saturated room sends a
+ * fifth of the announcements, each naming more ids.
+ */
+export const HAVE_DELAY_MAX_MS = 750;
+
+/** The `have` period that goes with a graft wait: half of it, within [HAVE_DELAY_MS, HAVE_DELAY_MAX_MS]. */
+export function haveDelayFor(graftWaitMs: number): number {
+  return Math.min(HAVE_DELAY_MAX_MS, Math.max(HAVE_DELAY_MS, graftWaitMs / 2));
+}
 
 /**
  * How long an event a lazy link announced may still take over the tree before that link is grafted for it,
  * at least (and at first): GraftWait stretches it while grafts turn out needless. A graft makes the link
  * eager, so grafting at once whenever the tree was slower than the `have` (a busy page, a long path)
  * flapped links between eager and lazy and multiplied duplicates under load; plumtree waits the same way.
- * A tree cut for real heals HAVE_DELAY_MS + the wait after an event.
+ * A tree cut for real heals the `have` period (haveDelayFor) + the wait after an event.
  */
 export const GRAFT_WAIT_MS = 200;
 /** The longest the graft wait stretches: what a cut tree may cost under load before it heals. */
@@ -142,15 +153,15 @@ export class Spreading {
 
 /**
  * The events lazy links have not heard of yet, and when to tell them: one `have` per lazy link per
- * HAVE_DELAY_MS at most, and none while nothing is new.
+ * period at most (`delayMs`, read when a round starts), and none while nothing is new.
  */
 export class HaveSchedule {
-  readonly #delayMs: number;
+  readonly #delayMs: () => number;
   /** New events since the last round, with the link each came from (which holds it already). */
   readonly #news: { readonly stored: StoredEvent; readonly source: string | undefined }[] = [];
   #due: number | undefined;
 
-  constructor(delayMs = HAVE_DELAY_MS) {
+  constructor(delayMs: () => number = () => HAVE_DELAY_MS) {
     this.#delayMs = delayMs;
   }
 
@@ -162,7 +173,7 @@ export class HaveSchedule {
   /** An event entered the store (or, for an equivocation, its proof did) at `now`. */
   note(stored: StoredEvent, source: string | undefined, now: number): void {
     this.#news.push({ stored, source });
-    this.#due ??= now + this.#delayMs;
+    this.#due ??= now + this.#delayMs();
   }
 
   /**

@@ -126,6 +126,8 @@ export class PeerSession {
   directCount = $state.raw(0);
   rejections = $state.raw<readonly (readonly [RejectionReason, number])[]>([]);
   duplicates = $state.raw(0);
+  /** The push tree's graft wait, and how this page's grafts turned out (needless: the tree brought it first). */
+  tree = $state.raw({ graftWaitMs: 0, needlessGrafts: 0, usefulGrafts: 0 });
   traffic = $state.raw<readonly TrafficRow[]>([]);
   serverStatus = $state.raw<ServerStatus>('connecting');
   /** What the page shows for the server: its connection, or `stopped` while the admin has stopped its service. */
@@ -434,6 +436,7 @@ export class PeerSession {
     const stats = node.stats();
     this.rejections = sameOr(this.rejections, REJECTION_REASONS.filter((reason) => stats.rejections[reason] > 0).map((reason) => [reason, stats.rejections[reason]] as const));
     this.duplicates = stats.duplicates;
+    this.tree = sameOr(this.tree, stats.tree);
     this.reports = sameItems(this.reports, node.reports());
     this.traffic = sameOr(
       this.traffic,
