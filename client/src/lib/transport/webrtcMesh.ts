@@ -134,6 +134,30 @@ function channelOf(sp: SimplePeerInstance): RTCDataChannel | undefined {
   return (sp as unknown as { _channel?: RTCDataChannel })._channel;
 }
 
+/**
+ * Takes each data-channel message as the channel gives it. simple-peer 9 hands every message through a
+ * Node stream, where a string becomes a Buffer by a JavaScript UTF-8 encoder and must then be decoded
+ * back: a tenth of a busy page's receive path. Its channel handler calls `_onChannelMessage` by name, so
+ * replacing that method on the instance takes every message, the early ones too. A simple-peer without
+ * it (another build, a test double) keeps delivering through its `data` events.
+ */
+function takeMessagesDirectly(sp: SimplePeerInstance, onMessage: (data: unknown) => void): void {
+  const instance = sp as unknown as { _onChannelMessage?: unknown; destroyed?: boolean };
+  if (typeof instance._onChannelMessage !== 'function') return;
+  instance._onChannelMessage = (event: { readonly data: unknown }): void => {
+    if (!instance.destroyed) onMessage(event.data);
+  };
+}
+
+const UTF8 = new TextDecoder();
+
+/** A message as text: channels carry strings; binary is decoded as UTF-8. */
+function messageText(data: unknown): string | undefined {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return UTF8.decode(data);
+  return undefined;
+}
+
 export class WebRtcMesh {
   readonly #self: string;
   readonly #iceServers: RTCIceServer[];
@@ -293,13 +317,16 @@ export class WebRtcMesh {
       this.#on.open(peer);
     };
     sp.on('connect', opened);
-    sp.on('data', (data) => {
-      if (!current()) return;
+    const received = (data: unknown): void => {
+      const text = messageText(data);
+      if (!current() || text === undefined) return;
       // The remote's first message (its hello) can come before simple-peer's 'connect', which waits for
       // ICE statistics: a message proves the channel open, so it is taken as opening it, not dropped.
       opened();
-      this.#on.data(peer, typeof data === 'string' ? data : new TextDecoder().decode(data));
-    });
+      this.#on.data(peer, text);
+    };
+    takeMessagesDirectly(sp, received);
+    sp.on('data', received);
     sp.on('close', () => this.#failed(peer, attempt, 'closed'));
     sp.on('error', () => this.#failed(peer, attempt, 'error'));
     return attempt;
