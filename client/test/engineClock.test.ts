@@ -38,6 +38,26 @@ describe('the engine clock', () => {
     expect(ticks).toEqual([10_500]);
   });
 
+  it('keeps a timer that fires no later than the deadline: re-armed only when the deadline comes sooner', () => {
+    let deadline: number | undefined = 10_500;
+    const { clock, ticks } = clockWith(undefined, () => deadline);
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    clock.arm();
+    deadline = 10_800; // later: the armed timer stays and ticks early; the driver re-arms after that tick
+    clock.arm();
+    deadline = undefined; // nothing due: the early tick finds nothing, which is cheaper than clearing now
+    clock.arm();
+    expect(cleared).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(1);
+    deadline = 10_300; // sooner: re-armed
+    clock.arm();
+    expect(cleared).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(300);
+    expect(ticks).toEqual([10_300]);
+    vi.advanceTimersByTime(1_000);
+    expect(ticks).toEqual([10_300]); // the first timer was cleared, not left to tick too
+  });
+
   it('frozen: held inputs, no deadline reached; on resume the inputs apply and the timer is re-armed', () => {
     const gate = new FreezeGate(() => Date.now());
     const { clock, ticks } = clockWith(gate, () => 10_200);
