@@ -291,8 +291,10 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
   const copiesReceived = afterStream.reduce((sum, c) => sum + c.copiesReceived, 0);
   const eventMessages = afterStream.reduce((sum, c) => sum + c.eventMessages, 0);
   const deliveries = delivered * (pages - 1);
-  const messages = (stats: PageStats[], kind: string) => stats.reduce((sum, s) => sum + (s.traffic.find((row) => row.kind === kind)?.sentMessages ?? 0), 0);
-  const bytes = (stats: PageStats[], kind: string) => stats.reduce((sum, s) => sum + (s.traffic.find((row) => row.kind === kind)?.sentBytes ?? 0), 0);
+  /** What all pages sent over one link kind, summed: messages or bytes. */
+  const sent = (stats: PageStats[], kind: string, what: 'sentMessages' | 'sentBytes') => stats.reduce((sum, s) => sum + (s.traffic.find((row) => row.kind === kind)?.[what] ?? 0), 0);
+  const messages = (stats: PageStats[], kind: string) => sent(stats, kind, 'sentMessages');
+  const bytes = (stats: PageStats[], kind: string) => sent(stats, kind, 'sentBytes');
   const latency = {
     events: EVENTS,
     deliveredToAll: delivered,

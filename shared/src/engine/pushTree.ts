@@ -23,8 +23,9 @@ import type { StoredEvent } from './store.ts';
 import { hasFeature, type ProtocolVersion } from './version.ts';
 
 /**
- * How long after an event a lazy link hears of it. Longer than an eager hop, so a `have` rarely names what
- * the tree is still bringing (a needless graft, then a prune); shorter repairs a cut tree sooner.
+ * How long after an event a lazy link hears of it, at least (haveDelayFor stretches it with the graft wait).
+ * Longer than an eager hop, so a `have` rarely names what the tree is still bringing (a needless graft,
+ * then a prune); shorter repairs a cut tree sooner.
  */
 export const HAVE_DELAY_MS = 150;
 /**
@@ -277,6 +278,14 @@ export class PendingGrafts {
   }
 }
 
+/** A graft awaiting its verdict. */
+interface OpenGraft {
+  readonly at: number;
+  readonly link: string;
+  readonly ids: readonly string[];
+  judged: boolean;
+}
+
 /**
  * The graft wait, adapted to how late the tree is. A graft is judged by the first copy of what it asked
  * for: needless when another link brought it first (the tree was only slow, as on a busy page: the graft
@@ -286,13 +295,6 @@ export class PendingGrafts {
  * flapping, a room whose tree can be improved keeps grafting early. Costs a map lookup per event copy
  * received, and memory for the grafts of the last GRAFT_VERDICT_MS.
  */
-interface OpenGraft {
-  readonly at: number;
-  readonly link: string;
-  readonly ids: readonly string[];
-  judged: boolean;
-}
-
 export class GraftWait {
   #waitMs = GRAFT_WAIT_MS;
   /** Grafts awaiting their first copy, oldest first. */
