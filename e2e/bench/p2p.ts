@@ -285,6 +285,10 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
     ]),
   );
   const statsStream = await readStats();
+  // Each visible page's refresh gap at the end of the stream (PeerSession's RefreshPacer).
+  const refreshGapsMs = await Promise.all(
+    opened.map((page) => page.evaluate(() => Math.round((window as unknown as { peerlab: { debug: { refreshPace(): { gapMs: number } } } }).peerlab.debug.refreshPace().gapMs))),
+  );
   const toLast = streamKeys.map((key) => toLastPage(afterStream, key)).sort((a, b) => a - b);
   const delivered = toLast.filter(Number.isFinite).length;
   const copiesSent = afterStream.reduce((sum, c) => sum + c.copiesSent, 0);
@@ -315,6 +319,7 @@ async function run(browsers: readonly Browser[], server: ServerProcess, pages: n
     machineCpuPercent: cpuStream,
     pageCpuSeconds: tasksStream.map((t, i) => +(t - tasksBefore[i]!).toFixed(1)),
     mainThreadSeconds: mainThread,
+    refreshGapsMs,
   };
   process.stderr.write(`[${mode} ${pages}] stream: ${JSON.stringify(latency)}\n`);
 
