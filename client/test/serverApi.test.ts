@@ -19,6 +19,7 @@ const room = {
   lastOrder: 5,
   accepted: { hybrid: { chat: 3 } },
   owner: 'p1',
+  admission: { perMinute: 12, admitted: 3, refused: 1 },
 };
 
 afterEach(() => {
@@ -32,9 +33,9 @@ describe('the server API’s answers, decoded in one place', () => {
   });
 
   it('reads an older server’s room without the fields added since', () => {
-    const { generation: _g, owner: _o, admin: _a, server: _s, digest: _d, lastOrder: _l, accepted: _c, ...old } = room;
+    const { generation: _g, owner: _o, admin: _a, server: _s, digest: _d, lastOrder: _l, accepted: _c, admission: _m, ...old } = room;
     const decoded = decodeRoomInfo(old);
-    expect(decoded.ok && decoded.value).toMatchObject({ generation: 0, owner: '', admin: '', lastOrder: 0, accepted: { 'client-server': {}, p2p: {}, hybrid: {} } });
+    expect(decoded.ok && decoded.value).toMatchObject({ generation: 0, owner: '', admin: '', lastOrder: 0, accepted: { 'client-server': {}, p2p: {}, hybrid: {} }, admission: { perMinute: 60, refused: 0 } });
   });
 
   it('refuses an unexpected room answer, saying where it is wrong', () => {

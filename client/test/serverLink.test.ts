@@ -43,6 +43,7 @@ function open(room: string, signer: AnySigner, now?: () => number): Opened {
     peer: ignore,
     members: ignore,
     signal: ignore,
+    admission: ignore,
     relay: ignore,
     refused: (reason) => refused.push(reason),
     reset: ignore,

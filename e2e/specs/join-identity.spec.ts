@@ -80,3 +80,35 @@ test.describe('identity at the door', () => {
     }
   });
 });
+
+test.describe('the door for new identities', () => {
+  test('the admin sets how many new identities one address may bring; a join beyond it is refused and counted', async ({ room, server, browser }) => {
+    const ada = await room.open('Ada'); // creates the room: the admin
+    await expect(ada.testId('admission-budget')).toHaveText('60');
+    await ada.testId('admission-input').fill('1');
+    await ada.testId('admission-set').click();
+    await expect(ada.testId('admission-budget')).toHaveText('1');
+    const before = await refusals(server.url, 'identity_budget');
+
+    // Every page here comes from 127.0.0.1: Bob's new key takes the one identity a minute, Carol's finds none.
+    const bob = await room.open('Bob', 'bob');
+    await expect(ada.testId('admission-admitted')).toHaveText('2');
+    // Carol's page never gets in, so it is opened without waiting for a joined server link.
+    const carolContext = await browser.newContext();
+    const carol = await carolContext.newPage();
+    await carol.goto(`${server.url}/?${new URLSearchParams({ room: room.name, name: 'Carol' })}`);
+    await expect(carol.getByText(/refused to join room .*identity_budget/)).toBeVisible();
+    await carolContext.close();
+    await expect(ada.testId('admission-refused')).toHaveText('1');
+    expect(await refusals(server.url, 'identity_budget')).toBe(before + 1);
+    await expect(ada.page.getByTestId('member')).toHaveCount(1);
+    await expect(ada.page.getByTestId('member')).toContainText('Bob');
+
+    // Bob's key was admitted: his reload (the same identity, a new connection) is in again, free.
+    await bob.page.reload();
+    await expect(bob.testId('server-status')).toHaveText('connected');
+    await expect(bob.page.getByTestId('member')).toContainText('Ada');
+    await expect(ada.testId('admission-refused')).toHaveText('1');
+    expect(await refusals(server.url, 'identity_budget')).toBe(before + 1);
+  });
+});

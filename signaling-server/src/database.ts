@@ -69,6 +69,7 @@ export class PeerlabDatabase {
         UNIQUE (room, id)
       );
       CREATE TABLE IF NOT EXISTS room_passcodes (room TEXT PRIMARY KEY, hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS room_admission (room TEXT PRIMARY KEY, per_minute INTEGER NOT NULL, set_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS room_owners (room TEXT PRIMARY KEY, owner TEXT NOT NULL, claimed_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS room_generations (room TEXT PRIMARY KEY, generation INTEGER NOT NULL, reset_at INTEGER NOT NULL);
     `);
@@ -124,6 +125,17 @@ export class PeerlabDatabase {
 
   setPasscodeHash(room: string, hash: string): void {
     this.#db.prepare('INSERT OR IGNORE INTO room_passcodes (room, hash) VALUES (?, ?)').run(room, hash);
+  }
+
+  /** The admin's new identity budget for the room (identityBudget.ts) and when the admin signed it, if ever set. */
+  admission(room: string): { perMinute: number; setAt: number } | undefined {
+    return this.#db.prepare('SELECT per_minute AS perMinute, set_at AS setAt FROM room_admission WHERE room = ?').get(room) as { perMinute: number; setAt: number } | undefined;
+  }
+
+  setAdmission(room: string, perMinute: number, setAt: number): void {
+    this.#db
+      .prepare('INSERT INTO room_admission (room, per_minute, set_at) VALUES (?, ?, ?) ON CONFLICT (room) DO UPDATE SET per_minute = excluded.per_minute, set_at = excluded.set_at')
+      .run(room, perMinute, setAt);
   }
 
   createRoom(room: string, admin: string, now: number): { row: RoomRow; created: boolean } {

@@ -12,6 +12,8 @@ declare const provenBrand: unique symbol;
 export interface ProvenJoin {
   readonly request: JoinRequest;
   readonly socketId: string;
+  /** The network address the socket connected from: new identities are budgeted per address (identityBudget.ts). */
+  readonly address: string;
   readonly [provenBrand]: true;
 }
 
@@ -27,19 +29,19 @@ export type JoinProofOutcome = { readonly ok: true; readonly join: ProvenJoin } 
 
 const NOT_THE_KEY: JoinProofRefusal = { ok: false, reason: 'bad_join_proof', detail: "the proof is not the named key's signature for this room and connection" };
 
-function proven(request: JoinRequest, socketId: string): ProvenJoin {
-  return { request, socketId } as ProvenJoin;
+function proven(request: JoinRequest, socketId: string, address: string): ProvenJoin {
+  return { request, socketId, address } as ProvenJoin;
 }
 
 /**
  * At the door (socketHandlers.ts), for a join that arrived on `socketId`: the proof's time is within the
  * window of this server's clock, then (the costlier check last) it is the named key's signature.
  */
-export async function checkJoinAtEntry(request: JoinRequest, socketId: string, now: number, verifier: Verifier): Promise<JoinProofOutcome> {
+export async function checkJoinAtEntry(request: JoinRequest, socketId: string, address: string, now: number, verifier: Verifier): Promise<JoinProofOutcome> {
   const stale = joinProofStaleness(request.proof.at, now);
   if (stale !== undefined) return { ok: false, reason: 'bad_join_proof', detail: stale, serverTime: now };
   const [signed] = await verifier.verifyBatch([joinProofCheck(request, socketId)]);
-  return signed === true ? { ok: true, join: proven(request, socketId) } : NOT_THE_KEY;
+  return signed === true ? { ok: true, join: proven(request, socketId, address) } : NOT_THE_KEY;
 }
 
 /**
@@ -49,9 +51,10 @@ export async function checkJoinAtEntry(request: JoinRequest, socketId: string, n
  * with the proof it gave when it joined, minutes before. Synchronous, so that the link-up forwarded right
  * behind a join on the bus still finds the member registered.
  */
-export function checkForwardedJoin(raw: unknown, socketId: unknown, verify: (request: VerifyRequest) => boolean): JoinProofOutcome {
+export function checkForwardedJoin(raw: unknown, socketId: unknown, address: unknown, verify: (request: VerifyRequest) => boolean): JoinProofOutcome {
   const decoded = decodeJoin(raw);
   if (!decoded.ok) return decoded;
   if (typeof socketId !== 'string' || socketId.length === 0) return { ok: false, reason: 'schema', detail: 'a forwarded join names no socket' };
-  return verify(joinProofCheck(decoded.value, socketId)) ? { ok: true, join: proven(decoded.value, socketId) } : NOT_THE_KEY;
+  if (typeof address !== 'string' || address.length === 0 || address.length > 64) return { ok: false, reason: 'schema', detail: 'a forwarded join names no address' };
+  return verify(joinProofCheck(decoded.value, socketId)) ? { ok: true, join: proven(decoded.value, socketId, address) } : NOT_THE_KEY;
 }

@@ -15,7 +15,7 @@
  * forwarded join's signature again before it registers anyone, so nothing on the bus can replace a
  * member's entry with a socket that did not prove the key.
  */
-import type { JoinResponse, ResetRequest, RoomInfo, VerifyRequest } from '@peerlab/shared';
+import type { AdmissionRequest, JoinResponse, ResetRequest, RoomInfo, VerifyRequest } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
 import { checkForwardedJoin, type ProvenJoin } from './joinProof.ts';
 import type { Logger } from './logger.ts';
@@ -96,7 +96,7 @@ export class RedisDirectory implements RoomDirectory {
       const owner = await this.#ownerOf(request.room, true);
       if (owner === this.process) return this.#service!.join(join);
       if (owner !== undefined) {
-        const answer = await this.#bus!.request(owner, { op: 'join', room: request.room, request, socketId });
+        const answer = await this.#bus!.request(owner, { op: 'join', room: request.room, request, socketId, address: join.address });
         const value = answer?.value as JoinResponse | 'not_owner' | undefined;
         if (value !== undefined && value !== 'not_owner') {
           this.#owners.set(request.room, owner);
@@ -131,6 +131,10 @@ export class RedisDirectory implements RoomDirectory {
 
   reset(ref: MemberRef, request: ResetRequest): void {
     this.#toOwner(ref.room, 'reset', { ref, request }, () => this.#service!.reset(ref, request));
+  }
+
+  setAdmission(ref: MemberRef, request: AdmissionRequest): void {
+    this.#toOwner(ref.room, 'admission', { ref, request }, () => this.#service!.setAdmission(ref, request));
   }
 
   leave(ref: MemberRef): void {
@@ -221,7 +225,7 @@ export class RedisDirectory implements RoomDirectory {
       } else {
         const owner = this.#owners.get(room);
         if (owner === undefined) continue;
-        void this.#bus!.send(owner, { op: 'join', room, request: join.request, socketId });
+        void this.#bus!.send(owner, { op: 'join', room, request: join.request, socketId, address: join.address });
         void this.#bus!.send(owner, { op: 'linkUp', room, ref });
       }
     }
@@ -276,7 +280,7 @@ export class RedisDirectory implements RoomDirectory {
     switch (message.op) {
       case 'join': {
         if (!owned) return this.#bus!.answer(message, 'not_owner');
-        const checked = checkForwardedJoin(message.request, message.socketId, this.#deps.verifyNow);
+        const checked = checkForwardedJoin(message.request, message.socketId, message.address, this.#deps.verifyNow);
         if (checked.ok) return this.#bus!.answer(message, service.join(checked.join));
         this.#deps.metrics.rejected(checked.reason);
         this.#deps.logger.warn({ room, reason: checked.reason, detail: checked.detail }, 'refused a forwarded join');
@@ -299,6 +303,9 @@ export class RedisDirectory implements RoomDirectory {
         return;
       case 'reset':
         if (owned) service.reset(ref, message.request as ResetRequest);
+        return;
+      case 'admission':
+        if (owned) service.setAdmission(ref, message.request as AdmissionRequest);
         return;
       case 'leave':
         if (owned) service.leave(ref);

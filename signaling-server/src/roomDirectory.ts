@@ -3,7 +3,7 @@
  * to the directory, which calls the owner's `RoomService`: in this process (always, without Redis), or
  * in the process holding the room's lease (with Redis, see redisDirectory.ts).
  */
-import type { JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
+import type { AdmissionRequest, JoinResponse, ResetRequest, RoomInfo } from '@peerlab/shared';
 import type { ProvenJoin } from './joinProof.ts';
 import type { RoomService } from './roomService.ts';
 import type { Rooms } from './rooms.ts';
@@ -27,6 +27,8 @@ export interface RoomDirectory {
   relay(ref: MemberRef, to: string, data: string, alone?: boolean): void;
   /** Admin: reset the member's room (validated shape; the owner checks the signature). */
   reset(ref: MemberRef, request: ResetRequest): void;
+  /** Admin: how many new identities one address may bring into the room a minute (the owner checks the key). */
+  setAdmission(ref: MemberRef, request: AdmissionRequest): void;
   leave(ref: MemberRef): void;
   info(room: string): Promise<RoomInfo | undefined>;
   /** Rooms whose authority runs in this process. */
@@ -72,6 +74,10 @@ export class LocalDirectory implements RoomDirectory {
 
   reset(ref: MemberRef, request: ResetRequest): void {
     this.service.reset(ref, request);
+  }
+
+  setAdmission(ref: MemberRef, request: AdmissionRequest): void {
+    this.service.setAdmission(ref, request);
   }
 
   leave(ref: MemberRef): void {

@@ -5,11 +5,11 @@
  * one whose process forwarded them over Redis. Replies reach sockets by id through `io.to(id)`, which
  * the Socket.IO adapter delivers on whichever process holds the socket.
  */
-import type { JoinRequest, JoinResponse, Mode, ResetRequest, RoomInfo, ServerRefusalReason } from '@peerlab/shared';
+import { admissionSigningBytes, type AdmissionRequest, type JoinRequest, type JoinResponse, type Mode, type ResetRequest, type RoomInfo, type ServerRefusalReason } from '@peerlab/shared';
 import { createHash } from 'node:crypto';
 import type { PeerlabDatabase } from './database.ts';
 import type { ProvenJoin } from './joinProof.ts';
-import type { Rooms } from './rooms.ts';
+import type { Room, Rooms } from './rooms.ts';
 import { resetRoom, type RoomResetDeps } from './roomReset.ts';
 import type { MemberRef } from './roomTypes.ts';
 
@@ -32,8 +32,12 @@ export function roomInfo(rooms: Rooms, name: string, owner: string): RoomInfo | 
     lastOrder: authority.lastOrder,
     accepted,
     owner,
+    admission: room.admission.state,
   };
 }
+
+/** New counts of admitted and refused joins are told to the room at most this often: a sybil flood must not become a flood of notices. */
+const ADMISSION_TELL_GAP_MS = 1000;
 
 /** What the service needs is what a reset touches (roomReset.ts declares it, so neither imports the other's). */
 export type RoomServiceDeps = RoomResetDeps;
@@ -45,13 +49,21 @@ export class RoomService {
    * Registers the member (replacing an older socket of the same key: only a join proven for its own socket
    * gets here, so a replacement is the key's holder reconnecting); the caller acks, then calls `linkUp`.
    */
-  join({ request, socketId }: ProvenJoin): JoinResponse {
+  join({ request, socketId, address }: ProvenJoin): JoinResponse {
     const { io, rooms, metrics } = this.deps;
     const { room, created } = rooms.getOrCreate(request.room, request.adminKey);
     const passcode = checkPasscode(this.deps.db, request, created);
     if (!passcode.ok) {
       metrics.rejected(passcode.reason);
       return passcode;
+    }
+    // A key the room admitted before (its certificate is in the log) rejoins free; a new one pays its address.
+    const admittedBefore = room.admission.state.admitted;
+    if (!room.authority.node.isAdmitted(request.peer) && !room.admission.admit(request.peer, address, Date.now())) {
+      metrics.rejected('identity_budget');
+      this.#tellAdmission(room, false);
+      const { perMinute } = room.admission;
+      return { ok: false, reason: 'identity_budget', detail: `this address brought ${perMinute === 0 ? 'a new identity, and the room takes none now' : `${perMinute} new identities into the room within a minute, the admin's budget`}; try again later` };
     }
     const replaced = rooms.addMember(room, { peer: request.peer, name: request.name, version: request.version, ...(request.minor === undefined ? {} : { minor: request.minor }), ...(request.observer ? { observer: true } : {}) }, socketId);
     if (replaced !== undefined) {
@@ -61,7 +73,46 @@ export class RoomService {
     }
     const node = room.authority.node;
     io.to(room.name).emit('members', room.memberList());
-    return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created };
+    if (room.admission.state.admitted !== admittedBefore) this.#tellAdmission(room, false);
+    return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created, admission: room.admission.state };
+  }
+
+  /**
+   * Admin: a new identity budget for the room, kept in the database and told to every member. The request
+   * must carry the room admin key's signature and be newer than the budget in force (a replay is stale).
+   */
+  setAdmission(ref: MemberRef, request: AdmissionRequest): void {
+    const room = this.#memberRoom(ref);
+    if (!room) return this.#refuse(ref, 'not_joined', 'set the budget of a room you are in');
+    if (request.at <= room.admission.setAt) return this.#refuse(ref, 'stale_request', 'an identity budget no newer than the one in force');
+    const check = { id: 'admission', publicKey: room.authority.admin, message: admissionSigningBytes(room.name, request.perMinute, request.at), signature: request.sig };
+    this.deps.rooms.verifier.verifyBatch([check]).then(
+      ([signed]) => {
+        if (!signed) return this.#refuse(ref, 'not_admin', "only the room admin key sets the room's identity budget");
+        // Checked again: another request may have been applied while this signature was verified.
+        if (!this.deps.rooms.isLoaded(room.name) || this.deps.rooms.get(room.name) !== room || request.at <= room.admission.setAt) return this.#refuse(ref, 'stale_request', 'a newer identity budget came first');
+        this.deps.db.setAdmission(room.name, request.perMinute, request.at);
+        room.admission.set(request.perMinute, request.at);
+        this.#tellAdmission(room, true);
+      },
+      (error: unknown) => {
+        this.deps.logger.error({ err: error, room: ref.room }, 'admission check failed');
+        this.#refuse(ref, 'internal', 'setting the identity budget failed');
+      },
+    );
+  }
+
+  /** The room's admission state to its members: at once for a new budget; for counts, at most once a second (the last one too). */
+  #tellAdmission(room: Room, changed: boolean): void {
+    const wait = room.admissionToldAt + ADMISSION_TELL_GAP_MS - Date.now();
+    if (!changed && wait > 0) {
+      room.admissionTimer ??= setTimeout(() => this.#tellAdmission(room, true), wait);
+      return;
+    }
+    clearTimeout(room.admissionTimer);
+    room.admissionTimer = undefined;
+    room.admissionToldAt = Date.now();
+    this.deps.io.to(room.name).emit('admission', room.admission.state);
   }
 
   /**

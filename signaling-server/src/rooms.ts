@@ -5,6 +5,7 @@
  */
 import { ROOM_PATTERN, type KeyPair, type Member, type ServerRefusalReason, type Verifier } from '@peerlab/shared';
 import type { PeerlabDatabase } from './database.ts';
+import { IdentityBudget } from './identityBudget.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { RoomAuthority } from './roomAuthority.ts';
@@ -23,9 +24,14 @@ interface MemberEntry {
 
 export class Room {
   readonly members = new Map<string, MemberEntry>();
+  /** When an `admission` event last went to the room for refused joins (they are told at most once a second). */
+  admissionToldAt = Number.NEGATIVE_INFINITY;
+  admissionTimer: ReturnType<typeof setTimeout> | undefined;
   constructor(
     readonly name: string,
     readonly authority: RoomAuthority,
+    /** How many new identities one address may bring in a minute (identityBudget.ts). */
+    readonly admission: IdentityBudget,
   ) {}
 
   memberList(): Member[] {
@@ -161,7 +167,8 @@ export class Rooms {
         this.deps.onFenced(name);
       },
     }, this.deps.db.roomGeneration(name));
-    room = new Room(name, authority);
+    const admission = this.deps.db.admission(name);
+    room = new Room(name, authority, new IdentityBudget(admission?.perMinute, admission?.setAt));
     this.#rooms.set(name, room);
     return room;
   }

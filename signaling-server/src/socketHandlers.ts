@@ -13,6 +13,7 @@ import {
   TokenBucket as RefillingBucket,
   MAX_SIGNAL_BYTES,
   decodeAddressed,
+  decodeAdmission,
   decodeJoin,
   decodeReset,
   decodeReport,
@@ -136,7 +137,7 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         };
         /** The proof first, here where the socket is; only a proven join reaches the room's owner. */
         const admit = async (request: JoinRequest): Promise<Admission> => {
-          const checked = await checkJoinAtEntry(request, socket.id, Date.now(), verifier);
+          const checked = await checkJoinAtEntry(request, socket.id, socket.handshake.address, Date.now(), verifier);
           if (checked.ok) return { response: await directory.join(checked.join), join: checked.join };
           metrics.rejected(checked.reason);
           logger.info({ socket: socket.id, room: request.room, peer: request.peer.slice(0, 8), detail: checked.detail }, 'join proof refused');
@@ -222,6 +223,16 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
         const decoded = decodeReset(raw);
         if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
         directory.reset(state.joined, decoded.value);
+      }),
+    );
+
+    socket.on(
+      'admission',
+      guarded('admission', (raw) => {
+        if (!state.joined) return refuse('not_joined', 'join a room first');
+        const decoded = decodeAdmission(raw);
+        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
+        directory.setAdmission(state.joined, decoded.value);
       }),
     );
 

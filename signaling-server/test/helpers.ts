@@ -153,7 +153,7 @@ export async function signedJoin(socket: ClientSocket, keys: KeyPair, fields: Jo
  */
 export async function provenJoin(keys: KeyPair, fields: Omit<JoinRequest, 'proof'>, socketId: string): Promise<ProvenJoin> {
   const request: JoinRequest = { ...fields, proof: joinProof(keys, fields.room, socketId) };
-  const checked = await checkJoinAtEntry(request, socketId, Date.now(), nodeCryptoPoolVerifier);
+  const checked = await checkJoinAtEntry(request, socketId, '127.0.0.1', Date.now(), nodeCryptoPoolVerifier);
   if (!checked.ok) throw new Error(`join not proven: ${checked.detail}`);
   return checked.join;
 }

@@ -83,10 +83,10 @@ describe('join proofs with Redis', () => {
     await bus.connect();
     try {
       const channel = `peerlab:process:${owner.directory.process}`;
-      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: replayed, socketId: malloryId }));
+      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: replayed, socketId: malloryId, address: '127.0.0.1' }));
       const signedByMallory = await signedJoin(mallory, alice.keys, { room: ROOM, name: 'mallory', adminKey: alice.keys.publicKey, version: PROTOCOL_VERSION }, { signWith: generateKeyPair() });
-      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: signedByMallory, socketId: malloryId }));
-      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: { ...replayed, proof: undefined }, socketId: alice.socket.id }));
+      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: signedByMallory, socketId: malloryId, address: '127.0.0.1' }));
+      await bus.publish(channel, JSON.stringify({ op: 'join', room: ROOM, request: { ...replayed, proof: undefined }, socketId: alice.socket.id, address: '127.0.0.1' }));
       await waitFor(async () => (await refusedJoins(owner)) === ownerBefore + 3, 'the owner refused the three forged joins');
     } finally {
       await bus.quit();

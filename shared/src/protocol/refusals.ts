@@ -12,6 +12,7 @@ export const SOCKET_REFUSAL_REASONS = [
   'already_joined', // a second join on one connection
   'bad_passcode', // the room has a passcode and the join's is missing or wrong
   'bad_join_proof', // a join's proof is missing, not the named key's signature for this room and connection, or not fresh
+  'identity_budget', // a join of a key new to the room, beyond the new identities one address may bring in a minute (the admin's budget)
   'replaced', // the same peer key joined from another connection: this one is closed
   'forged_report', // a telemetry report in the name of another peer than the socket joined as
   'unknown_peer', // a signal or relay for a key that is not a member of the room
@@ -19,6 +20,7 @@ export const SOCKET_REFUSAL_REASONS = [
   'service_stopped', // the admin stopped the server's service of the room
   'partitioned', // a signal or relay across the admin's partition
   'stale_generation', // a reset of a generation the room is no longer at
+  'stale_request', // an admin request no newer than the last one applied (a replay)
   'fenced', // another process claimed the room meanwhile (with REDIS_URL)
   'persist_failed', // the database refused a group commit: its acknowledgements are withheld
   'internal', // a handler failed: a server bug, logged; the connection stays up

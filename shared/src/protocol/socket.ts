@@ -4,6 +4,7 @@
  * one decoder for what a client sends. Engine messages ride inside as opaque text, decoded by the engine.
  */
 import { z } from 'zod';
+import { canonicalJson, utf8 } from '../engine/encoding.ts';
 import { MAX_MESSAGE_BYTES } from '../engine/messages.ts';
 import { MODES, type Mode } from '../engine/event.ts';
 import { accept, reject, type Result } from '../engine/rejections.ts';
@@ -57,6 +58,8 @@ export type JoinResponse =
       readonly members: readonly Member[];
       /** True when this join created the room. */
       readonly created: boolean;
+      /** How many new identities one address may bring into the room now (the `admission` event follows changes). */
+      readonly admission: Admission;
     }
   | {
       readonly ok: false;
@@ -88,6 +91,41 @@ export interface FromPeer {
   readonly alone?: true;
 }
 
+/**
+ * The server's door for new identities (client-server and hybrid: it admits every member): at most
+ * `perMinute` keys new to the room from one network address a minute, the room admin's setting; `refused`
+ * joins beyond it and `admitted` new keys so far, since the room was loaded.
+ */
+export interface Admission {
+  readonly perMinute: number;
+  readonly admitted: number;
+  readonly refused: number;
+}
+
+/**
+ * The admin's new identity budget (the `admission` socket event): 0 closes the room to new keys. Signed
+ * by the room admin key (a page's socket proves its own peer key, not the admin's), and dated: the server
+ * applies only a request newer than the last it applied, so a replayed one changes nothing.
+ */
+export interface AdmissionRequest {
+  readonly perMinute: number;
+  /** When the admin asked (ms since the epoch, the page's clock). */
+  readonly at: number;
+  /** The room admin key's ed25519 signature of `admissionSigningBytes(room, perMinute, at)`, hex. */
+  readonly sig: string;
+}
+
+/** What the admin signs to set a room's new identity budget. */
+export function admissionSigningBytes(room: string, perMinute: number, at: number): Uint8Array {
+  return utf8(canonicalJson({ t: 'admission', room, perMinute, at }));
+}
+
+/** The budget of a room whose admin set none: no honest use reaches it (a lab of 16 in a tab, a class behind one NAT). */
+export const DEFAULT_IDENTITIES_PER_MINUTE = 60;
+
+/** The highest budget the admin may set: far above a class behind one NAT, still a bound. */
+export const MAX_IDENTITIES_PER_MINUTE = 10_000;
+
 export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (response: JoinResponse) => void) => void;
   /** An engine message for the server's node. */
@@ -100,6 +138,8 @@ export interface ClientToServerEvents {
   reset: (request: ResetRequest) => void;
   /** This peer's telemetry report, for the server's central view (decoded with `decodeReport`). */
   report: (report: TelemetryReport) => void;
+  /** Admin (the socket that proved the room's admin key): set how many new identities one address may bring a minute. */
+  admission: (request: AdmissionRequest) => void;
 }
 
 export interface ServerToClientEvents {
@@ -111,6 +151,8 @@ export interface ServerToClientEvents {
   refused: (refusal: ServerRefusal) => void;
   /** The admin reset the room: drop what is held for it and rejoin as `generation`. */
   reset: (notice: RoomReset) => void;
+  /** The room's admission budget and counts: after the admin sets it, and at most once a second while joins are refused. */
+  admission: (admission: Admission) => void;
 }
 
 export interface ResetRequest {
@@ -179,6 +221,24 @@ export function decodeReset(raw: unknown): Result<ResetRequest> {
   return parsed.success ? accept(parsed.data) : reject('schema', `reset: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
 }
 
+const admissionSchema = z
+  .object({ perMinute: z.number().int().min(0).max(MAX_IDENTITIES_PER_MINUTE), at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), sig: z.string().regex(/^[0-9a-f]{128}$/) })
+  .strict();
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The server's `admission` state (the event, a join's answer, the room's info), as a client reads it. */
+export const admissionStateSchema = z.object({ perMinute: count, admitted: count, refused: count });
+
+export function decodeAdmissionState(raw: unknown): Result<Admission> {
+  const parsed = admissionStateSchema.safeParse(raw);
+  return parsed.success ? accept(parsed.data) : reject('schema', `admission state: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+}
+
+export function decodeAdmission(raw: unknown): Result<AdmissionRequest> {
+  const parsed = admissionSchema.safeParse(raw);
+  return parsed.success ? accept(parsed.data) : reject('schema', `admission: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+}
+
 export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
@@ -200,6 +260,7 @@ export interface RoomInfo {
   readonly accepted: Readonly<Record<Mode, Readonly<Record<string, number>>>>;
   /** The process whose authority holds the room (its id in /healthz). */
   readonly owner: string;
+  readonly admission: Admission;
 }
 
 /** The server's central telemetry of a room, `GET /api/rooms/:room/telemetry?since=MS` (the presenter polls it). */

@@ -5,7 +5,7 @@
  * thing wrong with it, so a dashboard says what happened instead of crashing or drawing nonsense.
  */
 import { z } from 'zod';
-import { MODES, telemetryReportSchema, type HeldReport, type Member, type Mode, type RoomInfo, type RoomTelemetry, type TelemetryReport } from '@peerlab/shared';
+import { DEFAULT_IDENTITIES_PER_MINUTE, MODES, admissionStateSchema, telemetryReportSchema, type HeldReport, type Member, type Mode, type RoomInfo, type RoomTelemetry, type TelemetryReport } from '@peerlab/shared';
 
 /** What a fetch of one endpoint gave: its decoded answer, the server's "no such room", or why not. */
 export type ApiReply<T> = { readonly state: 'ok'; readonly value: T } | { readonly state: 'absent' } | { readonly state: 'unreachable'; readonly detail: string };
@@ -40,6 +40,8 @@ const roomInfoSchema = z.object({
     .default({})
     .transform((byMode): RoomInfo['accepted'] => ({ 'client-server': {}, p2p: {}, hybrid: {}, ...byMode })),
   owner: z.string().default(''),
+  // An older server tells no budget: its default, nothing counted.
+  admission: admissionStateSchema.default({ perMinute: DEFAULT_IDENTITIES_PER_MINUTE, admitted: 0, refused: 0 }),
 });
 
 const heldReportSchema = z.object({ report: telemetryReportSchema, receivedAt: z.number() });

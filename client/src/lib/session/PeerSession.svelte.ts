@@ -23,6 +23,7 @@ import {
   understands,
   REJECTION_REASONS,
   chooseBrowserCrypto,
+  type Admission,
   type Board,
   type ChatMessage,
   type HeldReport,
@@ -143,6 +144,8 @@ export class PeerSession {
   /** The room admin's key (it signs mode, service and partition events). */
   adminKey = $state.raw<string | undefined>(undefined);
   isAdmin = $state.raw(false);
+  /** The server's door for new identities: the admin's budget per address, what it admitted and refused. */
+  admission = $state.raw<Admission | undefined>(undefined);
   refusedCount = $state.raw(0);
   /** The server's refusals of this page's messages, by reason. */
   serverRefusals = $state.raw<Readonly<Record<string, number>>>({});
@@ -278,6 +281,11 @@ export class PeerSession {
   /** Paints one board cell, knowingly over the colour this peer shows there now. */
   paint(x: number, y: number, color: PixelColor): boolean {
     return this.#driver.paint(x, y, color, this.board.cells.get(cellKey(x, y))?.id);
+  }
+
+  /** Admin: how many new identities one address may bring into the room a minute (the server's budget). */
+  setAdmission(perMinute: number): void {
+    this.#driver.setAdmission(perMinute);
   }
 
   /** Admin: empty the room for everyone (its next generation); every page drops its copy and rejoins. */
@@ -445,6 +453,7 @@ export class PeerSession {
     this.serverKey = driver.serverKey;
     this.adminKey = node.admin;
     this.isAdmin = driver.isAdmin;
+    this.admission = driver.admission; // the same object until the server tells a new one
     this.refusedCount = driver.refusedCount;
     this.serverRefusals = sameOr(this.serverRefusals, { ...driver.serverRefusals });
     this.ledger = node.ledger(); // the same object until a transfer or stamp changes it

@@ -1,10 +1,10 @@
 /**
- * The room admin's commands (mode, service, partition, faults, churn, reset), as one collaborator: each
+ * The room admin's commands (mode, service, partition, faults, churn, reset, identity budget), as one collaborator: each
  * is checked once (this page holds the room's admin key) and signed with that key (the engine's inputs
- * through the page's signer, which may be asynchronous; the server's reset request synchronously). It returns what to
- * do — an engine input, the server's reset request, or a sentence for the user — and the driver does it.
+ * through the page's signer, which may be asynchronous; the server's requests synchronously). It returns what to
+ * do — an engine input, a request for the server, or a sentence for the user — and the driver does it.
  */
-import { nobleSigner, resetSigningBytes, toHex, type AnySigner, type FaultRule, type Input, type KeyPair, type Mode, type Signer } from '@peerlab/shared';
+import { admissionSigningBytes, nobleSigner, resetSigningBytes, toHex, type AdmissionRequest, type AnySigner, type FaultRule, type Input, type KeyPair, type Mode, type Signer } from '@peerlab/shared';
 
 export type AdminCommand =
   | { readonly type: 'switchMode'; readonly mode: Mode }
@@ -13,11 +13,13 @@ export type AdminCommand =
   | { readonly type: 'partition'; readonly groups: readonly (readonly string[])[] | null }
   | { readonly type: 'setFaults'; readonly rules: readonly FaultRule[] }
   | { readonly type: 'setChurn'; readonly on: boolean; readonly periodMs: number; readonly downMs: number }
-  | { readonly type: 'resetRoom' };
+  | { readonly type: 'resetRoom' }
+  | { readonly type: 'setAdmission'; readonly perMinute: number };
 
 export type AdminAction =
   | { readonly type: 'input'; readonly input: Input }
   | { readonly type: 'reset'; readonly request: { readonly generation: number; readonly sig: string } }
+  | { readonly type: 'admission'; readonly request: AdmissionRequest }
   | { readonly type: 'notice'; readonly text: string }
   /** Nothing to do (e.g. the room is already in that mode, or a silent refusal). */
   | { readonly type: 'none' };
@@ -35,10 +37,12 @@ export interface AdminContext {
   /** The room's name and generation, which a reset request signs. */
   readonly room: string;
   readonly generation: number;
+  /** The wall clock an identity budget request is dated by. */
+  readonly now: number;
 }
 
 export class AdminCommands {
-  /** Signs the reset request, which goes to the server at once (not through the engine). */
+  /** Signs the server's requests (reset, identity budget), which go to it at once (not through the engine). */
   readonly #resetSigner: Signer;
   /** The signer the engine's admin inputs carry (made on first use: most pages never command). */
   readonly #inputSigner: () => AnySigner;
@@ -64,6 +68,11 @@ export class AdminCommands {
     }
     if (command.type === 'resetRoom') {
       return { type: 'reset', request: { generation: context.generation, sig: toHex(this.#resetSigner.sign(resetSigningBytes(context.room, context.generation))) } };
+    }
+    if (command.type === 'setAdmission') {
+      const { perMinute } = command;
+      const at = context.now;
+      return { type: 'admission', request: { perMinute, at, sig: toHex(this.#resetSigner.sign(admissionSigningBytes(context.room, perMinute, at))) } };
     }
     const admin = this.#inputSigner();
     switch (command.type) {

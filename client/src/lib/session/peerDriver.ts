@@ -35,6 +35,7 @@ import {
   nobleSigner,
   toHex,
   signsInline,
+  type Admission,
   type AnySigner,
   type CryptoSuite,
   type FaultRule,
@@ -178,6 +179,8 @@ export class PeerDriver {
   refusedCount = 0;
   /** The server's refusals of this page's messages, by reason (the attacker panel reads them). */
   readonly serverRefusals: Record<string, number> = {};
+  /** The room's door for new identities as the server last told it (none before the join). */
+  admission: Admission | undefined;
 
   readonly #node: PeerlabNode;
   /** This peer's own key, as the engine writes with it (asynchronous where the platform signs natively). */
@@ -289,6 +292,10 @@ export class PeerDriver {
           this.#on.changed();
         },
         reset: (generation) => this.#onGeneration(generation),
+        admission: (admission) => {
+          this.admission = admission;
+          this.#on.changed();
+        },
       },
     );
     // Built after the server link it relays over; the server's events that reach it all come later.
@@ -428,6 +435,11 @@ export class PeerDriver {
     this.#command({ type: 'partition', groups: null });
   }
 
+  /** Admin: how many new identities one address may bring into the room a minute (the server checks this socket's key). */
+  setAdmission(perMinute: number): void {
+    this.#command({ type: 'setAdmission', perMinute });
+  }
+
   /** Admin: empty the room for everyone (a new generation); signed with the room admin key, checked by the server. */
   resetRoom(): void {
     this.#command({ type: 'resetRoom' });
@@ -484,9 +496,10 @@ export class PeerDriver {
 
   #command(command: AdminCommand): void {
     if (this.#closed) return;
-    const action = this.#admin.run(command, { isAdmin: this.isAdmin, mode: this.#node.mode, room: this.room, generation: this.generation });
+    const action = this.#admin.run(command, { isAdmin: this.isAdmin, mode: this.#node.mode, room: this.room, generation: this.generation, now: Date.now() });
     if (action.type === 'input') this.#apply(action.input);
     else if (action.type === 'reset') this.#server.reset(action.request);
+    else if (action.type === 'admission') this.#server.setAdmission(action.request);
     else if (action.type === 'notice') this.#on.notice(action.text);
   }
 
@@ -672,6 +685,7 @@ export class PeerDriver {
     if (this.#onGeneration(response.generation)) return;
     this.serverKey = response.server;
     this.isAdmin = response.admin === this.#admin.publicKey;
+    this.admission = response.admission;
     this.#links.joinedAt(response.epoch);
     this.#apply({ type: 'setAdmin', admin: response.admin });
     // The authority's key: its stamps order strict operations and its certificates admit members (hybrid).

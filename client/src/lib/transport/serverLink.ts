@@ -8,6 +8,9 @@ import { io, type Socket } from 'socket.io-client';
 import {
   CURRENT_PROTOCOL,
   signJoinProof,
+  decodeAdmissionState,
+  type Admission,
+  type AdmissionRequest,
   type AnySigner,
   type ProtocolVersion,
   type TelemetryReport,
@@ -61,6 +64,8 @@ export interface ServerLinkHandlers {
   refused(reason: string, detail: string): void;
   /** The admin reset the room: the server now runs it as `generation`. */
   reset(generation: number): void;
+  /** The room's new identity budget and counts changed (the admin set it, or joins were refused). */
+  admission(admission: Admission): void;
 }
 
 /**
@@ -112,6 +117,10 @@ export class ServerLink {
     this.#socket.on('signal', (message) => this.#on.signal(message));
     this.#socket.on('relay', (message) => this.#on.relay(message));
     this.#socket.on('refused', ({ reason, detail }) => this.#on.refused(reason, detail));
+    this.#socket.on('admission', (raw) => {
+      const decoded = decodeAdmissionState(raw);
+      if (decoded.ok) this.#on.admission(decoded.value);
+    });
     this.#socket.on('reset', (notice) => {
       const generation: unknown = notice?.generation;
       if (typeof generation === 'number' && Number.isSafeInteger(generation) && generation >= 0) this.#on.reset(generation);
@@ -142,6 +151,11 @@ export class ServerLink {
   }
 
   /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
+  /** Admin: how many new identities one address may bring into the room a minute (signed with the admin key). */
+  setAdmission(request: AdmissionRequest): void {
+    if (this.joined) this.#socket.emit('admission', request);
+  }
+
   reset(request: ResetRequest): void {
     if (this.joined) this.#socket.emit('reset', request);
   }
