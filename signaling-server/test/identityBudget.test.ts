@@ -5,9 +5,11 @@
  * and admitted keys come back freely.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITIES_PER_MINUTE, admissionSigningBytes, generateKeyPair, nobleSigner, toHex, type Admission, type AdmissionRequest, type KeyPair } from '@peerlab/shared';
+import { DEFAULT_IDENTITIES_PER_MINUTE, PROTOCOL_VERSION, admissionSigningBytes, generateKeyPair, nobleSigner, toHex, type Admission, type AdmissionRequest, type JoinRequest, type KeyPair } from '@peerlab/shared';
+import { nodeCryptoVerify } from '@peerlab/shared/node';
+import { checkForwardedJoin } from '../src/joinProof.ts';
 import { IdentityBudget } from '../src/identityBudget.ts';
-import { metricValue, metricsText, roomInfo, serverPerTest, TestPeer, waitFor } from './helpers.ts';
+import { joinProof, metricValue, metricsText, roomInfo, serverPerTest, TestPeer, waitFor } from './helpers.ts';
 
 describe('the identity budget', () => {
   it('admits perMinute new keys per address at once, then one per 60/perMinute seconds', () => {
@@ -102,5 +104,15 @@ describe('the server door with a budget', () => {
     await waitFor(() => student.refusals.length >= 2, 'both refused');
     expect(student.refusals.map((r) => r.reason).sort()).toEqual(['not_admin', 'schema']);
     expect((await roomInfo(fixture.server, 'door2')).admission.perMinute).toBe(DEFAULT_IDENTITIES_PER_MINUTE);
+  });
+});
+
+describe('a join forwarded to the room’s owner', () => {
+  it('must name the address its socket came from, which the budget charges', () => {
+    const keys = generateKeyPair();
+    const request: JoinRequest = { room: 'fwd', name: 'ada', peer: keys.publicKey, adminKey: keys.publicKey, version: PROTOCOL_VERSION, proof: joinProof(keys, 'fwd', 'sock1') };
+    expect(checkForwardedJoin(request, 'sock1', undefined, nodeCryptoVerify)).toMatchObject({ ok: false, reason: 'schema', detail: expect.stringContaining('address') });
+    expect(checkForwardedJoin(request, 'sock1', 'x'.repeat(65), nodeCryptoVerify)).toMatchObject({ ok: false, reason: 'schema' });
+    expect(checkForwardedJoin(request, 'sock1', '10.0.0.7', nodeCryptoVerify)).toMatchObject({ ok: true, join: { address: '10.0.0.7', socketId: 'sock1' } });
   });
 });
