@@ -50,6 +50,8 @@ export interface BenchPage {
   arrivals(): BenchArrivals;
   /** How many benchmark messages reached this page's state so far. */
   deliveredCount(): number;
+  /** How many benchmark messages this page has drawn as a chat message. */
+  shownCount(): number;
   /** Forgets arrivals (between phases). */
   clear(): void;
 }
@@ -146,6 +148,7 @@ export function instrumentPage(): void {
       return { data: [...data], screen: [...screen], sent: [...sent] };
     },
     deliveredCount: () => data.size,
+    shownCount: () => screen.size,
     clear() {
       data.clear();
       screen.clear();

@@ -79,6 +79,8 @@ export interface RunResult {
 
 /** First message number of the throughput phase, far above the latency phase's. */
 const FLOOD_BASE = 1_000_000;
+/** How long the latency phase waits, after every page holds every message, for every page to draw them. */
+const SCREEN_PATIENCE_MS = 10_000;
 
 function diffExtras(before: Extras, after: Extras): Extras {
   return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
@@ -161,6 +163,10 @@ export async function runOne(name: SystemName, pagesDir: string, options: RunOpt
     const writesEnd = t0 + options.events * options.intervalMs;
     await sleep(Math.max(0, writesEnd - Date.now()));
     await waitUntil(async () => (await Promise.all(pages.map((page) => page.evaluate(() => window.__bench!.deliveredCount())))).every((count) => count >= options.events), options.patienceMs, 100);
+    // A page draws what it holds on its next refresh, which a busy Peerlab page paces up to a second apart:
+    // read the arrivals only once every page has also drawn them (or after a bounded wait, leaving the rest
+    // infinite in the screen column rather than missing).
+    await waitUntil(async () => (await Promise.all(pages.map((page) => page.evaluate(() => window.__bench!.shownCount())))).every((count) => count >= options.events), SCREEN_PATIENCE_MS, 100);
     const latencyCpu = cpu.stop();
     const serverAfterLatency = await serverBytes(system);
     const extrasAfter = await system.extras(pages);
