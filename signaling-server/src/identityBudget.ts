@@ -3,13 +3,16 @@
  * (client-server and hybrid), one network address may bring at most `perMinute` keys new to the room a
  * minute. Keys cost nothing to mint, so without it one tab could list a hundred members in a second; with
  * it a sybil attack from one address pays in time. A key charged once (admitted) rejoins and reconnects
- * freely (so does a key the room's log already admitted: the service asks the authority first). Per address, a token bucket of `perMinute` that refills over a minute, so a lab of 16 peers in
- * a tab, the bots, the test suite and a class behind one NAT join at once under the default.
+ * freely (so does a key the room's log already admitted: the service asks the authority first). Per
+ * address, a token bucket of `perMinute` that refills over a minute, so a lab of 16 peers in a tab, the
+ * bots, the test suite and a class behind one NAT join at once under the default.
  * Pure bookkeeping on the clock it is given; the room service asks and the admin sets.
  */
 import { DEFAULT_IDENTITIES_PER_MINUTE, TokenBucket, type Admission } from '@peerlab/shared';
 /** Addresses whose buckets are kept before full ones are forgotten (a full bucket is a fresh one). */
 const MAX_TRACKED_ADDRESSES = 4096;
+
+export type AdmitResult = 'known' | 'admitted' | 'refused';
 
 export class IdentityBudget {
   #perMinute: number;
@@ -46,9 +49,12 @@ export class IdentityBudget {
     this.#buckets.clear();
   }
 
-  /** Whether `key`, joining from `address`, may come in now; a new key is charged to its address. */
-  admit(key: string, address: string, now: number): boolean {
-    if (this.#charged.has(key)) return true;
+  /**
+   * Whether `key`, joining from `address`, may come in now: `known` (charged before, free), `admitted` (new,
+   * charged to its address now) or `refused` (its address has spent its budget).
+   */
+  admit(key: string, address: string, now: number): AdmitResult {
+    if (this.#charged.has(key)) return 'known';
     let entry = this.#buckets.get(address);
     if (!entry) {
       if (this.#buckets.size >= MAX_TRACKED_ADDRESSES) this.#forgetFull(now);
@@ -58,11 +64,11 @@ export class IdentityBudget {
     entry.lastAt = now;
     if (!entry.bucket.take(1, now)) {
       this.#refused++;
-      return false;
+      return 'refused';
     }
     this.#charged.add(key);
     this.#admitted++;
-    return true;
+    return 'admitted';
   }
 
   /** Drops buckets untouched for a minute: they have refilled, so forgetting them changes nothing. */

@@ -58,8 +58,8 @@ export class RoomService {
       return passcode;
     }
     // A key the room admitted before (its certificate is in the log) rejoins free; a new one pays its address.
-    const admittedBefore = room.admission.state.admitted;
-    if (!room.authority.node.isAdmitted(request.peer) && !room.admission.admit(request.peer, address, Date.now())) {
+    const door = room.authority.node.isAdmitted(request.peer) ? 'known' : room.admission.admit(request.peer, address, Date.now());
+    if (door === 'refused') {
       metrics.rejected('identity_budget');
       this.#tellAdmission(room, false);
       const { perMinute } = room.admission;
@@ -73,7 +73,7 @@ export class RoomService {
     }
     const node = room.authority.node;
     io.to(room.name).emit('members', room.memberList());
-    if (room.admission.state.admitted !== admittedBefore) this.#tellAdmission(room, false);
+    if (door === 'admitted') this.#tellAdmission(room, false);
     return { ok: true, admin: room.authority.admin, server: rooms.serverKey, mode: node.mode, epoch: node.epoch, generation: room.authority.generation, members: room.memberList(), created, admission: room.admission.state };
   }
 

@@ -41,6 +41,13 @@ export class Room {
   socketIdOf(peer: string): string | undefined {
     return this.members.get(peer)?.socketId;
   }
+
+  /** Stops what the room has pending: its authority (without flushing) and a queued admission notice. */
+  close(): void {
+    clearTimeout(this.admissionTimer);
+    this.admissionTimer = undefined;
+    this.authority.close();
+  }
 }
 
 export interface RoomsDeps {
@@ -98,7 +105,7 @@ export class Rooms {
   unload(name: string): Room | undefined {
     const room = this.#rooms.get(name);
     if (!room) return undefined;
-    room.authority.close();
+    room.close();
     this.#rooms.delete(name);
     return room;
   }
@@ -138,7 +145,7 @@ export class Rooms {
   }
 
   close(): void {
-    for (const room of this.#rooms.values()) room.authority.close();
+    for (const room of this.#rooms.values()) room.close();
   }
 
   #load(name: string, admin: string): Room {
@@ -163,6 +170,7 @@ export class Rooms {
       },
       owner: this.deps.owner,
       fenced: () => {
+        if (room) clearTimeout(room.admissionTimer);
         if (this.#rooms.get(name) === room) this.#rooms.delete(name);
         this.deps.onFenced(name);
       },

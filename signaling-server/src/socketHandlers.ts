@@ -19,6 +19,7 @@ import {
   decodeReport,
   type JoinRequest,
   type JoinResponse,
+  type Result,
   type ServerRefusalReason,
   type Verifier,
 } from '@peerlab/shared';
@@ -196,45 +197,22 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
       }),
     );
 
-    socket.on(
-      'signal',
-      guarded('signal', (raw) => {
-        if (!state.joined) return refuse('not_joined', 'join a room first');
-        const decoded = decodeAddressed(raw, MAX_SIGNAL_BYTES);
-        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.signal(state.joined, decoded.value.to, decoded.value.data);
-      }),
-    );
-
-    socket.on(
-      'relay',
-      guarded('relay', (raw) => {
-        if (!state.joined) return refuse('not_joined', 'join a room first');
-        const decoded = decodeAddressed(raw, MAX_MESSAGE_BYTES);
-        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.relay(state.joined, decoded.value.to, decoded.value.data, decoded.value.alone === true);
-      }),
-    );
-
-    socket.on(
-      'reset',
-      guarded('reset', (raw) => {
-        if (!state.joined) return refuse('not_joined', 'join a room first');
-        const decoded = decodeReset(raw);
-        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.reset(state.joined, decoded.value);
-      }),
-    );
-
-    socket.on(
-      'admission',
-      guarded('admission', (raw) => {
-        if (!state.joined) return refuse('not_joined', 'join a room first');
-        const decoded = decodeAdmission(raw);
-        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        directory.setAdmission(state.joined, decoded.value);
-      }),
-    );
+    /** A member's message: refused before the join, decoded in one place, then handed on as its value. */
+    const fromMember = <T>(name: 'signal' | 'relay' | 'reset' | 'admission', decode: (raw: unknown) => Result<T>, act: (joined: MemberRef, value: T) => void): void => {
+      socket.on(
+        name,
+        guarded(name, (raw) => {
+          if (!state.joined) return refuse('not_joined', 'join a room first');
+          const decoded = decode(raw);
+          if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
+          act(state.joined, decoded.value);
+        }),
+      );
+    };
+    fromMember('signal', (raw) => decodeAddressed(raw, MAX_SIGNAL_BYTES), (joined, { to, data }) => directory.signal(joined, to, data));
+    fromMember('relay', (raw) => decodeAddressed(raw, MAX_MESSAGE_BYTES), (joined, { to, data, alone }) => directory.relay(joined, to, data, alone === true));
+    fromMember('reset', decodeReset, (joined, request) => directory.reset(joined, request));
+    fromMember('admission', decodeAdmission, (joined, request) => directory.setAdmission(joined, request));
 
     socket.on(
       'report',

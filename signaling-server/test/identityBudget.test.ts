@@ -14,38 +14,38 @@ import { joinProof, metricValue, metricsText, roomInfo, serverPerTest, TestPeer,
 describe('the identity budget', () => {
   it('admits perMinute new keys per address at once, then one per 60/perMinute seconds', () => {
     const budget = new IdentityBudget(3);
-    expect(['a', 'b', 'c'].map((key) => budget.admit(key, '10.0.0.1', 0))).toEqual([true, true, true]);
-    expect(budget.admit('d', '10.0.0.1', 1_000)).toBe(false);
-    expect(budget.admit('d', '10.0.0.1', 20_000)).toBe(true);
-    expect(budget.admit('e', '10.0.0.1', 20_000)).toBe(false);
+    expect(['a', 'b', 'c'].map((key) => budget.admit(key, '10.0.0.1', 0))).toEqual(['admitted', 'admitted', 'admitted']);
+    expect(budget.admit('d', '10.0.0.1', 1_000)).toBe('refused');
+    expect(budget.admit('d', '10.0.0.1', 20_000)).toBe('admitted');
+    expect(budget.admit('e', '10.0.0.1', 20_000)).toBe('refused');
     expect(budget.state).toEqual({ perMinute: 3, admitted: 4, refused: 2 });
   });
 
   it('charges a key once, whatever address it comes back from, and each address on its own', () => {
     const budget = new IdentityBudget(1);
-    expect(budget.admit('a', '10.0.0.1', 0)).toBe(true);
-    expect(budget.admit('a', '10.0.0.1', 10)).toBe(true);
-    expect(budget.admit('a', '10.0.0.9', 20)).toBe(true);
-    expect(budget.admit('b', '10.0.0.2', 30)).toBe(true);
-    expect(budget.admit('c', '10.0.0.1', 40)).toBe(false);
+    expect(budget.admit('a', '10.0.0.1', 0)).toBe('admitted');
+    expect(budget.admit('a', '10.0.0.1', 10)).toBe('known');
+    expect(budget.admit('a', '10.0.0.9', 20)).toBe('known');
+    expect(budget.admit('b', '10.0.0.2', 30)).toBe('admitted');
+    expect(budget.admit('c', '10.0.0.1', 40)).toBe('refused');
     expect(budget.state.admitted).toBe(2);
   });
 
   it('a new budget starts every address afresh; 0 closes the door to new keys only', () => {
     const budget = new IdentityBudget(1);
     budget.admit('a', 'x', 0);
-    expect(budget.admit('b', 'x', 0)).toBe(false);
+    expect(budget.admit('b', 'x', 0)).toBe('refused');
     budget.set(2, 1);
-    expect(budget.admit('b', 'x', 0)).toBe(true);
+    expect(budget.admit('b', 'x', 0)).toBe('admitted');
     budget.set(0, 2);
-    expect(budget.admit('c', 'y', 0)).toBe(false);
-    expect(budget.admit('a', 'y', 0)).toBe(true);
+    expect(budget.admit('c', 'y', 0)).toBe('refused');
+    expect(budget.admit('a', 'y', 0)).toBe('known');
   });
 
   it('defaults to a budget a lab of 16 peers in one tab never reaches', () => {
     const budget = new IdentityBudget();
     expect(budget.perMinute).toBe(DEFAULT_IDENTITIES_PER_MINUTE);
-    expect(Array.from({ length: 16 }, (_, i) => budget.admit(`k${i}`, '127.0.0.1', i)).every(Boolean)).toBe(true);
+    expect(Array.from({ length: 16 }, (_, i) => budget.admit(`k${i}`, '127.0.0.1', i)).every((door) => door === 'admitted')).toBe(true);
   });
 });
 

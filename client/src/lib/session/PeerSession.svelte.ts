@@ -171,8 +171,14 @@ export class PeerSession {
   /** When the last refresh ran (performance.now()). */
   #refreshedAt = Number.NEGATIVE_INFINITY;
   readonly #pacer = new RefreshPacer();
-  /** Its message arrives in the task after a frame: when the frame a refresh ran in was drawn. */
-  readonly #frameDrawn = new MessageChannel();
+  /**
+   * Its message, carrying when a refresh started, arrives in the task after the frame the refresh ran in
+   * was drawn: the difference is what the refresh cost.
+   */
+  readonly #frameDrawn = ((channel: MessageChannel) => {
+    channel.port1.onmessage = (event: MessageEvent<number>) => this.#pacer.measured(performance.now() - event.data);
+    return channel;
+  })(new MessageChannel());
   #noticeId = 0;
   #closed = false;
 
@@ -432,8 +438,7 @@ export class PeerSession {
     if (!onFrame) return;
     // Svelte flushes in a microtask and the frame draws after the animation-frame callbacks; a message
     // posted now is handled in a task after both (and after whatever else waited its turn).
-    this.#frameDrawn.port1.onmessage = () => this.#pacer.measured(performance.now() - started);
-    this.#frameDrawn.port2.postMessage(null);
+    this.#frameDrawn.port2.postMessage(started);
   }
 
   #defenses(): Defenses {
