@@ -44,3 +44,4 @@ export * from './trace/sequenceChart.ts';
 export * from './trace/exchange.ts';
 export * from './net/freezeGate.ts';
 export * from './attacks/craft.ts';
+export * from './fuzz/mutate.ts';
