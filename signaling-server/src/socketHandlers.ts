@@ -214,17 +214,22 @@ export function registerSocketHandlers({ io, directory, metrics, logger, telemet
     fromMember('reset', decodeReset, (joined, request) => directory.reset(joined, request));
     fromMember('admission', decodeAdmission, (joined, request) => directory.setAdmission(joined, request));
 
+    const takeReport = (raw: unknown): void => {
+      if (!state.joined) return refuse('not_joined', 'join a room first');
+      const now = Date.now();
+      if (!state.reports.take(1, now)) return refuse('rate_limited', `reports at most ${REPORTS_PER_SECOND} a second (${REPORT_BURST} at once)`);
+      const decoded = decodeReport(raw);
+      if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
+      // The socket's joined peer is the only peer it may report for: no report about someone else.
+      if (decoded.value.peer !== state.joined.peer) return refuse('forged_report', 'a report names another peer than this connection joined as');
+      telemetry.record(state.joined.room, decoded.value, now);
+    };
     socket.on(
       'report',
-      guarded('report', (raw) => {
-        if (!state.joined) return refuse('not_joined', 'join a room first');
-        const now = Date.now();
-        if (!state.reports.take(1, now)) return refuse('rate_limited', `reports at most ${REPORTS_PER_SECOND} a second (${REPORT_BURST} at once)`);
-        const decoded = decodeReport(raw);
-        if (!decoded.ok) return refuse(decoded.reason, decoded.detail);
-        // The socket's joined peer is the only peer it may report for: no report about someone else.
-        if (decoded.value.peer !== state.joined.peer) return refuse('forged_report', 'a report names another peer than this connection joined as');
-        telemetry.record(state.joined.room, decoded.value, now);
+      guarded('report', (raw, ack) => {
+        takeReport(raw);
+        // Taken or refused, the page may send its next one: it keeps one report in flight (latestInFlight.ts).
+        if (typeof ack === 'function') ack();
       }),
     );
 

@@ -56,6 +56,16 @@ describe('central telemetry', () => {
     expect(await telemetry('nobody')).toMatchObject({ latest: [], history: [] });
   });
 
+  it('acknowledges every report, taken or refused, so a page can keep one in flight', async () => {
+    const carol = await TestPeer.joined(fixture.server, 'obs4', 'carol');
+    fixture.cleanups.push(() => carol.close());
+    const acked = (payload: TelemetryReport): Promise<void> => new Promise((resolve) => carol.socket.emit('report', payload, () => resolve()));
+    await acked(report(carol.keys.publicKey, 1));
+    await acked(report(generateKeyPair().publicKey, 2)); // refused as forged_report, still answered
+    expect(carol.refusals.map((refusal) => refusal.reason)).toEqual(['forged_report']);
+    expect((await telemetry('obs4')).latest.map((held) => held.report.seq)).toEqual([1]);
+  });
+
   it('answers a poll with `latestSince` with only the newest reports received after it', async () => {
     const alice = await TestPeer.joined(fixture.server, 'obs3', 'alice');
     const bob = await TestPeer.joined(fixture.server, 'obs3', 'bob');

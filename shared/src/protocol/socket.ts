@@ -136,8 +136,12 @@ export interface ClientToServerEvents {
   relay: (message: Addressed) => void;
   /** Admin: empty the room and start its next generation (signed with the room admin key). */
   reset: (request: ResetRequest) => void;
-  /** This peer's telemetry report, for the server's central view (decoded with `decodeReport`). */
-  report: (report: TelemetryReport) => void;
+  /**
+   * This peer's telemetry report, for the server's central view (decoded with `decodeReport`). The server
+   * acknowledges each one, taken or refused: a page keeps one in flight, so a backed-up socket does not
+   * deliver a burst of stale reports.
+   */
+  report: (report: TelemetryReport, ack?: () => void) => void;
   /** Admin (the socket that proved the room's admin key): set how many new identities one address may bring a minute. */
   admission: (request: AdmissionRequest) => void;
 }

@@ -22,6 +22,7 @@ import {
   type ResetRequest,
   type ServerToClientEvents,
 } from '@peerlab/shared';
+import { LatestInFlight } from './latestInFlight.ts';
 
 export type ServerStatus = 'connected' | 'connecting' | 'disconnected';
 
@@ -90,6 +91,12 @@ export class ServerLink {
   /** Left on purpose (churn) until `resume`: no retry after a server disconnect either. */
   #suspended = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
+  readonly #reports = new LatestInFlight<TelemetryReport>(
+    (report, done) => {
+      if (this.joined) this.#socket.emit('report', report, done);
+    },
+    () => Date.now(),
+  );
 
   constructor(options: ServerLinkOptions, handlers: ServerLinkHandlers) {
     this.#options = options;
@@ -100,6 +107,7 @@ export class ServerLink {
     this.#socket = options.url ? connect(options.url, socketOptions) : connect(socketOptions);
     this.#socket.on('connect', () => {
       this.#resignedForClock = false;
+      this.#reports.reset();
       this.#join();
     });
     this.#socket.on('connect_error', (error) => this.#on.status('disconnected', `no answer (${error.message}), retrying`));
@@ -150,19 +158,19 @@ export class ServerLink {
     if (this.joined) this.#socket.emit('relay', alone ? { to, data, alone: true } : { to, data });
   }
 
-  /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
   /** Admin: how many new identities one address may bring into the room a minute (signed with the admin key). */
   setAdmission(request: AdmissionRequest): void {
     if (this.joined) this.#socket.emit('admission', request);
   }
 
+  /** Admin: asks the server to reset the room (the request is signed with the room admin key). */
   reset(request: ResetRequest): void {
     if (this.joined) this.#socket.emit('reset', request);
   }
 
-  /** This peer's telemetry report, for the server's central view. */
+  /** This peer's telemetry report, for the server's central view: one in flight, the newest waiting behind it. */
   report(report: TelemetryReport): void {
-    if (this.joined) this.#socket.emit('report', report);
+    if (this.joined) this.#reports.offer(report);
   }
 
   /** Leaves the server on purpose (churn): disconnects without reconnecting until `resume`. */
