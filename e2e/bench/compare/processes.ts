@@ -48,16 +48,16 @@ export class CountedProcess {
     throw new Error(`${this.name} did not start: ${this.log.join('')}`);
   }
 
-  /** Bytes the process has written to sockets so far. */
-  async bytesWritten(): Promise<number> {
+  /** Bytes the process has written so far to WebSocket connections (`ws`) and as HTTP answers (`http`). */
+  async bytesWritten(): Promise<{ readonly ws: number; readonly http: number }> {
     const child = this.#child;
-    if (!child?.connected) return 0;
+    if (!child?.connected) return { ws: 0, http: 0 };
     return new Promise((resolve) => {
       const onMessage = (message: unknown): void => {
-        const bytes = (message as { bytes?: unknown } | null)?.bytes;
-        if (typeof bytes !== 'number') return;
+        const { bytes, httpBytes } = (message ?? {}) as { bytes?: unknown; httpBytes?: unknown };
+        if (typeof bytes !== 'number' || typeof httpBytes !== 'number') return;
         child.off('message', onMessage);
-        resolve(bytes);
+        resolve({ ws: bytes, http: httpBytes });
       };
       child.on('message', onMessage);
       child.send('bench:bytes');

@@ -90,13 +90,13 @@ export function goals(runs: readonly RunResult[], pages: number): Goal[] {
 }
 
 function table(runs: readonly RunResult[], pages: number, before?: readonly RunResult[]): string {
-  const header = '| system | all linked | slowest page | idle CPU (machine) | idle CPU per page | idle B/s per page | p50 | p95 | max | p95 on screen | delivered | events/s fully delivered | server B per delivery | heap per page |';
-  const lines = [header, `|${'---|'.repeat(14)}`];
+  const header = '| system | all linked | slowest page | idle CPU (machine) | idle CPU per page | idle B/s per page | p50 | p95 | max | p95 on screen | delivered | events/s fully delivered | server B per delivery | server HTTP B per delivery | heap per page |';
+  const lines = [header, `|${'---|'.repeat(15)}`];
   for (const run of runs.filter((r) => r.pages === pages && !r.history)) {
     const old = before ? find(before, run.system, pages) : undefined;
     const cell = (now: string, was?: string): string => (was === undefined ? now : `${now} (was ${was})`);
     lines.push(
-      `| ${run.label} | ${cell(ms(run.connect.allLinkedMs ?? Infinity), old && ms(old.connect.allLinkedMs ?? Infinity))} | ${cell(ms(run.connect.slowestPageMs ?? Infinity), old && ms(old.connect.slowestPageMs ?? Infinity))} | ${cell(pct(run.idle.machineCpu), old && pct(old.idle.machineCpu))} | ${cell(pct(run.idle.pageCpu), old && pct(old.idle.pageCpu))} | ${cell(kb(run.idle.pageBytesPerSecond), old && kb(old.idle.pageBytesPerSecond))} | ${ms(run.latency.data.p50)} | ${cell(ms(run.latency.data.p95), old && ms(old.latency.data.p95))} | ${ms(run.latency.data.max)} | ${ms(run.latency.screen.p95)} | ${run.latency.delivered}/${run.latency.events} | ${cell(String(Math.round(run.throughput.eventsPerSecond)), old && String(Math.round(old.throughput.eventsPerSecond)))} | ${cell(kb(run.latency.serverBytesPerDelivery), old && kb(old.latency.serverBytesPerDelivery))} | ${run.heapMB.mean.toFixed(0)} MB |`,
+      `| ${run.label} | ${cell(ms(run.connect.allLinkedMs ?? Infinity), old && ms(old.connect.allLinkedMs ?? Infinity))} | ${cell(ms(run.connect.slowestPageMs ?? Infinity), old && ms(old.connect.slowestPageMs ?? Infinity))} | ${cell(pct(run.idle.machineCpu), old && pct(old.idle.machineCpu))} | ${cell(pct(run.idle.pageCpu), old && pct(old.idle.pageCpu))} | ${cell(kb(run.idle.pageBytesPerSecond), old && kb(old.idle.pageBytesPerSecond))} | ${ms(run.latency.data.p50)} | ${cell(ms(run.latency.data.p95), old && ms(old.latency.data.p95))} | ${ms(run.latency.data.max)} | ${ms(run.latency.screen.p95)} | ${run.latency.delivered}/${run.latency.events} | ${cell(String(Math.round(run.throughput.eventsPerSecond)), old && String(Math.round(old.throughput.eventsPerSecond)))} | ${cell(kb(run.latency.serverBytesPerDelivery), old && kb(old.latency.serverBytesPerDelivery))} | ${run.latency.serverHttpBytes === undefined ? '—' : kb(run.latency.serverHttpBytes / Math.max(1, run.latency.events * (run.pages - 1)))} | ${run.heapMB.mean.toFixed(0)} MB |`,
     );
   }
   return lines.join('\n');
@@ -178,7 +178,7 @@ export function writeReport(outDir: string, after: ComparisonFile, before?: Comp
     `# Peerlab against Yjs + y-webrtc and a bare Socket.IO broadcast`,
     '',
     `Run \`${after.name}\` at ${after.at} on commit ${after.commit} (${after.machine})${before ? `; "was" figures: run \`${before.name}\` at ${before.at}, commit ${before.commit}` : ''}.`,
-    `Method (issue 11): each page its own browser context, over two Chromium processes; ${after.options.events} messages of ~${after.options.bytes} B sent ${after.options.intervalMs} ms apart from rotating pages, then every page writing as fast as it can for ${Number(after.options.floodMs) / 1000} s. Latency is measured in the pages, from the write to the moment the message enters the last page's state (Peerlab: its trace's \`held\` mark; Yjs: the array's observer; Socket.IO: the message handler), and to its \`chat-message\` element on screen. Idle: ${Number(after.options.idleMs) / 1000} s with nobody writing. Server bytes: everything the server process wrote to sockets. Reproduce with \`npm run bench:compare\`.`,
+    `Method (issue 11): each page its own browser context, over two Chromium processes; ${after.options.events} messages of ~${after.options.bytes} B sent ${after.options.intervalMs} ms apart from rotating pages, then every page writing as fast as it can for ${Number(after.options.floodMs) / 1000} s. Latency is measured in the pages, from the write to the moment the message enters the last page's state (Peerlab: its trace's \`held\` mark; Yjs: the array's observer; Socket.IO: the message handler), and to its \`chat-message\` element on screen. Idle: ${Number(after.options.idleMs) / 1000} s with nobody writing. Server bytes: what the server processes wrote to their WebSocket connections (the data path); what they answered over HTTP in the same phase (a Peerlab page's telemetry polls) is its own column. Runs before 2026-12-08 counted both, and the server's log, as one. Reproduce with \`npm run bench:compare\`.`,
     '',
     charts.join('\n'),
     '',

@@ -49,7 +49,10 @@ export interface RunResult {
     /** Bytes one page sends per second over data channels and WebSockets (mean over pages). */
     readonly pageBytesPerSecond: number;
     readonly pageMessagesPerSecond: number;
+    /** WebSocket bytes the servers wrote per second. */
     readonly serverBytesPerSecond: number;
+    /** HTTP bytes the servers answered per second (a Peerlab page's telemetry polls), apart from the above. */
+    readonly serverHttpBytesPerSecond?: number;
   };
   readonly latency: {
     readonly events: number;
@@ -59,7 +62,10 @@ export interface RunResult {
     readonly data: Distribution;
     readonly screen: Distribution;
     readonly machineCpu: number;
+    /** WebSocket bytes the servers wrote during the phase. */
     readonly serverBytes: number;
+    /** HTTP bytes they answered during the phase (polls), not in `serverBytes`. */
+    readonly serverHttpBytes?: number;
     /** Server bytes per delivery (one message reaching one other page). */
     readonly serverBytesPerDelivery: number;
     readonly extras: Extras;
@@ -86,8 +92,10 @@ function diffExtras(before: Extras, after: Extras): Extras {
   return Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - (before[key] ?? 0)]));
 }
 
-async function serverBytes(system: RunningSystem): Promise<number> {
-  return (await Promise.all(system.servers.map((server) => server.bytesWritten()))).reduce((a, b) => a + b, 0);
+/** What the system's servers wrote so far: WebSocket frames (the data path) and HTTP answers (polls), apart. */
+async function serverBytes(system: RunningSystem): Promise<{ ws: number; http: number }> {
+  const counts = await Promise.all(system.servers.map((server) => server.bytesWritten()));
+  return { ws: counts.reduce((sum, count) => sum + count.ws, 0), http: counts.reduce((sum, count) => sum + count.http, 0) };
 }
 
 /** Arrival at the last page, per message, from every page's arrivals; undefined where some page lacks it. */
@@ -144,7 +152,8 @@ export async function runOne(name: SystemName, pagesDir: string, options: RunOpt
       pageCpu: mean(all.map((_, i) => (metricsAfter[i]!.taskSeconds - metricsBefore[i]!.taskSeconds) / idleSeconds)),
       pageBytesPerSecond: mean(all.map((_, i) => (countersAfter[i]!.dcBytes + countersAfter[i]!.wsBytes - countersBefore[i]!.dcBytes - countersBefore[i]!.wsBytes) / idleSeconds)),
       pageMessagesPerSecond: mean(all.map((_, i) => (countersAfter[i]!.dcMessages + countersAfter[i]!.wsMessages - countersBefore[i]!.dcMessages - countersBefore[i]!.wsMessages) / idleSeconds)),
-      serverBytesPerSecond: (serverAfter - serverBefore) / idleSeconds,
+      serverBytesPerSecond: (serverAfter.ws - serverBefore.ws) / idleSeconds,
+      serverHttpBytesPerSecond: (serverAfter.http - serverBefore.http) / idleSeconds,
     };
     progress(`${name} ×${n}: idle CPU ${(idle.machineCpu * 100).toFixed(0)} %, ${Math.round(idle.pageBytesPerSecond)} B/s per page`);
 
@@ -188,8 +197,9 @@ export async function runOne(name: SystemName, pagesDir: string, options: RunOpt
       data: distribution(dataLatency),
       screen: distribution(latencyOf('screen')),
       machineCpu: latencyCpu,
-      serverBytes: serverAfterLatency - serverBeforeLatency,
-      serverBytesPerDelivery: deliveries > 0 ? (serverAfterLatency - serverBeforeLatency) / deliveries : 0,
+      serverBytes: serverAfterLatency.ws - serverBeforeLatency.ws,
+      serverHttpBytes: serverAfterLatency.http - serverBeforeLatency.http,
+      serverBytesPerDelivery: deliveries > 0 ? (serverAfterLatency.ws - serverBeforeLatency.ws) / deliveries : 0,
       extras: diffExtras(extrasBefore, extrasAfter),
     };
     progress(`${name} ×${n}: p95 ${latency.data.p95.toFixed(0)} ms (${latency.delivered}/${options.events} everywhere)`);
