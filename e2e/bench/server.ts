@@ -11,6 +11,7 @@
  *   npm run bench:server -- [--pages 8] [--events 200] [--interval 50]
  *     [--flood 5000] [--targets bare,client-server,hybrid] [--cpu-prof DIR] [--json FILE]
  *     [--server-log DIR]   (the Peerlab server's log at debug level, one file per target: refusals with their detail)
+ *     [--page-profile]     (a CDP CPU profile of the last page over both phases: where a receiving page's time went)
  *
  * A Peerlab target may name server variants after its mode: `client-server+deflate` runs the server with
  * PEERLAB_WS_DEFLATE=1 (WebSocket compression), so two variants can be compared in one run.
@@ -24,6 +25,7 @@ import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { systemChromium } from '../browser.ts';
 import { ServerProcess } from '../server.ts';
+import { summarise, type CpuProfile, type ProfileLine } from './cpuProfile.ts';
 
 /** `bare`, or a Peerlab mode with optional `+variant`s (`client-server+deflate`). */
 type Target = string;
@@ -46,6 +48,7 @@ interface Options {
   readonly floodMs: number;
   readonly targets: readonly Target[];
   readonly cpuProfDir: string | undefined;
+  readonly pageProfile: boolean;
   readonly json: string | undefined;
   readonly serverLogDir: string | undefined;
 }
@@ -67,6 +70,7 @@ function parseOptions(argv: readonly string[]): Options {
     floodMs: Number(value('flood') ?? 5000),
     targets,
     cpuProfDir: value('cpu-prof'),
+    pageProfile: process.argv.includes('--page-profile'),
     json: value('json'),
     serverLogDir: value('server-log'),
   };
@@ -412,11 +416,26 @@ async function measurePhase(
   };
 }
 
+/** Starts a CDP CPU profile of `page`; the returned function stops it and gives its top functions as a table. */
+async function startPageProfile(page: Page): Promise<() => Promise<string>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+    const { spanMs, bySelf, byTotal } = summarise(profile, 30);
+    const rows = (lines: readonly ProfileLine[]): string => lines.map((line) => `| ${Math.round(line.selfMs)} | ${Math.round(line.totalMs)} | ${line.name} |`).join('\n');
+    return `${Math.round(spanMs)} ms profiled\n| self ms | total ms | function |\n|---|---|---|\n${rows(bySelf)}\n\nby total:\n${rows(byTotal)}`;
+  };
+}
+
 async function runTarget(options: Options, browsers: readonly Browser[], target: Target): Promise<TargetResult> {
   const backend = target === 'bare' ? await startBare() : await startPeerlab(options, target);
   try {
     const drivers = await openPages(browsers, backend, target, options.pages);
     await sleep(1000); // let joins and link-ups settle before the clock starts
+    const profiled = options.pageProfile ? await startPageProfile(drivers[drivers.length - 1]!.page) : undefined;
     const steady = await measurePhase(drivers, backend, 's:', async () => {
       const start = Date.now();
       for (let i = 0; i < options.events; i++) {
@@ -429,6 +448,7 @@ async function runTarget(options: Options, browsers: readonly Browser[], target:
       const counts = await Promise.all(drivers.map((d, i) => d.flood(`f${i}`, options.floodMs)));
       return counts.reduce((sum, n) => sum + n, 0);
     });
+    if (profiled) process.stderr.write(`[${target}] CPU profile of the last page, both phases:\n${await profiled()}\n`);
     const refusals: Record<string, number> = {};
     for (const driver of drivers) for (const [reason, n] of Object.entries(await driver.refusals())) refusals[reason] = (refusals[reason] ?? 0) + n;
     const pageLinks = await Promise.all(drivers.map((driver) => driver.links()));

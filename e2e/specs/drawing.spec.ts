@@ -126,6 +126,42 @@ test.describe('drawing follows what is seen', () => {
     expect(ada.errors).toEqual([]);
   });
 
+  test('a peer page polls the server’s telemetry only while its telemetry panel is seen', async ({ room, browser, server }) => {
+    const ada = await room.open('Ada');
+    await room.open('Bob');
+    await ada.switchMode('client-server');
+    await expect(ada.testId('telemetry-source')).toHaveText('central');
+    const polls = (page: Page): (() => number) => {
+      let count = 0;
+      page.on('request', (request) => {
+        if (request.url().includes('/telemetry')) count++;
+      });
+      return () => count;
+    };
+    const adaPolls = polls(ada.page);
+    // The presenter polls once a second whatever it shows: its polls measure time in the feeds' own ticks.
+    const presenter = await (await browser.newContext()).newPage();
+    const presenterPolls = polls(presenter);
+    await presenter.goto(`${server.url}/present?room=${room.name}`);
+
+    const graph = ada.testId('room-graph');
+    await lookAt(graph);
+    await expect.poll(adaPolls, { message: 'seen, the panel polls' }).toBeGreaterThanOrEqual(2);
+
+    await ada.page.evaluate(() => window.scrollTo(0, 0));
+    await expect(graph).toHaveAttribute('data-seen', 'false');
+    const unseenFrom = adaPolls() + 1; // one poll may have left as the panel went out of view
+    const presenterFrom = presenterPolls();
+    await expect.poll(presenterPolls, { message: 'three seconds of the presenter’s polls' }).toBeGreaterThanOrEqual(presenterFrom + 3);
+    expect(adaPolls()).toBeLessThanOrEqual(unseenFrom);
+    await expect(ada.testId('telemetry-source')).toHaveText('central'); // the text still follows the mode
+
+    await lookAt(graph);
+    await expect.poll(adaPolls, { message: 'seen again, it polls again' }).toBeGreaterThan(unseenFrom);
+    await presenter.context().close();
+    expect(ada.errors).toEqual([]);
+  });
+
   test('the peer view’s space-time diagram starts closed, draws nothing closed, and shows the latest when opened', async ({ room }) => {
     const ada = await room.open('Ada');
     const bob = await room.open('Bob');

@@ -24,6 +24,13 @@ export interface FeedOptions {
   readonly history: boolean;
   /** Central poll period, in ticks of TICK_MS. */
   readonly pollTicks: number;
+  /**
+   * Whether the panel drawing this feed is seen (Sight). While it is not, the feed polls nothing and lays
+   * nothing out; its first tick in sight catches up. A student's page that never scrolls to its telemetry
+   * then costs the server no poll a second for the whole room's reports (every page polling every report
+   * grows with the square of the room). Absent: always seen (the presenter, whose view this is).
+   */
+  readonly seen?: () => boolean;
 }
 
 const PRESENTER_FEED: FeedOptions = { history: true, pollTicks: 2 };
@@ -87,6 +94,7 @@ export class TelemetryFeed {
     const now = Date.now();
     const source = this.#centralAvailable() ? 'central' : 'gossip';
     if (source !== this.source) this.source = source;
+    if (this.#options.seen?.() === false) return;
     // What gossip brought is always taken (the engine also holds this session's own report).
     for (const held of this.#session.reports) this.#timeline.ingest(held);
     if (this.source === 'central' && this.#ticks % this.#options.pollTicks === 0) void this.#fetchCentral();
