@@ -35,6 +35,20 @@ describe('the canonical text of an event, built once', () => {
     );
   });
 
+  it('is kept with the event without showing in it: not copied, serialised or compared, and a changed copy has its own', () => {
+    const event: SignedEvent = { v: 1, room: 'r', author: 'a'.repeat(64), seq: 1, lamport: 1, kind: 'chat', body: { text: 'hi', name: 'x' }, sig: 'b'.repeat(128) };
+    const before = JSON.stringify(event);
+    const text = eventText(event);
+    expect(eventText(event)).toBe(text);
+    expect(Object.keys(event)).toHaveLength(8);
+    expect(JSON.stringify(event)).toBe(before);
+    expect(structuredClone(event)).toEqual(event);
+    const tampered = { ...event, body: { text: 'tampered', name: 'x' } };
+    expect(eventText(tampered)).toBe(canonicalJson(tampered));
+    expect(eventText(tampered)).not.toBe(text);
+    expect(eventText(Object.freeze({ ...event }))).toBe(text); // a frozen event is serialised each time, alike
+  });
+
   it('gives the signed bytes (without the signature), byte for byte those of signingBytes', () => {
     fc.assert(
       fc.property(events, (event) => {

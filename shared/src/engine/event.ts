@@ -126,19 +126,26 @@ export function sameContent(a: UnsignedEvent, b: UnsignedEvent): boolean {
   return a.v === b.v && a.room === b.room && a.lamport === b.lamport && a.kind === b.kind && canonicalJson(a.body) === canonicalJson(b.body);
 }
 
-/** Canonical texts of the events seen, by object: an event is never changed once built, so its text holds. */
-const canonicalTexts = new WeakMap<SignedEvent, string>();
+/**
+ * Where an event object keeps its canonical text (an event is never changed once built, so its text holds):
+ * a non-enumerable property under a symbol, so the text lives and dies with its event and is never copied
+ * (spread, JSON, structured clone) nor compared (test equality). It was a WeakMap, whose every entry is an
+ * ephemeron the garbage collector must iterate to a fixpoint inside its pause: with 50,000 events held,
+ * about 100 ms of each major GC on a page's main thread (issue 11, cost with history).
+ */
+const CANONICAL_TEXT = Symbol('peerlab.canonicalText');
+
+type WithText = SignedEvent & { readonly [CANONICAL_TEXT]?: string };
 
 /**
  * An event's canonical JSON, the text its id hashes: serialised once per event object, then reused for the
  * decoder's size check, the id, the store's size and the batches the event travels in.
  */
 export function eventText(event: SignedEvent): string {
-  let text = canonicalTexts.get(event);
-  if (text === undefined) {
-    text = hasEventFieldsOnly(event) ? canonicalEventFields(event) : canonicalJson(event);
-    canonicalTexts.set(event, text);
-  }
+  const held = (event as WithText)[CANONICAL_TEXT];
+  if (held !== undefined) return held;
+  const text = hasEventFieldsOnly(event) ? canonicalEventFields(event) : canonicalJson(event);
+  if (Object.isExtensible(event)) Object.defineProperty(event, CANONICAL_TEXT, { value: text });
   return text;
 }
 
