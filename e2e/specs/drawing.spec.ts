@@ -144,19 +144,20 @@ test.describe('drawing follows what is seen', () => {
     const presenterPolls = polls(presenter);
     await presenter.goto(`${server.url}/present?room=${room.name}`);
 
-    const graph = ada.testId('room-graph');
-    await lookAt(graph);
+    const panel = ada.testId('peer-telemetry');
+    await lookAt(ada.testId('room-graph'));
+    await expect(panel).toHaveAttribute('data-seen', 'true');
     await expect.poll(adaPolls, { message: 'seen, the panel polls' }).toBeGreaterThanOrEqual(2);
 
     await ada.page.evaluate(() => window.scrollTo(0, 0));
-    await expect(graph).toHaveAttribute('data-seen', 'false');
+    await expect(panel).toHaveAttribute('data-seen', 'false');
     const unseenFrom = adaPolls() + 1; // one poll may have left as the panel went out of view
     const presenterFrom = presenterPolls();
     await expect.poll(presenterPolls, { message: 'three seconds of the presenter’s polls' }).toBeGreaterThanOrEqual(presenterFrom + 3);
     expect(adaPolls()).toBeLessThanOrEqual(unseenFrom);
     await expect(ada.testId('telemetry-source')).toHaveText('central'); // the text still follows the mode
 
-    await lookAt(graph);
+    await lookAt(ada.testId('room-graph'));
     await expect.poll(adaPolls, { message: 'seen again, it polls again' }).toBeGreaterThan(unseenFrom);
     await presenter.context().close();
     expect(ada.errors).toEqual([]);
