@@ -87,4 +87,19 @@ test.describe('relay, lab and presenter', () => {
     await ada.write('after the reload');
     await expect(ada.testId('chat-message')).toHaveCount(4);
   });
+
+  test('a reload right after a burst of writes continues the sequence numbers, reusing none', async ({ room }) => {
+    const ada = await room.open('Ada');
+    const lastSeq = (): Promise<number> => ada.page.evaluate(() => window.peerlab!.debug.snapshot().lastSeq);
+    await ada.page.evaluate(() => {
+      for (let i = 1; i <= 20; i++) window.peerlab!.sendChat(`burst ${i}`);
+    });
+    await expect.poll(lastSeq).toBe(20);
+    await ada.reload();
+    expect(await lastSeq()).toBe(20);
+    await ada.write('after the burst');
+    await expect.poll(lastSeq).toBe(21);
+    await ada.expectChatCount(21);
+    expect(ada.errors).toEqual([]);
+  });
 });

@@ -44,6 +44,7 @@ import {
 import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity } from './identity.ts';
+import { LastSeqSaver } from './lastSeqSaver.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 import type { AttackPort } from '../attack/attacker.ts';
@@ -171,6 +172,9 @@ export class PeerSession {
   /** When the last refresh ran (performance.now()). */
   #refreshedAt = Number.NEGATIVE_INFINITY;
   readonly #pacer = new RefreshPacer();
+  /** Saves the identity's last sequence number, throttled; at once when the page is hidden or left. */
+  readonly #lastSeq: LastSeqSaver;
+  readonly #saveNow = (): void => this.#lastSeq.flush();
   /**
    * Its message, carrying when a refresh started, arrives in the task after the frame the refresh ran in
    * was drawn: the difference is what the refresh cost.
@@ -199,6 +203,15 @@ export class PeerSession {
     generation: number,
   ) {
     const storage = { ...options.storage, lastSeq: generationScoped(options.storage.lastSeq, generation) };
+    this.#lastSeq = new LastSeqSaver((seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq), {
+      now: () => performance.now(),
+      after: (ms, run) => {
+        const timer = setTimeout(run, ms);
+        return () => clearTimeout(timer);
+      },
+    });
+    addEventListener('pagehide', this.#saveNow);
+    document.addEventListener('visibilitychange', this.#saveNow);
     const engineRoom = engineRoomId(options.room, generation);
     // Notices given before the driver exists (its constructor already reports) must not be lost.
     const early: string[] = [...(options.notices ?? [])];
@@ -232,7 +245,7 @@ export class PeerSession {
           if (ready) this.#notice(text);
           else early.push(text);
         },
-        saveLastSeq: (seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq),
+        saveLastSeq: (seq) => this.#lastSeq.note(seq),
         persist: (events, own) => cache?.save(engineRoom, events, own),
         roomReset: (next) => void this.#onRoomReset(options, cache, next),
       },
@@ -352,6 +365,9 @@ export class PeerSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#saveNow();
+    removeEventListener('pagehide', this.#saveNow);
+    document.removeEventListener('visibilitychange', this.#saveNow);
     clearTimeout(this.#refreshTimer);
     if (this.#refreshFrame !== undefined) cancelAnimationFrame(this.#refreshFrame);
     this.#frameDrawn.port1.close();
