@@ -37,7 +37,7 @@ export class LatestInFlight<T> {
     this.#dispatch(item, now);
   }
 
-  /** Whether an item waits behind the one in flight (for tests and the traffic panel). */
+  /** Whether an item waits behind the one in flight. */
   get waiting(): boolean {
     return this.#waiting !== undefined;
   }
