@@ -54,7 +54,17 @@ export class SpaceTimeView {
   readonly lifelines = $derived.by(() => [...this.#input().peers.filter((key) => !this.unpicked.includes(key)), SERVER_END]);
   readonly #filter: ArrowFilter = $derived({ lifelines: this.lifelines, hidePings: this.hidePings });
   readonly #arrows = $derived.by(() => this.#chart.current.arrows);
-  readonly #latest = $derived(this.#arrows.reduce((max, arrow) => Math.max(max, arrow.recv?.seq ?? 0, arrow.send?.seq ?? 0), 0));
+  /**
+   * The newest record drawn while not paused: a message end, or a `held` mark. A mark can come after the last
+   * message end (a peer verifies and stores what it received, and has nothing to send on): left out, it stayed
+   * hidden until the next message, which never comes while the lab's time is frozen.
+   */
+  readonly #latest = $derived.by(() =>
+    Math.max(
+      this.#arrows.reduce((max, arrow) => Math.max(max, arrow.recv?.seq ?? 0, arrow.send?.seq ?? 0), 0),
+      this.#chart.current.held.at(-1)?.seq ?? 0,
+    ),
+  );
   readonly #shownCursor = $derived(this.paused ? this.cursor : this.#latest);
   // `held` is the chart's own growing list (the same array each time): read it through the snapshot, which is new.
   readonly trail = $derived.by(() => (this.selectedEvent ? eventTrail(this.#arrows, this.#chart.current.held, this.selectedEvent) : undefined));
