@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { churnVictim, type ChurnPlan } from '@peerlab/shared';
-import { ChurnFollower, type ChurnClock } from '../src/lib/session/churnFollower.ts';
+import { ChurnFollower } from '../src/lib/session/churnFollower.ts';
+import type { WallClock } from '../src/lib/session/wallClock.ts';
 
-class FakeClock implements ChurnClock {
+class FakeClock implements WallClock {
   time = 0;
   #queue: { at: number; run: () => void; live: boolean }[] = [];
   now(): number {

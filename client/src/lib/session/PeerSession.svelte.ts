@@ -45,6 +45,7 @@ import type { ServerStatus } from '../transport/serverLink.ts';
 import type { RtcImplementation } from '../transport/webrtcMesh.ts';
 import { loadLastSeq, roomAdminKey, saveLastSeq, tabIdentity } from './identity.ts';
 import { LastSeqSaver } from './lastSeqSaver.ts';
+import { WALL_CLOCK } from './wallClock.ts';
 import { openEventCache, type EventCache } from './eventCache.ts';
 import { PeerDriver, type MemberView, type PeerSnapshot } from './peerDriver.ts';
 import type { AttackPort } from '../attack/attacker.ts';
@@ -203,13 +204,7 @@ export class PeerSession {
     generation: number,
   ) {
     const storage = { ...options.storage, lastSeq: generationScoped(options.storage.lastSeq, generation) };
-    this.#lastSeq = new LastSeqSaver((seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq), {
-      now: () => performance.now(),
-      after: (ms, run) => {
-        const timer = setTimeout(run, ms);
-        return () => clearTimeout(timer);
-      },
-    });
+    this.#lastSeq = new LastSeqSaver((seq) => saveLastSeq(storage.lastSeq, identity.publicKey, seq), WALL_CLOCK);
     addEventListener('pagehide', this.#saveNow);
     document.addEventListener('visibilitychange', this.#saveNow);
     const engineRoom = engineRoomId(options.room, generation);

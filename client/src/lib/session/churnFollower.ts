@@ -9,6 +9,7 @@
  * i.e. until anti-entropy with the room has finished. Events written by others after that arrive by push.
  */
 import { churnSlot, churnVictim, type ChurnPlan } from '@peerlab/shared';
+import type { WallClock } from './wallClock.ts';
 
 export interface ChurnHost {
   readonly self: string;
@@ -21,10 +22,6 @@ export interface ChurnHost {
   changed(): void;
 }
 
-export interface ChurnClock {
-  now(): number;
-  after(ms: number, run: () => void): () => void;
-}
 
 export class ChurnFollower {
   #plan: ChurnPlan | null = null;
@@ -36,9 +33,9 @@ export class ChurnFollower {
   #rejoinedAt: number | undefined;
   #cancel: () => void = () => undefined;
   readonly #host: ChurnHost;
-  readonly #clock: ChurnClock;
+  readonly #clock: WallClock;
 
-  constructor(host: ChurnHost, clock: ChurnClock) {
+  constructor(host: ChurnHost, clock: WallClock) {
     this.#host = host;
     this.#clock = clock;
   }

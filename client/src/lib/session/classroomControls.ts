@@ -5,7 +5,8 @@
  * the engine only tells them the rules and the plan (its `faults` and `churn` outputs).
  */
 import { FaultStage, seededRng } from '@peerlab/shared';
-import { ChurnFollower, type ChurnClock, type ChurnHost } from './churnFollower.ts';
+import { ChurnFollower, type ChurnHost } from './churnFollower.ts';
+import type { WallClock } from './wallClock.ts';
 import { classroomView, type ClassroomView } from './classroomView.ts';
 
 /** Mixed into the driver's seed so the fault stage's draws are independent of the engine's. */
@@ -15,7 +16,7 @@ export class ClassroomControls {
   readonly faults: FaultStage;
   readonly churn: ChurnFollower;
 
-  constructor(seed: number, clock: ChurnClock, churnHost: ChurnHost) {
+  constructor(seed: number, clock: WallClock, churnHost: ChurnHost) {
     this.faults = new FaultStage(churnHost.self, seededRng(seed ^ FAULT_SEED_SALT), clock);
     this.churn = new ChurnFollower(churnHost, clock);
   }

@@ -11,24 +11,20 @@
  * author's highest seq held in the room. Only a renderer crash within a burst's gap, before the IndexedDB
  * commit and before any link is back, could reuse one, and the room would show that as an equivocation.
  */
+import type { WallClock } from './wallClock.ts';
 
 /** Longest a burst's newest sequence number waits to be saved: fewer saves against a longer crash window. */
 export const SAVE_GAP_MS = 250;
 
-export interface SaverClock {
-  now(): number;
-  after(ms: number, run: () => void): () => void;
-}
-
 export class LastSeqSaver {
   readonly #save: (seq: number) => void;
-  readonly #clock: SaverClock;
+  readonly #clock: WallClock;
   #savedAt = Number.NEGATIVE_INFINITY;
   /** The newest number not saved yet, and the timer that will save it. */
   #pending: number | undefined;
   #cancel: (() => void) | undefined;
 
-  constructor(save: (seq: number) => void, clock: SaverClock) {
+  constructor(save: (seq: number) => void, clock: WallClock) {
     this.#save = save;
     this.#clock = clock;
   }

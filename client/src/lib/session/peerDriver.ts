@@ -61,7 +61,6 @@ import type { io } from 'socket.io-client';
 import { ServerLink, type JoinAccepted, type ServerStatus } from '../transport/serverLink.ts';
 import { webRtcSupported, type RtcImplementation } from '../transport/webrtcMesh.ts';
 import { PeerTracer } from './peerTracer.ts';
-import type { ChurnClock } from './churnFollower.ts';
 import type { ClassroomView } from './classroomView.ts';
 import { ClassroomControls } from './classroomControls.ts';
 import { EngineClock } from './engineClock.ts';
@@ -71,20 +70,12 @@ import { MemberRoster, nameOf, type MemberView } from './memberRoster.ts';
 import { PeerLinks, type LinkEffect } from './peerLinks.ts';
 import { AdminCommands, type AdminCommand } from './adminCommands.ts';
 import { TelemetryReporter } from './telemetryReporter.ts';
+import { WALL_CLOCK } from './wallClock.ts';
 import { chatWrite, pixelWrite, transferWrite } from './userWrites.ts';
 
 export { MAX_CHAT_CHARS } from './userWrites.ts';
 export type { MemberLink, PeerLinkKind } from './linkPolicy.ts';
 export type { MemberView } from './memberRoster.ts';
-
-/** Wall-clock timers for the fault stage and the churn follower (the engine itself has none). */
-const WALL_CLOCK: ChurnClock = {
-  now: () => Date.now(),
-  after: (ms, run) => {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};
 
 /** Why a member has no link: this peer banned its key for flooding (the engine's `bans()`). */
 export const BANNED_REASON = 'banned (flooding)';
